@@ -1,0 +1,72 @@
+from django import forms
+
+from accounts.models import ProviderProfile, Role, User
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields; allauth adds email and password and calls signup()."""
+
+    field_order = ["display_name", "email", "password1", "role"]
+
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=80,
+        help_text="Shown to the people you book or work with. A band or business name is fine.",
+        widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": "e.g. Alex Rivera or The Night Owls"}),
+    )
+    role = forms.ChoiceField(
+        label="I want to",
+        choices=[
+            (Role.CLIENT, "Book performers and services for my event"),
+            (Role.PROVIDER, "Offer my services as a performer or provider"),
+        ],
+        initial=Role.CLIENT,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter the name people will see.")
+        return name
+
+    def signup(self, request, user) -> None:
+        """Called by allauth after the user row is saved; the adapter already set the fields."""
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label="Display name", max_length=80)
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter the name people will see.")
+        return name
+
+
+class ProviderProfileForm(ProfileForm):
+    city = forms.CharField(label="Base city", max_length=120, required=False)
+    bio = forms.CharField(
+        label="About you",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you do, what makes a booking with you great. Up to 4,000 characters.",
+    )
+
+
+def profile_form_for(user: User, data=None) -> ProfileForm:
+    initial = {"display_name": user.display_name}
+    if user.role == Role.PROVIDER:
+        profile = getattr(user, "provider_profile", None) or ProviderProfile(user=user)
+        initial.update(city=profile.city, bio=profile.bio)
+        return ProviderProfileForm(data=data, initial=initial)
+    return ProfileForm(data=data, initial=initial)
+
+
+class ApiTokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=80,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Booking sync for my website"}),
+    )

@@ -1,0 +1,37 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_profile_needs_login(client):
+    assert client.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_client_profile_has_no_provider_fields(client, client_user):
+    client.force_login(client_user)
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 200
+    assert set(response.context["form"].fields) == {"display_name"}
+
+
+def test_provider_edits_profile(client, provider):
+    client.force_login(provider)
+    assert set(client.get(reverse("accounts:profile")).context["form"].fields) == {"display_name", "city", "bio"}
+    response = client.post(
+        reverse("accounts:profile"), {"display_name": "Pete's Party Band", "city": "Cologne", "bio": "Covers."}
+    )
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.display_name == "Pete's Party Band"
+    assert provider.provider_profile.city == "Cologne"
+
+
+def test_profile_errors_keep_input(client, provider):
+    client.force_login(provider)
+    response = client.post(reverse("accounts:profile"), {"display_name": " ", "city": "Bonn", "bio": "x" * 5000})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"display_name", "bio"}
+    assert 'value="Bonn"' in response.content.decode()
+    provider.refresh_from_db()
+    assert provider.display_name == "Pete Provider"

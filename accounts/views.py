@@ -1,0 +1,50 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import ApiTokenCreateForm, profile_form_for
+from accounts.selectors import api_token_get_for_user, api_token_list_for_user
+from accounts.services import api_token_create, api_token_revoke, user_update_profile
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = profile_form_for(request.user, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user_update_profile(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    new_secret = None
+    form = ApiTokenCreateForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        _, new_secret = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenCreateForm()
+    context = {
+        "form": form,
+        "tokens": api_token_list_for_user(user=request.user),
+        "new_secret": new_secret,
+    }
+    # The secret is rendered in this response only: never stored, never redirected with.
+    response = render(request, "accounts/tokens.html", context)
+    if new_secret:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
+    token = api_token_revoke(token=api_token_get_for_user(user=request.user, token_id=token_id))
+    messages.success(request, f"Token “{token.name}” is revoked. Apps using it can no longer sign in.")
+    return redirect("accounts:tokens")

@@ -1,0 +1,51 @@
+"""The fixed cast every test can use: a client, a provider, a stranger and a staff user."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from accounts.models import Role, User
+from accounts.services import provider_profile_ensure
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_clean_cache(settings):
+    # Argon2 is the production hasher (asserted in gigsta/tests/test_settings.py); tests use a fast one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render without a collectstatic run; the manifest storage is checked in the stack run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()  # rate-limit counters must not leak between tests
+    yield
+    cache.clear()
+
+
+def make_user(email: str, display_name: str, role: str = Role.CLIENT, **extra) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, display_name=display_name, role=role, **extra)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    provider_profile_ensure(user=user)
+    return user
+
+
+@pytest.fixture
+def client_user(db) -> User:
+    return make_user("carla@example.com", "Carla Client")
+
+
+@pytest.fixture
+def provider(db) -> User:
+    return make_user("pete@example.com", "Pete Provider", role=Role.PROVIDER)
+
+
+@pytest.fixture
+def stranger(db) -> User:
+    return make_user("sam@example.com", "Sam Stranger")
+
+
+@pytest.fixture
+def staff_user(db) -> User:
+    return make_user("staff@example.com", "Stella Staff", is_staff=True, is_superuser=True)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from gigsta import views
+from gigsta.api import api
+
+admin.site.site_header = "GigSta staff"
+admin.site.site_title = "GigSta staff"
+admin.site.index_title = "Marketplace administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health", views.health, name="health"),
+    path("ready", views.ready, name="ready"),
+    # Our account pages (profile, API tokens) and allauth's (login, sign-up, email, password).
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "gigsta.views.error_403"
+handler404 = "gigsta.views.error_404"
+handler500 = "gigsta.views.error_500"
