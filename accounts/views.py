@@ -46,5 +46,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
     token = api_token_revoke(token=api_token_get_for_user(user=request.user, token_id=token_id))
+    if request.htmx:
+        context = {"tokens": api_token_list_for_user(user=request.user), "revoked_token": token}
+        return render(request, "accounts/tokens.html#token-list", context)
     messages.success(request, f"Token “{token.name}” is revoked. Apps using it can no longer sign in.")
     return redirect("accounts:tokens")

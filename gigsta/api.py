@@ -17,11 +17,18 @@ from accounts.services import EmailTaken, api_token_authenticate
 from catalog.api import router as catalog_router
 
 
+class InvalidToken(AuthenticationError):
+    pass
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         user = api_token_authenticate(secret=token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            # A request that sends a bearer token is judged by it alone: a revoked or wrong
+            # token never falls back to a browser session that happens to be there too.
+            raise InvalidToken()
+        request.user = user
         return user
 
 
@@ -69,6 +76,8 @@ def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError)
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    if isinstance(exc, InvalidToken):
+        return error(request, 401, "The bearer token is invalid or revoked.", "invalid_token")
     return error(request, 401, "Authentication required: send 'Authorization: Bearer <token>'.", "not_authenticated")
 
 

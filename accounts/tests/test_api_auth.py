@@ -152,13 +152,22 @@ def test_me_with_bearer_token(client, provider):
     assert ApiToken.objects.get().last_used_at is not None
 
 
-@pytest.mark.parametrize("header", [None, "Bearer", "Bearer gst_not-a-real-token", "Token abc", "Basic Zm9vOmJhcg=="])
-def test_me_without_valid_token_is_401(client, header):
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        (None, "not_authenticated"),
+        ("Token abc", "not_authenticated"),
+        ("Basic Zm9vOmJhcg==", "not_authenticated"),
+        ("Bearer", "invalid_token"),
+        ("Bearer gst_not-a-real-token", "invalid_token"),
+    ],
+)
+def test_me_without_valid_token_is_401(client, header, code):
     headers = {"Authorization": header} if header else {}
     response = client.get(reverse("api:me_api"), headers=headers)
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
-    assert "detail" in response.json()
+    assert response.json()["code"] == code
+    assert response.json()["detail"]
 
 
 def test_revoked_token_is_401(client, client_user):
@@ -217,3 +226,12 @@ def test_openapi_schema_and_docs_are_served(client):
 def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
+
+
+def test_revoked_token_does_not_fall_back_to_the_browser_session(client, client_user):
+    token, secret = api_token_create(user=client_user, name="old")
+    api_token_revoke(token=token)
+    client.force_login(client_user)
+    response = client.get(reverse("api:me_api"), headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "The bearer token is invalid or revoked.", "code": "invalid_token"}

@@ -125,9 +125,7 @@ def test_password_reset_sends_a_working_link(client, client_user):
     response = client.get("/" + path, follow=True)
     assert response.status_code == 200
     form_url = response.redirect_chain[-1][0] if response.redirect_chain else "/" + path
-    response = client.post(
-        form_url, {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"}
-    )
+    response = client.post(form_url, {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"})
     assert response.status_code == 302
     client_user.refresh_from_db()
     assert client_user.check_password("a-brand-new-passphrase")
@@ -147,3 +145,11 @@ def test_verification_link_uses_site_url(client, settings):
     settings.SITE_URL = "https://gigsta.example.com"
     client.post(reverse("account_signup"), SIGNUP)
     assert "gigsta.example.com" in mail.outbox[0].body
+
+
+def test_auth_pages_speak_like_the_rest_of_the_site(client, client_user):
+    login = client.get(reverse("account_login")).content.decode()
+    assert "Keep me logged in" in login and "Remember Me" not in login
+    client.force_login(client_user)
+    change = client.get(reverse("account_change_password")).content.decode()
+    assert "Current password" in change and "New Password" not in change

@@ -92,3 +92,17 @@ def test_revoke_needs_post(client, client_user):
     token, _ = api_token_create(user=client_user, name="t")
     client.force_login(client_user)
     assert client.get(reverse("accounts:token-revoke", args=[token.public_id])).status_code == 405
+
+
+def test_revoke_with_htmx_returns_only_the_token_list(client, client_user):
+    token, secret = api_token_create(user=client_user, name="widget")
+    client.force_login(client_user)
+    response = client.post(reverse("accounts:token-revoke", args=[token.public_id]), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card card--padded" id="token-list"')
+    assert "<html" not in html
+    assert "Token “widget” is revoked" in html
+    assert api_token_authenticate(secret=secret) is None
+    # No leftover flash message for the next full page.
+    assert "is revoked" not in client.get(reverse("accounts:tokens")).content.decode().split('id="token-list"')[0]

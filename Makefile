@@ -1,0 +1,61 @@
+# GigSta developer commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check-e2e e2e migrate seed clean help
+
+help:
+	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test   install dev tools, lint, run every test (browser tests when Chromium is present)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  GigSta is starting. Open http://$(HOST):$(PORT)/"
+	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs"
+	@echo "  Emails (sign-up, password reset) are printed in this terminal. Stop with Ctrl+C."
+	@echo ""
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	DEBUG=0 $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || \
+		(echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
+ifeq ($(CHROMIUM),)
+	$(BIN)/pytest --ignore=tests/e2e
+	@echo ""
+	@echo "*** Browser tests (tests/e2e) were NOT run: Chromium is not installed."
+	@echo "*** Install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again."
+else
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+endif
+
+e2e: $(VENV)/.installed-dev
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-results
