@@ -54,14 +54,16 @@ def test_token_list_shows_only_my_tokens(client, client_user, stranger, django_a
     assert "theirs" not in response.content.decode()
 
 
-def test_token_page_query_count_does_not_grow_with_tokens(client, client_user, django_assert_num_queries):
+def test_token_page_query_count_does_not_grow_with_tokens(client, client_user, django_assert_num_queries, settings):
     client.force_login(client_user)
     api_token_create(user=client_user, name="one")
-    with django_assert_num_queries(3) as one:  # session, user, tokens
+    # user + tokens, plus the session row unless sessions live in the cache (Redis).
+    expected = 2 + (settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
+    with django_assert_num_queries(expected):
         client.get(reverse("accounts:tokens"))
     for i in range(10):
         api_token_create(user=client_user, name=f"more-{i}")
-    with django_assert_num_queries(len(one.captured_queries)):
+    with django_assert_num_queries(expected):
         client.get(reverse("accounts:tokens"))
 
 
