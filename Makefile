@@ -43,7 +43,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 test: lint
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || \
+	@DATABASE_URL= DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || \
 		(echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
 ifeq ($(CHROMIUM),)
 	$(BIN)/pytest --ignore=tests/e2e
