@@ -27,6 +27,13 @@ def sign_up(page: Page, base_url: str, *, name: str, email: str, role_label: str
     page.get_by_role("button", name="Create account").click()
 
 
+def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in", exact=True).click()
+
+
 def test_visitor_signs_up_as_client_logs_out_and_logs_in(page: Page, live_server, screenshot):
     sign_up(
         page,
@@ -46,19 +53,15 @@ def test_visitor_signs_up_as_client_logs_out_and_logs_in(page: Page, live_server
     expect(page.get_by_test_id("nav-user")).to_have_count(0)
 
     nav(page).get_by_role("link", name="Log in").click()
-    page.get_by_label("Email").fill("chloe@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    log_in(page, live_server.url, "chloe@example.com")
     expect(page.get_by_test_id("nav-user")).to_have_text("Chloe Client")
     screenshot("logged-in")
 
 
 def test_wrong_password_shows_an_error_and_keeps_the_email(page: Page, live_server, screenshot):
     User.objects.create_user(email="kim@example.com", password=PASSWORD, display_name="Kim")
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill("kim@example.com")
-    page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Log in", exact=True).click()
+    log_in(page, live_server.url, "kim@example.com", "not-the-password")
     expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
     expect(page.get_by_label("Email")).to_have_value("kim@example.com")
     screenshot("login-error")
@@ -91,10 +94,7 @@ def test_provider_signs_up_sees_provider_navigation_and_edits_profile(page: Page
 
 def test_api_token_created_used_and_revoked_with_htmx(page: Page, live_server, screenshot):
     User.objects.create_user(email="dev@example.com", password=PASSWORD, display_name="Dev Partner")
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill("dev@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    log_in(page, live_server.url, "dev@example.com")
 
     nav(page).get_by_role("link", name="API tokens").click()
     expect(page.get_by_text("No tokens yet")).to_be_visible()
@@ -122,10 +122,7 @@ def test_api_token_created_used_and_revoked_with_htmx(page: Page, live_server, s
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}], ids=["phone"])
 def test_phone_menu_opens_and_logs_out(page: Page, live_server, screenshot, viewport):
     User.objects.create_user(email="pat@example.com", password=PASSWORD, display_name="Pat Phone")
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill("pat@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    log_in(page, live_server.url, "pat@example.com")
 
     log_out = nav(page).get_by_role("button", name="Log out")
     expect(log_out).to_be_hidden()
