@@ -82,6 +82,9 @@ class ProviderProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="provider_profile")
     bio = models.TextField(blank=True, max_length=4000)
     city = models.CharField(max_length=120, blank=True)
+    # Kept up to date by the reviews; read by search and profile pages without a join to reviews.
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, default=0)
+    rating_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -81,10 +81,15 @@ def provider_profile_ensure(*, user: User) -> ProviderProfile | None:
 
 
 def user_update_profile(*, user: User, display_name: str, bio: str | None = None, city: str | None = None) -> User:
+    from catalog.services import services_reindex_for_provider  # catalog builds on accounts
+
     with transaction.atomic():
+        renamed = user.display_name != display_name.strip()
         user.display_name = display_name.strip()
         user.full_clean(exclude=["password"])
         user.save(update_fields=["display_name"])
+        if renamed and user.is_provider:
+            services_reindex_for_provider(provider=user)
         profile = provider_profile_ensure(user=user)
         if profile is not None:
             profile.bio = bio if bio is not None else profile.bio

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from catalog.models import Category
+from catalog.models import BusyDay, Category, ProviderPhoto, Service
 
 
 @admin.register(Category)
@@ -9,3 +9,37 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["title", "provider", "category", "price_minor", "currency", "city", "is_active", "created_at"]
+    list_filter = ["is_active", "category", "currency"]
+    search_fields = ["title", "provider__email", "provider__display_name", "city"]
+    list_select_related = ["provider", "category"]
+    raw_id_fields = ["provider"]
+    readonly_fields = ["public_id", "search_text", "created_at", "updated_at"]
+    actions = ["hide_from_search"]
+
+    @admin.action(description="Hide selected services from search")
+    def hide_from_search(self, request, queryset):
+        count = queryset.filter(is_active=True).update(is_active=False)
+        self.message_user(request, f"Hid {count} service(s).")
+
+
+@admin.register(BusyDay)
+class BusyDayAdmin(admin.ModelAdmin):
+    list_display = ["provider", "date", "kind", "note"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["provider__email", "provider__display_name"]
+    list_select_related = ["provider"]
+    raw_id_fields = ["provider"]
+
+
+@admin.register(ProviderPhoto)
+class ProviderPhotoAdmin(admin.ModelAdmin):
+    list_display = ["provider", "position", "width", "height", "created_at"]
+    list_select_related = ["provider"]
+    raw_id_fields = ["provider"]
+    readonly_fields = ["public_id", "width", "height", "created_at"]

@@ -1,7 +1,13 @@
-from django.http import HttpRequest
-from ninja import Router, Schema
+import datetime as dt
+from uuid import UUID
 
-from catalog.models import Category
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from accounts.api import ErrorOut
+from catalog.models import MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Category, Service
+from catalog.selectors import MAX_PAGE_SIZE, SearchFilters, service_get_for_owner, service_get_public, service_search
+from catalog.services import ServiceData, service_create, service_update
 
 router = Router(tags=["catalog"])
 
@@ -11,7 +17,151 @@ class CategoryOut(Schema):
     name: str
 
 
+class ProviderOut(Schema):
+    id: UUID
+    display_name: str
+    rating_avg: float
+    rating_count: int
+
+    @staticmethod
+    def resolve_id(user) -> UUID:
+        return user.public_id
+
+    @staticmethod
+    def resolve_rating_avg(user) -> float:
+        profile = getattr(user, "provider_profile", None)
+        return float(profile.rating_avg) if profile else 0.0
+
+    @staticmethod
+    def resolve_rating_count(user) -> int:
+        profile = getattr(user, "provider_profile", None)
+        return profile.rating_count if profile else 0
+
+
+class ServiceOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    title: str
+    description: str
+    category: str = Field(validation_alias="category.slug")
+    price_minor: int
+    currency: str
+    city: str
+    latitude: float
+    longitude: float
+    timezone: str
+    duration_minutes: int
+    is_active: bool
+    provider: ProviderOut
+
+
+class ServiceListItemOut(ServiceOut):
+    distance_km: float | None = None
+
+    @staticmethod
+    def resolve_distance_km(service) -> float | None:
+        distance = getattr(service, "distance_km", None)
+        return round(distance, 2) if distance is not None else None
+
+
+class ServiceListOut(Schema):
+    items: list[ServiceListItemOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class ServiceFiltersIn(Schema):
+    q: str = Field("", max_length=200, description="Words to look for in titles, descriptions and provider names.")
+    category: str = Field("", max_length=50, description="A category slug from GET /api/categories.")
+    min_price: int | None = Field(None, description="Lowest price, in minor units.")
+    max_price: int | None = Field(None, description="Highest price, in minor units.")
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    date: dt.date | None = Field(None, description="Only providers free that day (YYYY-MM-DD).")
+    sort: str = Field("relevance", description="relevance, price, -price, distance or rating.")
+    page: int = 1
+    page_size: int = Field(20, description=f"At most {MAX_PAGE_SIZE}.")
+
+
+class ServiceIn(Schema):
+    title: str = Field(min_length=3, max_length=120)
+    description: str = Field("", max_length=4000)
+    category: str = Field(max_length=50)
+    price_minor: int = Field(ge=100, le=MAX_PRICE_MINOR)
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$")
+    city: str = Field(min_length=2, max_length=120)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    duration_minutes: int = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
+    is_active: bool = True
+
+
+class ServicePatchIn(Schema):
+    title: str | None = Field(None, min_length=3, max_length=120)
+    description: str | None = Field(None, max_length=4000)
+    category: str | None = Field(None, max_length=50)
+    price_minor: int | None = Field(None, ge=100, le=MAX_PRICE_MINOR)
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
+    city: str | None = Field(None, min_length=2, max_length=120)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    duration_minutes: int | None = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
+    is_active: bool | None = None
+
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
 @router.get("/categories", auth=None, response=list[CategoryOut], operation_id="category_list_api")
 def category_list_api(request: HttpRequest):
     """Every category a service can be listed under."""
     return Category.objects.all()
+
+
+@router.get("/services", auth=None, response={200: ServiceListOut, 422: ErrorOut}, operation_id="service_list_api")
+def service_list_api(request: HttpRequest, filters: Query[ServiceFiltersIn]):
+    """Search active services. With lat/lng each item has distance_km; with date only providers free that day."""
+    page = service_search(SearchFilters(**filters.dict()))
+    return {"items": page.items, "count": page.count, "page": page.page, "page_size": page.page_size}
+
+
+@router.get(
+    "/services/{service_id}", auth=None, response={200: ServiceOut, 404: ErrorOut}, operation_id="service_detail_api"
+)
+def service_detail_api(request: HttpRequest, service_id: UUID):
+    """One active service."""
+    return service_get_public(public_id=service_id)
+
+
+@router.post("/services", response={201: ServiceOut, **ERRORS}, operation_id="service_create_api")
+def service_create_api(request: HttpRequest, payload: ServiceIn):
+    """Offer a new service (provider accounts only)."""
+    service = service_create(provider=request.auth, data=ServiceData(**payload.dict()))
+    return Status(201, service)
+
+
+@router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS}, operation_id="service_update_api")
+def service_update_api(request: HttpRequest, service_id: UUID, payload: ServicePatchIn):
+    """Change some fields of one of your services; `{"is_active": false}` takes it off search."""
+    service = service_get_for_owner(owner=request.auth, public_id=service_id)
+    changes = payload.dict(exclude_unset=True)
+    if "city" in changes and "latitude" not in changes:
+        changes.update(latitude=None, longitude=None)  # a new city brings its own coordinates
+    data = ServiceData(**{**_current_data(service), **changes})
+    return service_update(service=service, actor=request.auth, data=data)
+
+
+def _current_data(service: Service) -> dict:
+    return {
+        "title": service.title,
+        "description": service.description,
+        "category": service.category.slug,
+        "price_minor": service.price_minor,
+        "currency": service.currency,
+        "duration_minutes": service.duration_minutes,
+        "city": service.city,
+        "latitude": service.latitude,
+        "longitude": service.longitude,
+        "is_active": service.is_active,
+    }

@@ -1,4 +1,14 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
+
+# Money is integer minor units; the largest price a listing may ask (1,000,000.00).
+MAX_PRICE_MINOR = 100_000_000
+MIN_DURATION_MINUTES = 15
+MAX_DURATION_MINUTES = 24 * 60
 
 
 class Category(models.Model):
@@ -13,3 +23,127 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Service(models.Model):
+    """Something a provider offers: a listing clients search for and book."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="services")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="services")
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=4000, blank=True)
+    price_minor = models.PositiveIntegerField(
+        validators=[MinValueValidator(100), MaxValueValidator(MAX_PRICE_MINOR)],
+        help_text="Price in minor units (cents).",
+    )
+    currency = models.CharField(max_length=3, validators=[RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code.")])
+    duration_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(MIN_DURATION_MINUTES), MaxValueValidator(MAX_DURATION_MINUTES)]
+    )
+    city = models.CharField(max_length=120)
+    country_code = models.CharField(max_length=2, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    is_active = models.BooleanField(default=True)
+    # Lower-cased words of title, description, category and provider name, for portable search.
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="service_lat_lng"),
+            models.Index(fields=["category", "price_minor"], name="service_category_price"),
+            models.Index(fields=["price_minor"], name="service_price"),
+            models.Index(fields=["provider", "is_active"], name="service_provider_active"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_minor__gte=100) & Q(price_minor__lte=MAX_PRICE_MINOR), name="service_price_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=MIN_DURATION_MINUTES) & Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="service_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180),
+                name="service_coordinates_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ServiceKeyword(models.Model):
+    """One word of a service's searchable text. Prefix look-ups use an ordinary index on
+    every database, so text search needs no engine-specific full-text features."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="keywords")
+    # db_index: on PostgreSQL Django adds a pattern-ops index too, so LIKE 'word%' uses it.
+    word = models.CharField(max_length=40, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "word"], name="keyword_unique_per_service")]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class BusyDay(models.Model):
+    """A day a provider cannot take a new booking.
+
+    Search asks one question, "is there a BusyDay for this provider on that date?", so
+    every source of unavailability writes rows here: dates the provider blocks by hand
+    (kind=blocked) and, from the bookings app, the days its accepted bookings occupy
+    (kind=booking, with the booking's id as source_id).
+    """
+
+    class Kind(models.TextChoices):
+        BLOCKED = "blocked", "Blocked by the provider"
+        BOOKING = "booking", "Booked"
+
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_days")
+    date = models.DateField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BLOCKED)
+    source_id = models.UUIDField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date"]
+        indexes = [models.Index(fields=["provider", "date"], name="busyday_provider_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "date"], condition=Q(kind="blocked"), name="busyday_one_block_per_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} busy on {self.date} ({self.kind})"
+
+
+def _photo_path(instance: "ProviderPhoto", filename: str) -> str:
+    return f"providers/{instance.provider.public_id}/{filename}"
+
+
+class ProviderPhoto(models.Model):
+    """A photo on a provider's public profile, resized on upload, with a square thumbnail."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=_photo_path)
+    thumbnail = models.ImageField(upload_to=_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Photo of {self.provider_id}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
     # Our account pages (profile, API tokens) and allauth's (login, sign-up, email, password).
+    path("", include("catalog.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

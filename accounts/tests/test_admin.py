@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db
         "admin:accounts_apitoken_changelist",
         "admin:catalog_category_changelist",
         "admin:catalog_category_add",
+        "admin:catalog_service_changelist",
+        "admin:catalog_busyday_changelist",
+        "admin:catalog_providerphoto_changelist",
     ],
 )
 def test_admin_pages_load_for_staff(client, staff_user, provider, url_name):

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import ProviderProfile, User
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "a-long-and-unusual-passphrase"
 
@@ -27,11 +27,13 @@ def sign_up(page: Page, base_url: str, *, name: str, email: str, role_label: str
     page.get_by_role("button", name="Create account").click()
 
 
-def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD, *, succeeds: bool = True) -> None:
     page.goto(base_url + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in", exact=True).click()
+    if succeeds:
+        expect(page.get_by_test_id("nav-user")).to_be_attached()
 
 
 def test_visitor_signs_up_as_client_logs_out_and_logs_in(page: Page, live_server, screenshot):
@@ -61,7 +63,7 @@ def test_visitor_signs_up_as_client_logs_out_and_logs_in(page: Page, live_server
 
 def test_wrong_password_shows_an_error_and_keeps_the_email(page: Page, live_server, screenshot):
     User.objects.create_user(email="kim@example.com", password=PASSWORD, display_name="Kim")
-    log_in(page, live_server.url, "kim@example.com", "not-the-password")
+    log_in(page, live_server.url, "kim@example.com", "not-the-password", succeeds=False)
     expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
     expect(page.get_by_label("Email")).to_have_value("kim@example.com")
     screenshot("login-error")

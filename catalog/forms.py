@@ -1,0 +1,215 @@
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from catalog.gazetteer import city_resolve
+from catalog.models import MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Category
+from catalog.selectors import SearchFilters
+from catalog.services import ServiceData
+
+SORT_CHOICES = [
+    ("relevance", "Best match"),
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("distance", "Distance"),
+    ("rating", "Rating"),
+]
+RADIUS_CHOICES = [
+    ("", "Any distance"),
+    ("10", "Within 10 km"),
+    ("25", "Within 25 km"),
+    ("50", "Within 50 km"),
+    ("100", "Within 100 km"),
+    ("250", "Within 250 km"),
+]
+
+
+def _to_minor(amount) -> int | None:
+    return None if amount is None else round(amount * 100)
+
+
+class SearchForm(forms.Form):
+    """The search page's filters, in units people type (whole currency, a city name)."""
+
+    q = forms.CharField(
+        label="What",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Jazz trio, wedding DJ, photographer…"}),
+    )
+    category = forms.ChoiceField(label="Category", required=False)
+    city = forms.CharField(
+        label="Where",
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "City", "list": "city-suggestions", "autocomplete": "off"}),
+    )
+    radius_km = forms.TypedChoiceField(
+        label="Distance", choices=RADIUS_CHOICES, coerce=float, empty_value=None, required=False
+    )
+    date = forms.DateField(label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    min_price = forms.DecimalField(
+        label="Min price",
+        min_value=0,
+        max_value=MAX_PRICE_MINOR // 100,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "Min", "step": "1"}),
+    )
+    max_price = forms.DecimalField(
+        label="Max price",
+        min_value=0,
+        max_value=MAX_PRICE_MINOR // 100,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "Max", "step": "1"}),
+    )
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in Category.objects.all()]
+        self.city = None
+
+    def clean_city(self) -> str:
+        label = self.cleaned_data["city"].strip()
+        if label:
+            self.city = city_resolve(label)
+            if self.city is None:
+                raise forms.ValidationError("We don't know this city. Pick one from the suggestions.")
+            return self.city.label
+        return ""
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date and date < timezone.localdate():
+            raise forms.ValidationError("Pick today or a later date.")
+        return date
+
+    def clean(self):
+        data = super().clean()
+        if data.get("radius_km") and not data.get("city") and "city" not in self.errors:
+            self.add_error("city", "Pick a city to search within a distance.")
+        if data.get("sort") == "distance" and not data.get("city") and "city" not in self.errors:
+            self.add_error("sort", "Sorting by distance needs a city.")
+        low, high = data.get("min_price"), data.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price", "The maximum is below the minimum.")
+        return data
+
+    def to_filters(self, *, page_size: int = 20) -> SearchFilters:
+        data = self.cleaned_data
+        return SearchFilters(
+            q=data.get("q") or "",
+            category=data.get("category") or "",
+            min_price=_to_minor(data.get("min_price")),
+            max_price=_to_minor(data.get("max_price")),
+            lat=self.city.latitude if self.city else None,
+            lng=self.city.longitude if self.city else None,
+            radius_km=data.get("radius_km") if self.city else None,
+            date=data.get("date"),
+            sort=data.get("sort") or "relevance",
+            page=data.get("page") or 1,
+            page_size=page_size,
+        )
+
+
+class ServiceForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        min_length=3,
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Jazz trio for receptions"}),
+    )
+    category = forms.ChoiceField(label="Category")
+    description = forms.CharField(
+        label="Description",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What is included, what you need from the venue, how long you play.",
+    )
+    price = forms.DecimalField(
+        label="Price",
+        min_value=1,
+        max_value=MAX_PRICE_MINOR // 100,
+        decimal_places=2,
+        help_text="The price for one booking of the typical duration.",
+    )
+    currency = forms.ChoiceField(
+        label="Currency", choices=[(c, c) for c in ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK")]
+    )
+    duration_minutes = forms.IntegerField(
+        label="Typical duration (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
+    )
+    city = forms.CharField(
+        label="City",
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "city-suggestions", "autocomplete": "off"}),
+        help_text="Where you are based for this service; clients search by distance from it.",
+    )
+    is_active = forms.BooleanField(label="Show in search", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(c.slug, c.name) for c in Category.objects.all()]
+
+    def clean_city(self) -> str:
+        city = city_resolve(self.cleaned_data["city"])
+        if city is None:
+            raise forms.ValidationError("We don't know this city. Pick one from the suggestions.")
+        return city.label
+
+    def to_data(self) -> ServiceData:
+        data = self.cleaned_data
+        return ServiceData(
+            title=data["title"],
+            description=data["description"],
+            category=data["category"],
+            price_minor=_to_minor(data["price"]),
+            currency=data["currency"],
+            duration_minutes=data["duration_minutes"],
+            city=data["city"],
+            is_active=data["is_active"],
+        )
+
+    @classmethod
+    def initial_for(cls, service) -> dict:
+        return {
+            "title": service.title,
+            "category": service.category.slug,
+            "description": service.description,
+            "price": Decimal(service.price_minor) / 100,
+            "currency": service.currency,
+            "duration_minutes": service.duration_minutes,
+            "city": service.city,
+            "is_active": service.is_active,
+        }
+
+
+class BlockDatesForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label="To (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to block one day.",
+    )
+    note = forms.CharField(label="Note (only you see it)", max_length=200, required=False)
+
+    def clean_start(self) -> dt.date:
+        start = self.cleaned_data["start"]
+        if start < timezone.localdate():
+            raise forms.ValidationError("Pick today or a later date.")
+        return start
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label="Add a photo",
+        help_text="JPEG, PNG or WebP, up to 8 MB. We resize it and crop a square thumbnail.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )

@@ -1,0 +1,261 @@
+"""Reads for the catalog: search, service and provider look-ups shaped for pages and the API."""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role, User
+from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Service, ServiceKeyword
+from catalog.services import words_of
+
+EARTH_RADIUS_KM = 6371.0088
+MAX_RADIUS_KM = 500
+MAX_QUERY_WORDS = 6
+MAX_PAGE_SIZE = 100
+SORTS = ("relevance", "price", "-price", "distance", "rating")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """A validated search. Forms and API schemas both build one; `search_validate` checks it."""
+
+    q: str = ""
+    category: str = ""
+    min_price: int | None = None
+    max_price: int | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    date: dt.date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass
+class SearchPage:
+    items: list[Service]
+    count: int
+    page: int
+    page_size: int
+    filters: SearchFilters
+    category: Category | None = None
+    relaxations: list[str] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def search_validate(filters: SearchFilters) -> Category | None:
+    """Raise ValidationError naming each bad field; return the category, if one was asked for."""
+    errors: dict[str, list[str]] = {}
+    category = None
+    if filters.category:
+        category = Category.objects.filter(slug=filters.category).first()
+        if category is None:
+            errors["category"] = [f"Unknown category {filters.category!r}."]
+    for name in ("min_price", "max_price"):
+        value = getattr(filters, name)
+        if value is not None and not 0 <= value <= MAX_PRICE_MINOR:
+            errors[name] = [f"Enter an amount between 0 and {MAX_PRICE_MINOR} (minor units)."]
+    if (
+        filters.min_price is not None
+        and filters.max_price is not None
+        and filters.min_price > filters.max_price
+        and "max_price" not in errors
+    ):
+        errors["max_price"] = ["The maximum price is below the minimum."]
+    if filters.lat is not None and not -90 <= filters.lat <= 90:
+        errors["lat"] = ["Latitude must be between -90 and 90."]
+    if filters.lng is not None and not -180 <= filters.lng <= 180:
+        errors["lng"] = ["Longitude must be between -180 and 180."]
+    if (filters.lat is None) != (filters.lng is None):
+        errors.setdefault("lng" if filters.lng is None else "lat", ["Send both lat and lng."])
+    if filters.radius_km is not None:
+        if filters.lat is None or filters.lng is None:
+            errors["radius_km"] = ["A radius needs a location (lat and lng, or a city)."]
+        elif not 0 < filters.radius_km <= MAX_RADIUS_KM:
+            errors["radius_km"] = [f"Radius must be more than 0 and at most {MAX_RADIUS_KM} km."]
+    if filters.date is not None and filters.date < timezone.localdate():
+        errors["date"] = ["Pick today or a later date."]
+    if filters.sort not in SORTS:
+        errors["sort"] = [f"Sort by one of: {', '.join(SORTS)}."]
+    elif filters.sort == "distance" and filters.lat is None:
+        errors["sort"] = ["Sorting by distance needs a location."]
+    if filters.page < 1:
+        errors["page"] = ["Pages start at 1."]
+    if not 1 <= filters.page_size <= MAX_PAGE_SIZE:
+        errors["page_size"] = [f"Page size must be between 1 and {MAX_PAGE_SIZE}."]
+    if errors:
+        raise ValidationError(errors)
+    return category
+
+
+def _distance_km(lat: float, lng: float):
+    """Haversine distance from (lat, lng) to each row, with functions SQLite and PostgreSQL share."""
+    dlat = Radians(F("latitude") - Value(lat)) / 2
+    dlng = Radians(F("longitude") - Value(lng)) / 2
+    a = Power(Sin(dlat), 2) + Cos(Value(math.radians(lat))) * Cos(Radians(F("latitude"))) * Power(Sin(dlng), 2)
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(a))
+
+
+def _bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float] | None:
+    """(min_lat, max_lat, min_lng, max_lng) around a point; None where it wraps a pole or the antimeridian."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    min_lat, max_lat = lat - dlat, lat + dlat
+    if min_lat < -90 or max_lat > 90:
+        return None
+    dlng = math.degrees(radius_km / EARTH_RADIUS_KM / math.cos(math.radians(lat)))
+    min_lng, max_lng = lng - dlng, lng + dlng
+    if min_lng < -180 or max_lng > 180:
+        return None
+    return min_lat, max_lat, min_lng, max_lng
+
+
+def busy_on(date: dt.date) -> Exists:
+    """True for rows whose provider cannot take a booking that day (blocked or booked)."""
+    return Exists(BusyDay.objects.filter(provider_id=OuterRef("provider_id"), date=date))
+
+
+def service_search(filters: SearchFilters) -> SearchPage:
+    """Active services matching the filters, one page of them, in the asked order. Two queries."""
+    category = search_validate(filters)
+    qs = Service.objects.filter(is_active=True, provider__is_active=True)
+
+    words = words_of(filters.q)[:MAX_QUERY_WORDS]
+    for word in words:
+        qs = qs.filter(Exists(ServiceKeyword.objects.filter(service_id=OuterRef("pk"), word__startswith=word)))
+    if category is not None:
+        qs = qs.filter(category=category)
+    if filters.min_price is not None:
+        qs = qs.filter(price_minor__gte=filters.min_price)
+    if filters.max_price is not None:
+        qs = qs.filter(price_minor__lte=filters.max_price)
+    if filters.lat is not None and filters.lng is not None:
+        qs = qs.annotate(distance_km=_distance_km(filters.lat, filters.lng))
+        if filters.radius_km is not None:
+            box = _bounding_box(filters.lat, filters.lng, filters.radius_km)
+            if box is not None:
+                min_lat, max_lat, min_lng, max_lng = box
+                qs = qs.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
+            qs = qs.filter(distance_km__lte=filters.radius_km)
+    if filters.date is not None:
+        qs = qs.exclude(busy_on(filters.date))
+
+    count = qs.count()
+    page = filters.page
+    if count and (page - 1) * filters.page_size >= count:
+        num_pages = math.ceil(count / filters.page_size)
+        raise ValidationError({"page": [f"There are only {num_pages} page(s) of results."]})
+
+    rating = F("provider__provider_profile__rating_avg")
+    order = {
+        "price": ["price_minor", "-created_at"],
+        "-price": ["-price_minor", "-created_at"],
+        "distance": ["distance_km", "price_minor"],
+        "rating": [rating.desc(nulls_last=True), "-provider__provider_profile__rating_count", "-created_at"],
+    }.get(filters.sort)
+    if order is None:  # relevance: titles that contain the words first, then the best rated
+        if words:
+            qs = qs.annotate(
+                title_hits=sum(
+                    (
+                        Case(When(title__icontains=w, then=Value(1)), default=Value(0), output_field=IntegerField())
+                        for w in words
+                    ),
+                    Value(0, output_field=IntegerField()),
+                )
+            )
+            order = ["-title_hits", rating.desc(nulls_last=True), "-created_at"]
+        elif filters.lat is not None:
+            order = ["distance_km", rating.desc(nulls_last=True)]
+        else:
+            order = [rating.desc(nulls_last=True), "-created_at"]
+    start = (page - 1) * filters.page_size
+    items = list(
+        qs.select_related("category", "provider", "provider__provider_profile").order_by(*order, "pk")[
+            start : start + filters.page_size
+        ]
+    )
+    result = SearchPage(
+        items=items, count=count, page=page, page_size=filters.page_size, filters=filters, category=category
+    )
+    if not count:
+        result.relaxations = _relaxations(filters)
+    return result
+
+
+def _relaxations(filters: SearchFilters) -> list[str]:
+    """What to loosen when nothing matched, in the order most likely to help."""
+    tips = []
+    if filters.date:
+        tips.append("try another date: everyone matching may be booked that day")
+    if filters.radius_km:
+        tips.append(f"widen the distance beyond {filters.radius_km:g} km")
+    if filters.max_price is not None or filters.min_price is not None:
+        tips.append("widen the price range")
+    if filters.category:
+        tips.append("search all categories")
+    if filters.q:
+        tips.append("use fewer or shorter words")
+    return tips
+
+
+def service_get_public(*, public_id) -> Service:
+    """An active service anyone may see."""
+    service = (
+        Service.objects.select_related("category", "provider", "provider__provider_profile")
+        .filter(public_id=public_id, is_active=True, provider__is_active=True)
+        .first()
+    )
+    if service is None:
+        raise Http404("No such service.")
+    return service
+
+
+def service_get_for_owner(*, owner: User, public_id) -> Service:
+    """A service of this provider, active or not; anyone else's is simply not found."""
+    service = Service.objects.select_related("category").filter(public_id=public_id, provider=owner).first()
+    if service is None:
+        raise Http404("No such service.")
+    return service
+
+
+def service_list_for_owner(*, owner: User) -> QuerySet[Service]:
+    return Service.objects.filter(provider=owner).select_related("category").order_by("-is_active", "title")
+
+
+def provider_get_public(*, public_id) -> User:
+    provider = (
+        User.objects.select_related("provider_profile")
+        .filter(public_id=public_id, role=Role.PROVIDER, is_active=True)
+        .first()
+    )
+    if provider is None:
+        raise Http404("No such provider.")
+    return provider
+
+
+def busy_days_for_provider(*, provider: User, start: dt.date, days: int) -> set[dt.date]:
+    end = start + dt.timedelta(days=days)
+    return set(BusyDay.objects.filter(provider=provider, date__gte=start, date__lt=end).values_list("date", flat=True))
+
+
+def blocked_days_for_provider(*, provider: User) -> QuerySet[BusyDay]:
+    """Upcoming dates the provider blocked by hand (bookings are shown elsewhere)."""
+    return BusyDay.objects.filter(provider=provider, kind=BusyDay.Kind.BLOCKED, date__gte=timezone.localdate())

@@ -1,0 +1,166 @@
+"""Writes for the catalog: the only code that creates or changes services and busy days."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.gazetteer import city_resolve, fold
+from catalog.models import BusyDay, Category, Service, ServiceKeyword
+
+MAX_KEYWORDS = 200
+WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+def words_of(text: str) -> list[str]:
+    """Search words: accent-folded, lower case, 2-40 characters, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in WORD_RE.findall(fold(text)):
+        if 2 <= len(word) <= 40:
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class ServiceData:
+    """What a provider may set on a service; forms and API schemas both produce one."""
+
+    title: str
+    description: str
+    category: str  # slug
+    price_minor: int
+    currency: str
+    duration_minutes: int
+    city: str
+    latitude: float | None = None
+    longitude: float | None = None
+    is_active: bool = True
+
+
+def _require_provider(user: User) -> None:
+    if not user.is_provider:
+        raise PermissionDenied("Only provider accounts can offer services.")
+
+
+def _apply(service: Service, data: ServiceData) -> None:
+    """Copy validated data onto the service; resolve the category and the city."""
+    errors: dict[str, list[str]] = {}
+    category = Category.objects.filter(slug=data.category).first()
+    if category is None:
+        errors["category"] = [f"Unknown category {data.category!r}."]
+    service.title = data.title.strip()
+    service.description = data.description.strip()
+    service.price_minor = data.price_minor
+    service.currency = data.currency.strip().upper()
+    service.duration_minutes = data.duration_minutes
+    service.is_active = data.is_active
+
+    city = city_resolve(data.city)
+    if data.latitude is not None and data.longitude is not None:
+        # Explicit coordinates win (a venue outside any listed city); the name is kept as typed.
+        service.city = data.city.strip()
+        service.latitude, service.longitude = data.latitude, data.longitude
+        service.country_code = city.country_code if city else ""
+        service.timezone = city.timezone if city else "UTC"
+    elif city is not None:
+        service.city = city.label
+        service.latitude, service.longitude = city.latitude, city.longitude
+        service.country_code, service.timezone = city.country_code, city.timezone
+    else:
+        errors["city"] = ["Unknown city: pick one from the suggestions, or send latitude and longitude."]
+    if category is not None:
+        service.category = category
+    try:
+        unchecked = ["provider", "category", "search_text"] + (["latitude", "longitude"] if "city" in errors else [])
+        service.full_clean(exclude=unchecked, validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _reindex(service: Service) -> None:
+    text = " ".join([service.title, service.description, service.category.name, service.provider.display_name])
+    words = words_of(text)[:MAX_KEYWORDS]
+    service.search_text = " ".join(words)
+    service.save(update_fields=["search_text"])
+    ServiceKeyword.objects.filter(service=service).delete()
+    ServiceKeyword.objects.bulk_create([ServiceKeyword(service=service, word=w) for w in words])
+
+
+def service_create(*, provider: User, data: ServiceData) -> Service:
+    _require_provider(provider)
+    service = Service(provider=provider)
+    _apply(service, data)
+    with transaction.atomic():
+        service.save()
+        _reindex(service)
+    return service
+
+
+def service_update(*, service: Service, actor: User, data: ServiceData) -> Service:
+    if service.provider_id != actor.pk:
+        raise PermissionDenied("You can only edit your own services.")
+    _apply(service, data)
+    with transaction.atomic():
+        service.save()
+        _reindex(service)
+    return service
+
+
+def service_set_active(*, service: Service, actor: User, is_active: bool) -> Service:
+    if service.provider_id != actor.pk:
+        raise PermissionDenied("You can only change your own services.")
+    if service.is_active != is_active:
+        service.is_active = is_active
+        service.save(update_fields=["is_active", "updated_at"])
+    return service
+
+
+def services_reindex_for_provider(*, provider: User) -> None:
+    """The provider's name is searchable: re-index their services after it changes."""
+    for service in Service.objects.filter(provider=provider).select_related("category", "provider"):
+        _reindex(service)
+
+
+MAX_BLOCK_DAYS = 366
+
+
+def busy_day_block(*, provider: User, start: dt.date, end: dt.date | None = None, note: str = "") -> list[BusyDay]:
+    """Block a date or an inclusive range of dates. Dates already blocked stay as they are."""
+    _require_provider(provider)
+    end = end or start
+    today = timezone.localdate()
+    errors = {}
+    if start < today:
+        errors["start"] = ["Pick today or a later date."]
+    if end < start:
+        errors["end"] = ["The last day must not be before the first."]
+    elif (end - start).days >= MAX_BLOCK_DAYS:
+        errors["end"] = [f"Block at most {MAX_BLOCK_DAYS} days at once."]
+    if len(note) > 200:
+        errors["note"] = ["Keep the note under 200 characters."]
+    if errors:
+        raise ValidationError(errors)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    with transaction.atomic():
+        taken = set(
+            BusyDay.objects.filter(provider=provider, kind=BusyDay.Kind.BLOCKED, date__in=days).values_list(
+                "date", flat=True
+            )
+        )
+        BusyDay.objects.bulk_create(
+            [BusyDay(provider=provider, date=d, kind=BusyDay.Kind.BLOCKED, note=note) for d in days if d not in taken]
+        )
+    return list(BusyDay.objects.filter(provider=provider, kind=BusyDay.Kind.BLOCKED, date__in=days))
+
+
+def busy_day_unblock(*, provider: User, date: dt.date) -> int:
+    """Free a date the provider blocked. Days occupied by bookings are not touched."""
+    deleted, _ = BusyDay.objects.filter(provider=provider, kind=BusyDay.Kind.BLOCKED, date=date).delete()
+    return deleted

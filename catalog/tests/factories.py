@@ -1,0 +1,24 @@
+"""Small builders for catalog tests; they go through the real services."""
+
+from catalog.services import ServiceData, service_create
+
+CITIES = {
+    "berlin": ("Berlin, Germany", 52.52437, 13.41053),
+    "potsdam": ("Potsdam, Germany", 52.39886, 13.06566),
+    "hamburg": ("Hamburg, Germany", 53.55073, 9.99302),
+    "munich": ("Munich, Germany", 48.13743, 11.57549),
+}
+
+
+def make_service(provider, **overrides):
+    data = {
+        "title": "Wedding band for your first dance",
+        "description": "Soul and funk covers, three sets.",
+        "category": "live-music",
+        "price_minor": 150000,
+        "currency": "EUR",
+        "duration_minutes": 180,
+        "city": "Berlin, Germany",
+    }
+    data.update(overrides)
+    return service_create(provider=provider, data=ServiceData(**data))

@@ -1,0 +1,131 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import BusyDay, Service
+from catalog.tests.factories import make_service
+from conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "title": "Acoustic duo",
+    "category": "live-music",
+    "description": "Guitar and voice.",
+    "price": "650",
+    "currency": "EUR",
+    "duration_minutes": "120",
+    "city": "Hamburg, Germany",
+    "is_active": "on",
+}
+
+
+def test_dashboard_needs_a_provider(client, client_user):
+    assert client.get(reverse("catalog:dashboard")).status_code == 302
+    client.force_login(client_user)
+    assert client.get(reverse("catalog:dashboard")).status_code == 403
+
+
+def test_dashboard_lists_my_services_only(client, provider):
+    make_service(provider, title="Mine")
+    make_service(make_user("x@example.com", "X", role="provider"), title="Theirs")
+    client.force_login(provider)
+    response = client.get(reverse("catalog:dashboard"))
+    assert [s.title for s in response.context["services"]] == ["Mine"]
+    assert "Theirs" not in response.content.decode()
+
+
+def test_create_service_from_the_form(client, provider):
+    client.force_login(provider)
+    response = client.post(reverse("catalog:service-new"), FORM)
+    assert response.status_code == 302
+    service = Service.objects.get()
+    assert service.price_minor == 65000 and service.city == "Hamburg, Germany" and service.is_active
+
+
+def test_create_service_errors_keep_input(client, provider):
+    client.force_login(provider)
+    response = client.post(reverse("catalog:service-new"), {**FORM, "price": "-3", "city": "Nowhere-on-Sea"})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"price", "city"}
+    assert 'value="Acoustic duo"' in response.content.decode()
+    assert not Service.objects.exists()
+
+
+def test_inline_edit_with_htmx(client, provider):
+    service = make_service(provider)
+    client.force_login(provider)
+    url = reverse("catalog:service-edit", args=[service.public_id])
+    form_html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in form_html and 'name="title"' in form_html
+    response = client.post(url, {**FORM, "title": "Renamed duo"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Renamed duo" in response.content.decode() and "<html" not in response.content.decode()
+    service.refresh_from_db()
+    assert service.title == "Renamed duo"
+
+
+def test_edit_without_javascript_redirects(client, provider):
+    service = make_service(provider)
+    client.force_login(provider)
+    response = client.post(reverse("catalog:service-edit", args=[service.public_id]), FORM)
+    assert response.status_code == 302
+
+
+def test_cannot_see_or_edit_another_providers_service(client, provider):
+    theirs = make_service(make_user("x@example.com", "X", role="provider"), title="Theirs")
+    client.force_login(provider)
+    for name in ("catalog:service-edit", "catalog:service-card"):
+        assert client.get(reverse(name, args=[theirs.public_id])).status_code == 404
+    assert client.post(reverse("catalog:service-edit", args=[theirs.public_id]), FORM).status_code == 404
+    assert client.post(reverse("catalog:service-toggle", args=[theirs.public_id])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.title == "Theirs" and theirs.is_active
+
+
+def test_toggle_hides_and_shows(client, provider):
+    service = make_service(provider)
+    client.force_login(provider)
+    client.post(reverse("catalog:service-toggle", args=[service.public_id]))
+    service.refresh_from_db()
+    assert not service.is_active
+    response = client.post(reverse("catalog:service-toggle", args=[service.public_id]), headers={"HX-Request": "true"})
+    assert "<html" not in response.content.decode()
+    service.refresh_from_db()
+    assert service.is_active
+
+
+def test_block_and_free_dates(client, provider):
+    client.force_login(provider)
+    start = timezone.localdate() + dt.timedelta(days=10)
+    response = client.post(
+        reverse("catalog:block-dates"),
+        {"start": start.isoformat(), "end": (start + dt.timedelta(days=2)).isoformat(), "note": "Tour"},
+    )
+    assert response.status_code == 302
+    assert BusyDay.objects.filter(provider=provider).count() == 3
+    response = client.post(reverse("catalog:unblock-date", args=[start.isoformat()]))
+    assert response.status_code == 302
+    assert BusyDay.objects.filter(provider=provider).count() == 2
+
+
+def test_block_dates_errors_are_shown(client, provider):
+    client.force_login(provider)
+    start = timezone.localdate() + dt.timedelta(days=10)
+    response = client.post(
+        reverse("catalog:block-dates"), {"start": start.isoformat(), "end": (start - dt.timedelta(days=1)).isoformat()}
+    )
+    assert response.status_code == 200
+    assert "end" in response.context["block_form"].errors
+    past = client.post(reverse("catalog:block-dates"), {"start": "2001-01-01"})
+    assert "start" in past.context["block_form"].errors
+    assert not BusyDay.objects.exists()
+
+
+def test_unblock_a_bad_date_is_harmless(client, provider):
+    client.force_login(provider)
+    response = client.post(reverse("catalog:unblock-date", args=["not-a-date"]), follow=True)
+    assert response.status_code == 200
+    assert "was not blocked" in response.content.decode()

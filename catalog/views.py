@@ -1,0 +1,216 @@
+"""Catalog pages: search, public provider and service pages, city suggestions, provider dashboard."""
+
+import datetime as dt
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm
+from catalog.gazetteer import city_suggest
+from catalog.photos import provider_photo_add, provider_photo_delete
+from catalog.selectors import (
+    SearchFilters,
+    blocked_days_for_provider,
+    busy_days_for_provider,
+    provider_get_public,
+    service_get_for_owner,
+    service_get_public,
+    service_list_for_owner,
+    service_search,
+)
+from catalog.services import busy_day_block, busy_day_unblock, service_create, service_set_active, service_update
+
+AVAILABILITY_DAYS = 42
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(data=request.GET or None)
+    results = None
+    if not form.is_bound:
+        results = service_search(SearchFilters())
+    elif form.is_valid():
+        try:
+            results = service_search(form.to_filters())
+        except ValidationError as exc:  # a page past the end: say so above the results
+            form.add_error(None, [msg for msgs in exc.message_dict.values() for msg in msgs])
+    context = {"form": form, "results": results}
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "catalog/search.html#results" if partial else "catalog/search.html", context)
+
+
+@require_GET
+def city_suggestions(request: HttpRequest) -> HttpResponse:
+    """<option>s for the city <datalist>; htmx asks as people type."""
+    text = request.GET.get("city", "")[:60]
+    return render(request, "catalog/city-options.html", {"cities": city_suggest(text)})
+
+
+@require_GET
+def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
+    provider = provider_get_public(public_id=provider_id)
+    today = timezone.localdate()
+    busy = busy_days_for_provider(provider=provider, start=today, days=AVAILABILITY_DAYS)
+    days = [today + dt.timedelta(days=i) for i in range(AVAILABILITY_DAYS)]
+    context = {
+        "provider": provider,
+        "profile": provider.provider_profile,
+        "services": provider.services.filter(is_active=True).select_related("category"),
+        "photos": provider.photos.all(),
+        "availability": [{"date": d, "busy": d in busy} for d in days],
+    }
+    return render(request, "catalog/provider_detail.html", context)
+
+
+@require_GET
+def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    service = service_get_public(public_id=service_id)
+    return render(request, "catalog/service_detail.html", {"service": service, "provider": service.provider})
+
+
+def _provider_only(request: HttpRequest) -> None:
+    if not request.user.is_provider:
+        raise PermissionDenied("The dashboard is for provider accounts.")
+
+
+def _dashboard(request: HttpRequest, **forms) -> HttpResponse:
+    context = {
+        "services": service_list_for_owner(owner=request.user),
+        "blocked_days": blocked_days_for_provider(provider=request.user),
+        "photos": request.user.photos.all(),
+        "block_form": forms.get("block_form") or BlockDatesForm(),
+        "photo_form": forms.get("photo_form") or PhotoForm(),
+    }
+    return render(request, "catalog/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _provider_only(request)
+    return _dashboard(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_new(request: HttpRequest) -> HttpResponse:
+    _provider_only(request)
+    form = ServiceForm(
+        data=request.POST or None, initial={"city": request.user.provider_profile.city, "is_active": True}
+    )
+    if request.method == "POST" and form.is_valid():
+        service = service_create(provider=request.user, data=form.to_data())
+        messages.success(request, f"“{service.title}” is listed.")
+        return redirect("catalog:dashboard")
+    return render(request, "catalog/service_form.html", {"form": form, "service": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_edit(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    """Edit one service. An htmx request gets just the service's card (inline edit)."""
+    _provider_only(request)
+    service = service_get_for_owner(owner=request.user, public_id=service_id)
+    # Inline edit forms get ids of their own: several may be open on the dashboard at once.
+    auto_id = f"service-{service.public_id}-%s" if request.htmx else "id_%s"
+    if request.method == "POST":
+        form = ServiceForm(data=request.POST, auto_id=auto_id)
+        if form.is_valid():
+            service = service_update(service=service, actor=request.user, data=form.to_data())
+            if request.htmx:
+                return render(request, "catalog/dashboard.html#service-card", {"service": service, "saved": True})
+            messages.success(request, f"“{service.title}” is saved.")
+            return redirect("catalog:dashboard")
+    else:
+        form = ServiceForm(initial=ServiceForm.initial_for(service), auto_id=auto_id)
+    template = "catalog/dashboard.html#service-edit" if request.htmx else "catalog/service_form.html"
+    return render(request, template, {"form": form, "service": service})
+
+
+@login_required
+@require_GET
+def service_card(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    """The read-only card of one service (htmx: cancel an inline edit)."""
+    _provider_only(request)
+    service = service_get_for_owner(owner=request.user, public_id=service_id)
+    return render(request, "catalog/dashboard.html#service-card", {"service": service})
+
+
+@login_required
+@require_POST
+def service_toggle(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    _provider_only(request)
+    service = service_get_for_owner(owner=request.user, public_id=service_id)
+    service = service_set_active(service=service, actor=request.user, is_active=not service.is_active)
+    if request.htmx:
+        return render(request, "catalog/dashboard.html#service-card", {"service": service})
+    state = "back in search" if service.is_active else "hidden from search"
+    messages.success(request, f"“{service.title}” is {state}.")
+    return redirect("catalog:dashboard")
+
+
+@login_required
+@require_POST
+def block_dates(request: HttpRequest) -> HttpResponse:
+    _provider_only(request)
+    form = BlockDatesForm(data=request.POST)
+    if form.is_valid():
+        try:
+            days = busy_day_block(provider=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Blocked {len(days)} day(s).")
+            return redirect("catalog:dashboard")
+    return _dashboard(request, block_form=form)
+
+
+@login_required
+@require_POST
+def unblock_date(request: HttpRequest, date: str) -> HttpResponse:
+    _provider_only(request)
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        day = None
+    if day is None or not busy_day_unblock(provider=request.user, date=day):
+        messages.error(request, "That date was not blocked.")
+    else:
+        messages.success(request, f"{day:%-d %b %Y} is free again.")
+    return redirect("catalog:dashboard")
+
+
+@login_required
+@require_POST
+def photo_upload(request: HttpRequest) -> HttpResponse:
+    _provider_only(request)
+    form = PhotoForm(data=request.POST, files=request.FILES)
+    if form.is_valid():
+        try:
+            provider_photo_add(provider=request.user, upload=form.cleaned_data["photo"])
+        except ValidationError as exc:
+            form.add_error("photo", exc.message_dict.get("photo", exc.messages))
+        else:
+            messages.success(request, "Photo added to your public profile.")
+            return redirect("catalog:dashboard")
+    return _dashboard(request, photo_form=form)
+
+
+@login_required
+@require_POST
+def photo_delete(request: HttpRequest, photo_id: UUID) -> HttpResponse:
+    _provider_only(request)
+    if provider_photo_delete(provider=request.user, public_id=photo_id):
+        messages.success(request, "Photo removed.")
+    else:
+        messages.error(request, "That photo was already gone.")
+    return redirect("catalog:dashboard")
