@@ -1,10 +1,14 @@
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
-from catalog.models import BusyDay, Service
+from catalog.models import BusyDay, ProviderPhoto, Service
+from catalog.photos import provider_photo_add
 from catalog.tests.factories import make_service
 from conftest import make_user
 
@@ -129,3 +133,42 @@ def test_unblock_a_bad_date_is_harmless(client, provider):
     response = client.post(reverse("catalog:unblock-date", args=["not-a-date"]), follow=True)
     assert response.status_code == 200
     assert "was not blocked" in response.content.decode()
+
+
+def _png(size=(600, 400)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(buffer, format="PNG")
+    return SimpleUploadedFile("band.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_upload_and_remove_a_photo(client, provider, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(provider)
+    response = client.post(reverse("catalog:photo-upload"), {"photo": _png()})
+    assert response.status_code == 302
+    photo = ProviderPhoto.objects.get(provider=provider)
+    profile = client.get(reverse("catalog:provider", args=[provider.public_id]))
+    assert list(profile.context["photos"]) == [photo]
+    response = client.post(reverse("catalog:photo-delete", args=[photo.public_id]))
+    assert response.status_code == 302
+    assert not ProviderPhoto.objects.exists()
+
+
+def test_bad_photo_shows_the_error_on_the_dashboard(client, provider, settings, tmp_path):
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(provider)
+    fake = SimpleUploadedFile("cat.jpg", b"this is text, not a jpeg", content_type="image/jpeg")
+    response = client.post(reverse("catalog:photo-upload"), {"photo": fake})
+    assert response.status_code == 200
+    assert "not an image" in str(response.context["photo_form"].errors["photo"])
+    assert not ProviderPhoto.objects.exists()
+
+
+def test_cannot_remove_someone_elses_photo(client, provider, stranger, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    photo = provider_photo_add(provider=provider, upload=_png())
+    other = make_user("o@example.com", "Other", role="provider")
+    client.force_login(other)
+    client.post(reverse("catalog:photo-delete", args=[photo.public_id]))
+    assert ProviderPhoto.objects.count() == 1

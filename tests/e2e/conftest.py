@@ -4,10 +4,12 @@ No browser is downloaded: Playwright launches the system Chromium by path ($CHRO
 default /usr/bin/chromium). Screenshots go to test-results/screenshots/ (git-ignored).
 """
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (fixtures, assertions) are still synchronous and safe.
@@ -23,6 +25,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+@pytest.fixture(autouse=True)
+def default_categories(transactional_db):
+    """Browser tests run in real transactions, and the database is flushed after each one,
+    which also empties tables a data migration filled. Put the categories back."""
+    migration = importlib.import_module("catalog.migrations.0002_default_categories")
+    migration.add_categories(apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import ProviderProfile, User
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-and-unusual-passphrase"
 

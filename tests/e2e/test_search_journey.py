@@ -12,7 +12,7 @@ from catalog.tests.factories import make_service
 from conftest import PASSWORD, make_user
 from tests.e2e.test_journeys import log_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
