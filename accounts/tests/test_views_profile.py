@@ -19,12 +19,12 @@ def test_provider_edits_profile(client, provider):
     client.force_login(provider)
     assert set(client.get(reverse("accounts:profile")).context["form"].fields) == {"display_name", "city", "bio"}
     response = client.post(
-        reverse("accounts:profile"), {"display_name": "Pete's Party Band", "city": "Cologne", "bio": "Covers."}
+        reverse("accounts:profile"), {"display_name": "Pete's Party Band", "city": "cologne", "bio": "Covers."}
     )
     assert response.status_code == 302
     provider.refresh_from_db()
     assert provider.display_name == "Pete's Party Band"
-    assert provider.provider_profile.city == "Cologne"
+    assert provider.provider_profile.city == "Köln, Germany"  # found by its English name
 
 
 def test_profile_errors_keep_input(client, provider):
@@ -35,3 +35,12 @@ def test_profile_errors_keep_input(client, provider):
     assert 'value="Bonn"' in response.content.decode()
     provider.refresh_from_db()
     assert provider.display_name == "Pete Provider"
+
+
+def test_unknown_base_city_is_refused(client, provider):
+    client.force_login(provider)
+    response = client.post(reverse("accounts:profile"), {"display_name": "Pete", "city": "Nowhere-on-Sea", "bio": ""})
+    assert response.status_code == 200
+    assert "city" in response.context["form"].errors
+    provider.refresh_from_db()
+    assert provider.provider_profile.city == ""

@@ -28,3 +28,8 @@ def test_shared_names_carry_the_region():
     assert len(springfields) == len(set(springfields)) > 1
     plain = [label for label in springfields if label.startswith("Springfield,") or label.startswith("Springfield (")]
     assert len(plain) > 1 and all(label.startswith("Springfield (") for label in plain)
+
+
+def test_big_cities_are_found_by_their_other_names():
+    assert city_resolve("Cologne").label == "Köln, Germany"
+    assert "Köln, Germany" in [c.label for c in city_suggest("cologn")]

@@ -91,7 +91,7 @@ def test_provider_signs_up_sees_provider_navigation_and_edits_profile(page: Page
     screenshot("provider-profile")
 
     profile = ProviderProfile.objects.get(user__email="pulse@example.com")
-    assert profile.city == "Leipzig"
+    assert profile.city == "Leipzig, Germany"
 
 
 def test_api_token_created_used_and_revoked_with_htmx(page: Page, live_server, screenshot):
