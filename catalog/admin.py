@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from catalog.cache import catalog_changed
 from catalog.models import BusyDay, Category, ProviderPhoto, Service
 
 
@@ -24,7 +25,12 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.action(description="Hide selected services from search")
     def hide_from_search(self, request, queryset):
         count = queryset.filter(is_active=True).update(is_active=False)
+        catalog_changed()
         self.message_user(request, f"Hid {count} service(s).")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        catalog_changed()
 
 
 @admin.register(BusyDay)

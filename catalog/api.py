@@ -1,10 +1,11 @@
 import datetime as dt
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import ErrorOut
+from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.models import MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Category, Service
 from catalog.selectors import MAX_PAGE_SIZE, SearchFilters, service_get_for_owner, service_get_public, service_search
 from catalog.services import ServiceData, service_create, service_update
@@ -122,8 +123,15 @@ def category_list_api(request: HttpRequest):
 @router.get("/services", auth=None, response={200: ServiceListOut, 422: ErrorOut}, operation_id="service_list_api")
 def service_list_api(request: HttpRequest, filters: Query[ServiceFiltersIn]):
     """Search active services. With lat/lng each item has distance_km; with date only providers free that day."""
-    page = service_search(SearchFilters(**filters.dict()))
-    return {"items": page.items, "count": page.count, "page": page.page, "page_size": page.page_size}
+    # Answers are cached per query and catalog version, as JSON, ready to send.
+    key = search_cache_key("api", list(request.GET.items()))
+    body = search_cache_get(key)
+    if body is None:
+        page = service_search(SearchFilters(**filters.dict()))
+        answer = {"items": page.items, "count": page.count, "page": page.page, "page_size": page.page_size}
+        body = ServiceListOut.model_validate(answer).model_dump_json()
+        search_cache_set(key, body)
+    return HttpResponse(body, content_type="application/json")
 
 
 @router.get(

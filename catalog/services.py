@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from catalog.cache import catalog_changed
 from catalog.gazetteer import city_resolve, fold
 from catalog.models import BusyDay, Category, Service, ServiceKeyword
 
@@ -91,6 +92,7 @@ def _reindex(service: Service) -> None:
     service.save(update_fields=["search_text"])
     ServiceKeyword.objects.filter(service=service).delete()
     ServiceKeyword.objects.bulk_create([ServiceKeyword(service=service, word=w) for w in words])
+    transaction.on_commit(catalog_changed)
 
 
 def service_create(*, provider: User, data: ServiceData) -> Service:
@@ -119,6 +121,7 @@ def service_set_active(*, service: Service, actor: User, is_active: bool) -> Ser
     if service.is_active != is_active:
         service.is_active = is_active
         service.save(update_fields=["is_active", "updated_at"])
+        transaction.on_commit(catalog_changed)
     return service
 
 
@@ -157,10 +160,13 @@ def busy_day_block(*, provider: User, start: dt.date, end: dt.date | None = None
         BusyDay.objects.bulk_create(
             [BusyDay(provider=provider, date=d, kind=BusyDay.Kind.BLOCKED, note=note) for d in days if d not in taken]
         )
+        transaction.on_commit(catalog_changed)
     return list(BusyDay.objects.filter(provider=provider, kind=BusyDay.Kind.BLOCKED, date__in=days))
 
 
 def busy_day_unblock(*, provider: User, date: dt.date) -> int:
     """Free a date the provider blocked. Days occupied by bookings are not touched."""
     deleted, _ = BusyDay.objects.filter(provider=provider, kind=BusyDay.Kind.BLOCKED, date=date).delete()
+    if deleted:
+        transaction.on_commit(catalog_changed)
     return deleted

@@ -8,10 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm
 from catalog.gazetteer import city_suggest
 from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
@@ -33,18 +36,42 @@ AVAILABILITY_DAYS = 42
 @require_GET
 @vary_on_headers("HX-Request")
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(data=request.GET or None)
+    """The search page; htmx asks for the results area alone.
+
+    Both the results area and the page body (filters + results) are cached per query string
+    and catalog version (catalog.cache): a repeated search renders only the layout around them.
+    """
+    partial = request.htmx and not request.htmx.history_restore_request
+    key = search_cache_key("results" if partial else "body", list(request.GET.items()))
+    cached = search_cache_get(key)
+    form = results = None
+    if cached is None:
+        form = SearchForm(data=request.GET or None)
+        html, results = _search_render(request, form, partial)
+        if results is not None:  # cache answers, never error messages
+            search_cache_set(key, html)
+    else:
+        html = mark_safe(cached)  # noqa: S308 (HTML we rendered ourselves)
+    if partial:
+        return HttpResponse(html)
+    # form and results are None when the body came from the cache: the page needs only the HTML.
+    return render(request, "catalog/search.html", {"body_html": html, "form": form, "results": results})
+
+
+def _search_render(request: HttpRequest, form: SearchForm, partial: bool):
+    """Render the results area (htmx) or the page body; returns (html, SearchPage or None)."""
     results = None
-    if not form.is_bound:
-        results = service_search(SearchFilters())
-    elif form.is_valid():
+    if not form.is_bound or form.is_valid():
         try:
-            results = service_search(form.to_filters())
+            results = service_search(form.to_filters() if form.is_bound else SearchFilters())
         except ValidationError as exc:  # a page past the end: say so above the results
             form.add_error(None, [msg for msgs in exc.message_dict.values() for msg in msgs])
     context = {"form": form, "results": results}
-    partial = request.htmx and not request.htmx.history_restore_request
-    return render(request, "catalog/search.html#results" if partial else "catalog/search.html", context)
+    results_html = render_to_string("catalog/search.html#results", context, request=request)
+    if partial:
+        return results_html, results
+    body = render_to_string("catalog/search.html#body", {**context, "results_html": results_html}, request=request)
+    return body, results
 
 
 @require_GET

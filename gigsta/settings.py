@@ -148,6 +148,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gigsta"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Seconds a search answer may be served from the cache (0 turns the cache off).
+SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60)
+
 # --- Accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -208,3 +208,26 @@ def test_date_filter_hides_busy_providers(client, provider):
     assert client.get(reverse("api:service_list_api"), {"date": day.isoformat()}).json()["count"] == 0
     other_day = day + dt.timedelta(days=1)
     assert client.get(reverse("api:service_list_api"), {"date": other_day.isoformat()}).json()["count"] == 1
+
+
+def test_repeated_api_search_is_cached_until_a_change(
+    client, provider, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    make_service(provider)
+    url = reverse("api:service_list_api")
+    first = client.get(url, {"q": "wedding"}).json()
+    with django_assert_num_queries(0):
+        assert client.get(url, {"q": "wedding"}).json() == first
+    with django_capture_on_commit_callbacks(execute=True):
+        make_service(provider, title="Wedding string quartet")
+    assert client.get(url, {"q": "wedding"}).json()["count"] == 2
+    # Deactivating a service is a change too.
+    service = Service.objects.get(title="Wedding string quartet")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.patch(
+            reverse("api:service_update_api", args=[service.public_id]),
+            json.dumps({"is_active": False}),
+            content_type="application/json",
+            headers=auth(provider),
+        )
+    assert client.get(url, {"q": "wedding"}).json()["count"] == 1

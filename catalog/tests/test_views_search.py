@@ -96,15 +96,34 @@ def test_page_past_the_end_explains(client, listings):
     assert "only 1 page" in response.content.decode()
 
 
-def test_search_page_query_count_does_not_grow_with_results(client, listings, django_assert_num_queries):
+def test_search_page_query_count_does_not_grow_with_results(
+    client, listings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     params = {"q": "band", "city": "Berlin, Germany", "radius_km": "250", "date": timezone.localdate().isoformat()}
     with django_assert_num_queries(3):  # categories for the form, count, page
         get(client, **params)
-    for i in range(20):
-        make_service(listings, title=f"Party band {i}", city="Berlin, Germany")
+    with django_capture_on_commit_callbacks(execute=True):  # the writes commit: the cached answer is stale
+        for i in range(20):
+            make_service(listings, title=f"Party band {i}", city="Berlin, Germany")
     with django_assert_num_queries(3):
         response = get(client, **params)
     assert response.context["results"].count == 21
+
+
+def test_repeated_search_is_served_from_the_cache_until_the_catalog_changes(
+    client, listings, django_assert_num_queries, django_capture_on_commit_callbacks, settings
+):
+    params = {"q": "band", "city": "Berlin, Germany", "radius_km": "50"}
+    first = get(client, **params).content.decode()
+    with django_assert_num_queries(0):
+        again = get(client, **params).content.decode()
+    assert again.count('data-testid="result"') == first.count('data-testid="result"') == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        make_service(listings, title="Party band", city="Berlin, Germany")
+    assert get(client, **params).content.decode().count('data-testid="result"') == 2
+    settings.SEARCH_CACHE_SECONDS = 0
+    with django_assert_num_queries(3):
+        get(client, **params)
 
 
 def test_city_suggestions(client):
