@@ -6,7 +6,7 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check-e2e e2e migrate seed clean help
+.PHONY: run test lint format check-e2e e2e migrate seed clean help bench
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -56,6 +56,9 @@ endif
 
 e2e: $(VENV)/.installed-dev
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-results

