@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from catalog.addresses import address_resolve, addresses_enabled
 from catalog.gazetteer import city_resolve
 from catalog.models import MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Category
 from catalog.selectors import SearchFilters
@@ -158,14 +159,21 @@ class ServiceForm(forms.Form):
         self.fields["category"].choices = [(c.slug, c.name) for c in Category.objects.all()]
 
     def clean_city(self) -> str:
-        city = city_resolve(self.cleaned_data["city"])
-        if city is None:
-            raise forms.ValidationError("We don't know this city. Pick one from the suggestions.")
-        return city.label
+        label = self.cleaned_data["city"]
+        city = city_resolve(label)
+        if city is not None:
+            return city.label
+        self.address = address_resolve(label) if addresses_enabled() else None
+        if self.address is None:
+            raise forms.ValidationError("We don't know this place. Pick one from the suggestions.")
+        return self.address.formatted
 
     def to_data(self) -> ServiceData:
         data = self.cleaned_data
+        address = getattr(self, "address", None)
         return ServiceData(
+            latitude=address.latitude if address else None,
+            longitude=address.longitude if address else None,
             title=data["title"],
             description=data["description"],
             category=data["category"],

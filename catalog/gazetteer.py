@@ -5,6 +5,7 @@ A city is named by its label, "Berlin, Germany"; names shared within a country c
 region code too, "Springfield (MO), United States".
 """
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,3 +107,14 @@ def city_resolve(label: str) -> City | None:
         if alias == needle:
             return city
     return None
+
+
+def city_nearest(latitude: float, longitude: float) -> City:
+    """The listed city closest to a point (for the time zone of a street address)."""
+    cities, _, _ = _cities()
+    cos_lat = math.cos(math.radians(latitude))
+
+    def squared_distance(city: City) -> float:  # equirectangular: exact enough to pick the nearest
+        return (city.latitude - latitude) ** 2 + ((city.longitude - longitude) * cos_lat) ** 2
+
+    return min((city for _, _, city in cities), key=squared_distance)

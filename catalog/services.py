@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.cache import catalog_changed
-from catalog.gazetteer import city_resolve, fold
+from catalog.gazetteer import city_nearest, city_resolve, fold
 from catalog.models import BusyDay, Category, Service, ServiceKeyword
 
 MAX_KEYWORDS = 200
@@ -62,11 +62,12 @@ def _apply(service: Service, data: ServiceData) -> None:
 
     city = city_resolve(data.city)
     if data.latitude is not None and data.longitude is not None:
-        # Explicit coordinates win (a venue outside any listed city); the name is kept as typed.
+        # Explicit coordinates win (a street address, a venue outside any listed city); the place
+        # is kept as typed, the time zone and country are those of the nearest listed city.
+        nearest = city_nearest(data.latitude, data.longitude)
         service.city = data.city.strip()
         service.latitude, service.longitude = data.latitude, data.longitude
-        service.country_code = city.country_code if city else ""
-        service.timezone = city.timezone if city else "UTC"
+        service.country_code, service.timezone = nearest.country_code, nearest.timezone
     elif city is not None:
         service.city = city.label
         service.latitude, service.longitude = city.latitude, city.longitude

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm
 from catalog.gazetteer import city_suggest
@@ -76,9 +77,11 @@ def _search_render(request: HttpRequest, form: SearchForm, partial: bool):
 
 @require_GET
 def city_suggestions(request: HttpRequest) -> HttpResponse:
-    """<option>s for the city <datalist>; htmx asks as people type."""
-    text = request.GET.get("city", "")[:60]
-    return render(request, "catalog/city-options.html", {"cities": city_suggest(text)})
+    """<option>s for the city <datalist>; htmx asks as people type. Street addresses are
+    suggested too when an Addressable key is set."""
+    text = request.GET.get("city", "")[:120]
+    context = {"cities": city_suggest(text), "addresses": address_suggest(text)}
+    return render(request, "catalog/city-options.html", context)
 
 
 @require_GET

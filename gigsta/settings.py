@@ -148,6 +148,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gigsta"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Street-address look-up (Addressable: AU, NZ, SE); off unless a key is set.
+ADDRESSABLE_API_KEY = env("ADDRESSABLE_API_KEY")
+ADDRESSABLE_API_BASE = env("ADDRESSABLE_API_BASE", "https://api.addressable.dev")
+ADDRESSABLE_COUNTRIES = [c.upper() for c in env_list("ADDRESSABLE_COUNTRIES", "AU,NZ")]
+
 # Seconds a search answer may be served from the cache (0 turns the cache off).
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60)
 
