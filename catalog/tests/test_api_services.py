@@ -231,3 +231,22 @@ def test_repeated_api_search_is_cached_until_a_change(
             headers=auth(provider),
         )
     assert client.get(url, {"q": "wedding"}).json()["count"] == 1
+
+
+def test_api_search_query_count_does_not_grow_with_services(client, provider, django_assert_num_queries, settings):
+    settings.SEARCH_CACHE_SECONDS = 0  # every request searches the database
+    make_service(provider)
+    params = {
+        "q": "wedding",
+        "lat": 52.52437,
+        "lng": 13.41053,
+        "radius_km": 100,
+        "date": timezone.localdate().isoformat(),
+    }
+    with django_assert_num_queries(2):  # count + page
+        client.get(reverse("api:service_list_api"), params)
+    for i in range(25):
+        make_service(make_user(f"p{i}@example.com", f"Band {i}", role="provider"), title=f"Wedding band {i}")
+    with django_assert_num_queries(2):
+        body = client.get(reverse("api:service_list_api"), params).json()
+    assert body["count"] == 26 and len(body["items"]) == 20
