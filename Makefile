@@ -45,6 +45,7 @@ format: $(VENV)/.installed-dev
 test: lint
 	@DATABASE_URL= DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || \
 		(echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
+	@DATABASE_URL= DEBUG=1 LOG_LEVEL=WARNING $(BIN)/python manage.py lintmigrations --quiet ok ignore
 ifeq ($(CHROMIUM),)
 	$(BIN)/pytest --ignore=tests/e2e
 	@echo ""

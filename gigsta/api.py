@@ -4,6 +4,7 @@ Every error body is {"detail": str, "code": str}; a 422 also has
 "errors": [{"field": str, "message": str}] naming each invalid field.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from accounts.api import router as accounts_router
 from accounts.services import EmailTaken, api_token_authenticate
@@ -39,6 +41,7 @@ api = NinjaAPI(
     urls_namespace="api",
     # A same-origin browser session works too; ninja then checks the CSRF token on writes.
     auth=[BearerToken(), django_auth],
+    throttle=[AnonRateThrottle(settings.API_ANON_THROTTLE), AuthRateThrottle(settings.API_USER_THROTTLE)],
 )
 
 

@@ -5,6 +5,7 @@ local media files, console email, an in-process cache and manual payments.
 `.env.example` lists every variable read here.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -76,12 +77,31 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "ninja",
+    "django_prometheus",
     "accounts",
     "catalog",
 ]
+if importlib.util.find_spec("django_migration_linter"):  # a development tool: `manage.py lintmigrations`
+    INSTALLED_APPS.append("django_migration_linter")
+# `make test` lints our migrations for changes old code could not run against (zero-downtime
+# deploys run new migrations while old web processes still serve). Migrations written before the
+# first production release are the baseline and are not linted.
+MIGRATION_LINTER_OPTIONS = {
+    "include_apps": ["accounts", "catalog", "bookings", "payments"],
+    "ignore_name": [
+        "0001_initial",
+        "0002_provider_rating",
+        "0002_default_categories",
+        "0003_services_and_availability",
+        "0004_provider_photos",
+    ],
+}
 
 MIDDLEWARE = [
+    "gigsta.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "gigsta.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "gigsta.urls"
@@ -215,6 +236,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- API ----------------------------------------------------------------------
 API_AUTH_THROTTLE = env("API_AUTH_THROTTLE", "10/m")
+# Every other API call, per client address (anonymous) or per account (signed in).
+API_ANON_THROTTLE = env("API_ANON_THROTTLE", "300/m")
+API_USER_THROTTLE = env("API_USER_THROTTLE", "1200/m")
 # How many reverse proxies in front of GigSta append to X-Forwarded-For (0: trust REMOTE_ADDR only).
 NINJA_NUM_PROXIES = env_int("TRUSTED_PROXY_COUNT", 0)
 NINJA_PAGINATION_PER_PAGE = 20
@@ -272,8 +296,27 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (gigsta.middleware): no inline scripts or styles on our pages.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self' https:; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+# The admin and the interactive API docs ship inline code of their own.
+CSP_RELAXED_PATHS = ("/admin/", "/api/docs")
+CSP_RELAXED = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+# /metrics (Prometheus) answers only these client networks, and never through the proxy.
+METRICS_ALLOWED_NETWORKS = env_list(
+    "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -283,11 +326,21 @@ USE_TZ = True
 
 # --- Logging ------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
+# json: one JSON object a line with the request id (production); plain: readable (development).
+LOG_FORMAT = env("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "gigsta.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "gigsta.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Replace Django's own console handler so each record is written once.
     "loggers": {"django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},

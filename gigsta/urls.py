@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
     # Our account pages (profile, API tokens) and allauth's (login, sign-up, email, password).
     path("", include("catalog.urls")),
     path("accounts/", include("accounts.urls")),

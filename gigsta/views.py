@@ -1,10 +1,14 @@
 """Project-level pages: home, health, readiness and the friendly error pages."""
 
+import ipaddress
+
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django_prometheus.exports import ExportToDjangoView
 
 from catalog.models import Category
 
@@ -35,6 +39,19 @@ def ready(request: HttpRequest) -> JsonResponse:
     if pending:
         return JsonResponse({"status": "unavailable", "database": "ok", "pending_migrations": len(pending)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "pending_migrations": 0})
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for scrapers inside the private network only.
+
+    A request that came through the reverse proxy (it sets X-Forwarded-For) is refused even
+    from an allowed address: the proxy's own address is private too.
+    """
+    client = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))  # noqa: S104
+    allowed = any(client in ipaddress.ip_network(net) for net in settings.METRICS_ALLOWED_NETWORKS)
+    if not allowed or "HTTP_X_FORWARDED_FOR" in request.META:
+        return error_404(request)
+    return ExportToDjangoView(request)
 
 
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:

@@ -48,6 +48,11 @@ def browser():
         browser.close()
 
 
+def _benign(text: str) -> bool:
+    # htmx reports a request it cancelled itself (hx-sync="this:replace" while typing) as an error.
+    return text.startswith(("htmx:sendAbort", "htmx:afterRequest"))
+
+
 @pytest.fixture(params=[{"width": 1280, "height": 900}], ids=["laptop"])
 def viewport(request):
     return request.param
@@ -60,9 +65,11 @@ def page(browser, viewport):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Content-Security-Policy violations and failed loads are reported as console errors.
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not _benign(msg.text) else None)
     yield page
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"Errors in the browser console: {errors}"
 
 
 @pytest.fixture
