@@ -6,7 +6,7 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check-e2e e2e migrate seed clean help bench
+.PHONY: run test lint format check-e2e e2e migrate seed clean help bench stack
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -60,6 +60,9 @@ e2e: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+stack: $(VENV)/.installed
+	$(BIN)/python deploy/stack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-results

@@ -9,7 +9,10 @@ from gigsta.middleware import request_id_var
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        # django.request logs some responses after the middleware has finished; those records
+        # carry the request itself.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or request_id_var.get()
         return True
 
 

@@ -241,12 +241,14 @@ API_ANON_THROTTLE = env("API_ANON_THROTTLE", "300/m")
 API_USER_THROTTLE = env("API_USER_THROTTLE", "1200/m")
 # How many reverse proxies in front of GigSta append to X-Forwarded-For (0: trust REMOTE_ADDR only).
 NINJA_NUM_PROXIES = env_int("TRUSTED_PROXY_COUNT", 0)
+# allauth's sign-in rate limits key on the same client address.
+ALLAUTH_TRUSTED_PROXY_COUNT = NINJA_NUM_PROXIES
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))

@@ -94,3 +94,12 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_late_request_log_lines_still_carry_the_request_id(rf):
+    request = rf.get("/nowhere")
+    request.request_id = "late-line-1"
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/nowhere",), None)
+    record.request = request
+    RequestIdFilter().filter(record)
+    assert json.loads(JsonFormatter().format(record))["request_id"] == "late-line-1"
