@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.models import ProviderProfile, Role, User
-from catalog.gazetteer import city_resolve
+from catalog.fields import PlaceField
 
 
 class SignupForm(forms.Form):
@@ -46,9 +46,8 @@ class ProfileForm(forms.Form):
 
 
 class ProviderProfileForm(ProfileForm):
-    city = forms.CharField(
+    city = PlaceField(
         label="Base city",
-        max_length=120,
         required=False,
         help_text="Shown on your profile. Each service has its own city for search.",
     )
@@ -61,13 +60,8 @@ class ProviderProfileForm(ProfileForm):
     )
 
     def clean_city(self) -> str:
-        label = self.cleaned_data["city"].strip()
-        if not label:
-            return ""
-        city = city_resolve(label)
-        if city is None:
-            raise forms.ValidationError("We don't know this city. Pick one from the suggestions.")
-        return city.label
+        place = self.cleaned_data["city"]
+        return place.label if place else ""
 
 
 def profile_form_for(user: User, data=None) -> ProfileForm:

@@ -4,8 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from catalog.addresses import address_resolve, addresses_enabled
-from catalog.gazetteer import city_resolve
+from catalog.fields import PlaceField
 from catalog.models import MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Category
 from catalog.selectors import SearchFilters
 from catalog.services import ServiceData
@@ -41,12 +40,7 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Jazz trio, wedding DJ, photographer…"}),
     )
     category = forms.ChoiceField(label="Category", required=False)
-    city = forms.CharField(
-        label="Where",
-        max_length=120,
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "City", "list": "city-suggestions", "autocomplete": "off"}),
-    )
+    city = PlaceField(label="Where", required=False, widget=forms.TextInput(attrs={"placeholder": "City"}))
     radius_km = forms.TypedChoiceField(
         label="Distance", choices=RADIUS_CHOICES, coerce=float, empty_value=None, required=False
     )
@@ -73,16 +67,6 @@ class SearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in Category.objects.all()]
-        self.city = None
-
-    def clean_city(self) -> str:
-        label = self.cleaned_data["city"].strip()
-        if label:
-            self.city = city_resolve(label)
-            if self.city is None:
-                raise forms.ValidationError("We don't know this city. Pick one from the suggestions.")
-            return self.city.label
-        return ""
 
     def clean_date(self):
         date = self.cleaned_data["date"]
@@ -103,14 +87,15 @@ class SearchForm(forms.Form):
 
     def to_filters(self, *, page_size: int = 20) -> SearchFilters:
         data = self.cleaned_data
+        place = data.get("city")
         return SearchFilters(
             q=data.get("q") or "",
             category=data.get("category") or "",
             min_price=_to_minor(data.get("min_price")),
             max_price=_to_minor(data.get("max_price")),
-            lat=self.city.latitude if self.city else None,
-            lng=self.city.longitude if self.city else None,
-            radius_km=data.get("radius_km") if self.city else None,
+            lat=place.latitude if place else None,
+            lng=place.longitude if place else None,
+            radius_km=data.get("radius_km") if place else None,
             date=data.get("date"),
             sort=data.get("sort") or "relevance",
             page=data.get("page") or 1,
@@ -146,10 +131,9 @@ class ServiceForm(forms.Form):
     duration_minutes = forms.IntegerField(
         label="Typical duration (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
     )
-    city = forms.CharField(
+    city = PlaceField(
         label="City",
-        max_length=120,
-        widget=forms.TextInput(attrs={"list": "city-suggestions", "autocomplete": "off"}),
+        addresses=True,
         help_text="Where you are based for this service; clients search by distance from it.",
     )
     is_active = forms.BooleanField(label="Show in search", required=False, initial=True)
@@ -158,29 +142,20 @@ class ServiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [(c.slug, c.name) for c in Category.objects.all()]
 
-    def clean_city(self) -> str:
-        label = self.cleaned_data["city"]
-        city = city_resolve(label)
-        if city is not None:
-            return city.label
-        self.address = address_resolve(label) if addresses_enabled() else None
-        if self.address is None:
-            raise forms.ValidationError("We don't know this place. Pick one from the suggestions.")
-        return self.address.formatted
-
     def to_data(self) -> ServiceData:
         data = self.cleaned_data
-        address = getattr(self, "address", None)
+        place = data["city"]
         return ServiceData(
-            latitude=address.latitude if address else None,
-            longitude=address.longitude if address else None,
+            # A street address brings its own coordinates; a city is looked up again by its label.
+            latitude=place.latitude if place.exact else None,
+            longitude=place.longitude if place.exact else None,
             title=data["title"],
             description=data["description"],
             category=data["category"],
             price_minor=_to_minor(data["price"]),
             currency=data["currency"],
             duration_minutes=data["duration_minutes"],
-            city=data["city"],
+            city=place.label,
             is_active=data["is_active"],
         )
 

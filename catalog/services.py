@@ -96,29 +96,32 @@ def _reindex(service: Service) -> None:
     transaction.on_commit(catalog_changed)
 
 
-def service_create(*, provider: User, data: ServiceData) -> Service:
-    _require_provider(provider)
-    service = Service(provider=provider)
+def _require_owner(service: Service, actor: User) -> None:
+    if service.provider_id != actor.pk:
+        raise PermissionDenied("You can only change your own services.")
+
+
+def _save(service: Service, data: ServiceData) -> Service:
+    """Validate everything first, then write the row and its search words together."""
     _apply(service, data)
     with transaction.atomic():
         service.save()
         _reindex(service)
     return service
+
+
+def service_create(*, provider: User, data: ServiceData) -> Service:
+    _require_provider(provider)
+    return _save(Service(provider=provider), data)
 
 
 def service_update(*, service: Service, actor: User, data: ServiceData) -> Service:
-    if service.provider_id != actor.pk:
-        raise PermissionDenied("You can only edit your own services.")
-    _apply(service, data)
-    with transaction.atomic():
-        service.save()
-        _reindex(service)
-    return service
+    _require_owner(service, actor)
+    return _save(service, data)
 
 
 def service_set_active(*, service: Service, actor: User, is_active: bool) -> Service:
-    if service.provider_id != actor.pk:
-        raise PermissionDenied("You can only change your own services.")
+    _require_owner(service, actor)
     if service.is_active != is_active:
         service.is_active = is_active
         service.save(update_fields=["is_active", "updated_at"])

@@ -106,6 +106,12 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
     return render(request, "catalog/service_detail.html", {"service": service, "provider": service.provider})
 
 
+def _add_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form, each message at its field where it has one."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _provider_only(request: HttpRequest) -> None:
     if not request.user.is_provider:
         raise PermissionDenied("The dashboard is for provider accounts.")
@@ -197,8 +203,7 @@ def block_dates(request: HttpRequest) -> HttpResponse:
         try:
             days = busy_day_block(provider=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             messages.success(request, f"Blocked {len(days)} day(s).")
             return redirect("catalog:dashboard")
@@ -229,7 +234,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
         try:
             provider_photo_add(provider=request.user, upload=form.cleaned_data["photo"])
         except ValidationError as exc:
-            form.add_error("photo", exc.message_dict.get("photo", exc.messages))
+            _add_errors(form, exc)
         else:
             messages.success(request, "Photo added to your public profile.")
             return redirect("catalog:dashboard")

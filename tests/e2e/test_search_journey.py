@@ -84,5 +84,5 @@ def test_search_works_without_javascript(browser, live_server, market, screensho
     expect(page.get_by_test_id("result-count")).to_contain_text("3 results")
     page.get_by_label("Where").fill("Atlantis-on-Sea")
     page.get_by_role("button", name="Search").click()
-    expect(page.get_by_test_id("search-errors")).to_contain_text("We don't know this city")
+    expect(page.get_by_test_id("search-errors")).to_contain_text("We don't know this place")
     context.close()
