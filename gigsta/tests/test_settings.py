@@ -110,7 +110,9 @@ def test_allowed_hosts_follow_site_url():
     assert s["ALLOWED_HOSTS"][0] == "gigsta.example.com"
 
 
-@pytest.mark.parametrize("name", ["ACCOUNT_EMAIL_VERIFICATION", "SITE_URL", "EMAIL_PORT", "TRUSTED_PROXY_COUNT"])
+@pytest.mark.parametrize(
+    "name", ["ACCOUNT_EMAIL_VERIFICATION", "SITE_URL", "EMAIL_PORT", "TRUSTED_PROXY_COUNT", "LOG_LEVEL", "LOG_FORMAT"]
+)
 def test_malformed_setting_is_named(name):
     result = load_settings(SECRET_KEY="x", **{name: "nonsense"})
     assert result.returncode != 0
@@ -126,3 +128,8 @@ def test_env_example_lists_every_setting_read():
     documented = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M))
     assert read, "settings.py reads no variables?"
     assert read <= documented, f"missing from .env.example: {sorted(read - documented)}"
+
+
+def test_log_level_in_any_case():
+    result = load_settings(SECRET_KEY="x", LOG_LEVEL="warning")
+    assert result.returncode == 0, result.stderr
