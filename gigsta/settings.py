@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "accounts",
     "catalog",
+    "bookings",
 ]
 if importlib.util.find_spec("django_migration_linter"):  # a development tool: `manage.py lintmigrations`
     INSTALLED_APPS.append("django_migration_linter")

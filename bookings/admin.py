@@ -1,0 +1,54 @@
+from django.contrib import admin, messages
+
+from bookings.models import Booking, BookingEvent
+from bookings.services import SlotTaken, booking_transition
+from bookings.state_machine import TransitionNotAllowed
+
+
+class BookingEventInline(admin.TabularInline):
+    model = BookingEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "from_state", "to_state", "actor", "source", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """State is read-only here: staff change it only through the lifecycle's staff actions."""
+
+    list_display = ["service", "client", "provider", "state", "starts_at", "price_minor", "currency"]
+    list_filter = ["state", "starts_at"]
+    date_hierarchy = "starts_at"
+    search_fields = ["public_id", "service__title", "client__email", "provider__email"]
+    list_select_related = ["service", "client", "provider"]
+    readonly_fields = [f.name for f in Booking._meta.fields]
+    inlines = [BookingEventInline]
+    actions = ["resolve_release", "resolve_refund"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _resolve(self, request, queryset, action: str) -> None:
+        done = 0
+        for booking in queryset:
+            try:
+                booking_transition(booking=booking, action=action, actor=request.user, source="admin")
+                done += 1
+            except (TransitionNotAllowed, SlotTaken) as exc:
+                self.message_user(request, f"{booking}: {exc}", level=messages.WARNING)
+        self.message_user(request, f"{done} booking(s) updated.")
+
+    @admin.action(description="Resolve dispute: release payment to the provider")
+    def resolve_release(self, request, queryset):
+        self._resolve(request, queryset, "resolve_release")
+
+    @admin.action(description="Resolve dispute: refund the client")
+    def resolve_refund(self, request, queryset):
+        self._resolve(request, queryset, "resolve_refund")

@@ -1,0 +1,80 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from bookings.state_machine import State
+from catalog.models import Service
+
+STATE_CHOICES = [(s.value, s.value.capitalize()) for s in State]
+MAX_NOTE_LENGTH = 1000
+MAX_MESSAGE_LENGTH = 2000
+
+
+class Booking(models.Model):
+    """A client's booking of one service for one slot. Its state changes only through
+    bookings.services.booking_transition, which also writes the BookingEvent."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings_made")
+    # Copied from the service: overlap checks and "my bookings" need it without a join.
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings_received")
+    state = models.CharField(max_length=16, choices=STATE_CHOICES, default=State.REQUESTED, db_index=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    venue = models.CharField(max_length=200)
+    message = models.TextField(max_length=MAX_MESSAGE_LENGTH, blank=True)
+    # The price when requested: later changes to the listing do not change this booking.
+    price_minor = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["provider", "state", "starts_at"], name="booking_provider_state_start"),
+            models.Index(fields=["client", "state"], name="booking_client_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"),
+            models.CheckConstraint(condition=~Q(client=F("provider")), name="booking_not_own_service"),
+            models.CheckConstraint(condition=Q(state__in=[s.value for s in State]), name="booking_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.title} on {self.starts_at:%Y-%m-%d %H:%M} ({self.state})"
+
+
+class BookingEvent(models.Model):
+    """One line of a booking's audit trail. Written once, never changed."""
+
+    class Source(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+        SYSTEM = "system", "System"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    note = models.TextField(max_length=MAX_NOTE_LENGTH, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state or '—'} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Booking events are immutable.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,192 @@
+"""Writes for bookings. `booking_transition` is the only code that changes a booking's state."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, BookingEvent
+from bookings.state_machine import REQUEST, Context, State, TransitionNotAllowed, get_transition
+from catalog.cache import catalog_changed
+from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, BusyDay, Service
+
+# Bookings that hold their slot: no other booking of the provider may overlap them.
+HOLDING_STATES = (State.ACCEPTED, State.CONFIRMED)
+
+
+class SlotTaken(Exception):
+    """The provider is already booked (or unavailable) for that time."""
+
+
+def booking_context(now: dt.datetime | None = None) -> Context:
+    return Context(now=now or timezone.now(), card_payments=bool(settings.STRIPE_SECRET_KEY))
+
+
+def _days(starts_at: dt.datetime, ends_at: dt.datetime) -> list[dt.date]:
+    """The local calendar days a booking touches (a gig past midnight touches two)."""
+    first = timezone.localtime(starts_at).date()
+    last = timezone.localtime(ends_at - dt.timedelta(microseconds=1)).date()
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _lock_provider(provider_id: int) -> None:
+    """Serialise everything that claims a provider's time (PostgreSQL row lock; SQLite's
+    IMMEDIATE transactions already serialise writers)."""
+    User.objects.select_for_update().filter(pk=provider_id).values_list("pk", flat=True).get()
+
+
+def _check_slot_free(*, provider_id: int, starts_at: dt.datetime, ends_at: dt.datetime, exclude_pk=None) -> None:
+    """Refuse a slot that overlaps a holding booking or a day the provider blocked.
+    Call inside the transaction that holds the provider lock."""
+    overlapping = Booking.objects.filter(
+        provider_id=provider_id, state__in=HOLDING_STATES, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    if overlapping.exists():
+        raise SlotTaken("The provider is already booked at that time.")
+    blocked = BusyDay.objects.filter(
+        provider_id=provider_id, kind=BusyDay.Kind.BLOCKED, date__in=_days(starts_at, ends_at)
+    )
+    if blocked.exists():
+        raise SlotTaken("The provider is not available that day.")
+
+
+def booking_request(
+    *,
+    client: User,
+    service: Service,
+    starts_at: dt.datetime,
+    venue: str,
+    duration_minutes: int | None = None,
+    message: str = "",
+    source: str = BookingEvent.Source.WEB,
+) -> Booking:
+    """A client asks for a slot. Raises ValidationError (fields), PermissionDenied or SlotTaken."""
+    if service.provider_id == client.pk:
+        raise PermissionDenied("You cannot book your own service.")
+    if not client.is_client:
+        raise PermissionDenied("Only client accounts can request bookings.")
+    duration = duration_minutes or service.duration_minutes
+    errors: dict[str, list[str]] = {}
+    if timezone.is_naive(starts_at):
+        errors["starts_at"] = ["Give the time with its time zone."]
+    elif starts_at <= timezone.now():
+        errors["starts_at"] = ["Pick a time in the future."]
+    if not MIN_DURATION_MINUTES <= duration <= MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = [f"Between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."]
+    if not venue.strip():
+        errors["venue"] = ["Say where the gig takes place."]
+    elif len(venue) > 200:
+        errors["venue"] = ["Keep the venue under 200 characters."]
+    if len(message) > MAX_MESSAGE_LENGTH:
+        errors["message"] = [f"Keep the message under {MAX_MESSAGE_LENGTH:,} characters."]
+    if not service.is_active:
+        errors["service_id"] = ["This service is not available."]
+    if errors:
+        raise ValidationError(errors)
+
+    ends_at = starts_at + dt.timedelta(minutes=duration)
+    with transaction.atomic():
+        _lock_provider(service.provider_id)
+        _check_slot_free(provider_id=service.provider_id, starts_at=starts_at, ends_at=ends_at)
+        booking = Booking.objects.create(
+            service=service,
+            client=client,
+            provider_id=service.provider_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            venue=venue.strip(),
+            message=message.strip(),
+            price_minor=service.price_minor,
+            currency=service.currency,
+        )
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=client,
+            action=REQUEST.name,
+            to_state=State.REQUESTED,
+            note=REQUEST.note,
+            source=source,
+        )
+    return booking
+
+
+# Side effects per action, run after commit. Filled in by the features that own them
+# (notifications, payments); each receives the booking and its new event.
+AFTER_COMMIT: dict[str, list[Callable[[Booking, BookingEvent], None]]] = {}
+
+
+def booking_transition(
+    *,
+    booking: Booking,
+    action: str,
+    actor: User | None,
+    note: str = "",
+    source: str = BookingEvent.Source.WEB,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Take one action on a booking: lock it, check the action against the locked row, save
+    the new state, append the event, and schedule side effects after commit.
+
+    A repeat of the action that just happened (a double click, a replayed request) returns the
+    booking unchanged. Raises UnknownAction or TransitionNotAllowed (nothing is written), or
+    SlotTaken when accepting would double-book the provider.
+    """
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError({"note": [f"Keep the note under {MAX_NOTE_LENGTH:,} characters."]})
+    ctx = booking_context(now)
+    with transaction.atomic():
+        if action == "accept":
+            _lock_provider(booking.provider_id)  # provider first, then the booking: one lock order
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        last = locked.events.order_by("-created_at", "-pk").first()
+        if last is not None and last.action == action and (last.actor_id == (actor.pk if actor else None)):
+            return locked  # harmless repeat
+        spec = get_transition(locked, actor, action, ctx)
+        if spec.target is None:
+            raise TransitionNotAllowed(f"“{spec.button_label}” is handled by the payment flow.", "not_a_transition")
+        if action == "accept":
+            _check_slot_free(
+                provider_id=locked.provider_id, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude_pk=locked.pk
+            )
+        from_state = locked.state
+        locked.state = spec.target
+        locked.save(update_fields=["state", "updated_at"])
+        event = BookingEvent.objects.create(
+            booking=locked,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=spec.target,
+            note=note.strip() or spec.note,
+            source=source,
+        )
+        _sync_busy_days(locked, from_state)
+        for effect in AFTER_COMMIT.get(action, []):
+            transaction.on_commit(lambda effect=effect: effect(locked, event))
+    return locked
+
+
+def _sync_busy_days(booking: Booking, from_state: str) -> None:
+    """A holding booking occupies its days in search (catalog.BusyDay); releasing frees them."""
+    holds_now = booking.state in HOLDING_STATES
+    held_before = from_state in HOLDING_STATES
+    if holds_now == held_before:
+        return
+    if holds_now:
+        BusyDay.objects.bulk_create(
+            [
+                BusyDay(
+                    provider_id=booking.provider_id, date=day, kind=BusyDay.Kind.BOOKING, source_id=booking.public_id
+                )
+                for day in _days(booking.starts_at, booking.ends_at)
+            ]
+        )
+    else:
+        BusyDay.objects.filter(kind=BusyDay.Kind.BOOKING, source_id=booking.public_id).delete()
+    transaction.on_commit(catalog_changed)

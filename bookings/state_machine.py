@@ -1,0 +1,228 @@
+"""The booking lifecycle, declared once.
+
+Plain data and pure functions, no database: the pages render one button per available
+action, the API lists the same actions, the admin's staff actions and the timers go
+through them, and docs/booking-lifecycle.md is generated from this table.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class State(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    DISPUTED = "disputed"
+    REFUNDED = "refunded"
+
+
+class Role(StrEnum):
+    CLIENT = "client"
+    PROVIDER = "provider"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+# How long after the gig ends a client may still open a dispute.
+DISPUTE_WINDOW = dt.timedelta(days=14)
+
+
+class BookingLike(Protocol):
+    state: str
+    client_id: int
+    provider_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class ActorLike(Protocol):
+    pk: int
+    is_staff: bool
+
+
+@dataclass(frozen=True)
+class Context:
+    """What guards may look at besides the booking: the time, and which payments are on."""
+
+    now: dt.datetime
+    card_payments: bool = False
+
+
+Guard = Callable[[BookingLike, Context], str | None]  # a reason to refuse, or None
+
+
+def _gig_started(booking: BookingLike, ctx: Context) -> str | None:
+    return None if ctx.now >= booking.starts_at else "The gig has not started yet."
+
+
+def _within_dispute_window(booking: BookingLike, ctx: Context) -> str | None:
+    if ctx.now < booking.starts_at:
+        return "A dispute can be opened once the gig has started."
+    if ctx.now > booking.ends_at + DISPUTE_WINDOW:
+        return f"Disputes close {DISPUTE_WINDOW.days} days after the gig."
+    return None
+
+
+def _card_payments_on(booking: BookingLike, ctx: Context) -> str | None:
+    return None if ctx.card_payments else "Card payments are not available; pay as agreed with the provider."
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: frozenset[State]
+    target: State | None  # None: the action starts something (a checkout) and the state stays
+    roles: frozenset[Role]
+    button_label: str
+    note: str  # what the audit trail says happened
+    is_critical: bool = False  # destructive: the page asks for confirmation
+    guard: Guard | None = None
+
+
+def _action(name, sources, target, roles, label, note, critical=False, guard=None) -> Action:
+    return Action(name, frozenset(sources), target, frozenset(roles), label, note, critical, guard)
+
+
+S, R = State, Role
+ACTIONS: tuple[Action, ...] = (
+    _action("accept", [S.REQUESTED], S.ACCEPTED, [R.PROVIDER], "Accept request", "Request accepted"),
+    _action("decline", [S.REQUESTED], S.DECLINED, [R.PROVIDER], "Decline", "Request declined", critical=True),
+    _action(
+        "withdraw",
+        [S.REQUESTED, S.ACCEPTED],
+        S.CANCELLED,
+        [R.CLIENT],
+        "Withdraw request",
+        "Request withdrawn",
+        critical=True,
+    ),
+    _action("mark_paid", [S.ACCEPTED], S.CONFIRMED, [R.PROVIDER], "Mark as paid", "Payment received (manual)"),
+    _action("pay", [S.ACCEPTED], None, [R.CLIENT], "Pay now", "Card payment started", guard=_card_payments_on),
+    _action(
+        "cancel",
+        [S.CONFIRMED],
+        S.CANCELLED,
+        [R.CLIENT, R.PROVIDER],
+        "Cancel booking",
+        "Booking cancelled",
+        critical=True,
+    ),
+    _action(
+        "complete",
+        [S.CONFIRMED],
+        S.COMPLETED,
+        [R.PROVIDER],
+        "Mark as completed",
+        "Gig completed",
+        guard=_gig_started,
+    ),
+    _action(
+        "dispute",
+        [S.CONFIRMED, S.COMPLETED],
+        S.DISPUTED,
+        [R.CLIENT],
+        "Report a problem",
+        "Dispute opened",
+        critical=True,
+        guard=_within_dispute_window,
+    ),
+    _action(
+        "resolve_release",
+        [S.DISPUTED],
+        S.COMPLETED,
+        [R.STAFF],
+        "Resolve: release payment",
+        "Dispute resolved, payment released",
+    ),
+    _action(
+        "resolve_refund",
+        [S.DISPUTED],
+        S.REFUNDED,
+        [R.STAFF],
+        "Resolve: refund client",
+        "Dispute resolved, client refunded",
+        critical=True,
+    ),
+    _action("expire", [S.REQUESTED, S.ACCEPTED], S.EXPIRED, [R.SYSTEM], "Expire", "Expired without an answer"),
+    _action("auto_complete", [S.CONFIRMED], S.COMPLETED, [R.SYSTEM], "Complete", "Completed automatically"),
+)
+ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
+# The initial transition, for the audit trail and the diagram: a client requests a free slot.
+REQUEST = _action("request", [], S.REQUESTED, [R.CLIENT], "Request booking", "Booking requested")
+
+
+class TransitionNotAllowed(Exception):
+    """The action exists but this actor may not take it on this booking now."""
+
+    def __init__(self, message: str, code: str = "transition_not_allowed"):
+        super().__init__(message)
+        self.code = code
+
+
+class UnknownAction(Exception):
+    pass
+
+
+def roles_of(booking: BookingLike, actor: ActorLike | None) -> set[Role]:
+    """Which parts an actor plays on a booking; None is the system (timers, webhooks)."""
+    if actor is None:
+        return {Role.SYSTEM}
+    roles = set()
+    if actor.pk == booking.client_id:
+        roles.add(Role.CLIENT)
+    if actor.pk == booking.provider_id:
+        roles.add(Role.PROVIDER)
+    if actor.is_staff:
+        roles.add(Role.STAFF)
+    return roles
+
+
+def _refusal(action: Action, booking: BookingLike, roles: set[Role], ctx: Context) -> TransitionNotAllowed | None:
+    if not roles & action.roles:
+        return TransitionNotAllowed(f"You cannot {action.button_label.lower()} on this booking.", "not_your_action")
+    if booking.state not in action.sources:
+        return TransitionNotAllowed(
+            f"“{action.button_label}” is not possible while the booking is {booking.state}.", "wrong_state"
+        )
+    if action.guard is not None and (reason := action.guard(booking, ctx)):
+        return TransitionNotAllowed(reason, "guard")
+    return None
+
+
+def available_actions(booking: BookingLike, actor: ActorLike | None, ctx: Context) -> list[Action]:
+    """Exactly the actions this actor may take on this booking now, in table order."""
+    roles = roles_of(booking, actor)
+    return [a for a in ACTIONS if _refusal(a, booking, roles, ctx) is None]
+
+
+def get_transition(booking: BookingLike, actor: ActorLike | None, action_name: str, ctx: Context) -> Action:
+    """The action if this actor may take it now; otherwise UnknownAction or TransitionNotAllowed."""
+    action = ACTIONS_BY_NAME.get(action_name)
+    if action is None:
+        raise UnknownAction(action_name)
+    refusal = _refusal(action, booking, roles_of(booking, actor), ctx)
+    if refusal is not None:
+        raise refusal
+    return action
+
+
+def mermaid() -> str:
+    """The lifecycle as a Mermaid state diagram, generated from the table above."""
+    lines = ["stateDiagram-v2", f"    [*] --> {REQUEST.target}: request (client)"]
+    for action in ACTIONS:
+        if action.target is None:
+            continue
+        who = ", ".join(sorted(r.value for r in action.roles))
+        for source in sorted(action.sources):
+            lines.append(f"    {source} --> {action.target}: {action.name} ({who})")
+    for final in (S.DECLINED, S.CANCELLED, S.EXPIRED, S.REFUNDED):
+        lines.append(f"    {final} --> [*]")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,60 @@
+"""Competing accepts on overlapping requests, on the real PostgreSQL server: exactly one wins.
+
+Runs where DATABASE_URL points at PostgreSQL (CI's second pass). SQLite serialises writers
+with IMMEDIATE transactions, which says nothing about row locks, so it is not run there.
+"""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from bookings.models import Booking
+from bookings.services import SlotTaken, booking_request, booking_transition
+from bookings.tests.conftest import at
+from catalog.tests.factories import make_service
+from conftest import make_user
+
+ROUNDS = 20
+CONTENDERS = 6
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL"),
+]
+
+
+def test_exactly_one_overlapping_accept_wins_every_round():
+    provider = make_user("busy@example.com", "Busy Band", role="provider")
+    service = make_service(provider, duration_minutes=120)
+    clients = [make_user(f"c{i}@example.com", f"Client {i}") for i in range(CONTENDERS)]
+    winners_per_round = []
+    for round_no in range(ROUNDS):
+        start = at(10 + round_no)
+        requests = [
+            booking_request(client=c, service=service, starts_at=start + dt.timedelta(minutes=15 * i), venue="Hall")
+            for i, c in enumerate(clients)
+        ]
+        barrier = threading.Barrier(CONTENDERS)
+        outcomes: list[str] = []
+
+        def accept(booking: Booking) -> None:
+            try:
+                barrier.wait()
+                booking_transition(booking=booking, action="accept", actor=provider)
+                outcomes.append("won")
+            except SlotTaken:
+                outcomes.append("refused")
+            finally:
+                connection.close()  # this thread's own connection
+
+        threads = [threading.Thread(target=accept, args=(b,)) for b in requests]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        accepted = Booking.objects.filter(pk__in=[b.pk for b in requests], state="accepted").count()
+        winners_per_round.append(accepted)
+        assert sorted(outcomes) == ["refused"] * (CONTENDERS - 1) + ["won"], (round_no, outcomes)
+    assert winners_per_round == [1] * ROUNDS
