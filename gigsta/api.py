@@ -16,6 +16,9 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from accounts.api import router as accounts_router
 from accounts.services import EmailTaken, api_token_authenticate
+from bookings.api import router as bookings_router
+from bookings.services import SlotTaken
+from bookings.state_machine import TransitionNotAllowed, UnknownAction
 from catalog.api import router as catalog_router
 
 
@@ -97,6 +100,21 @@ def on_email_taken(request: HttpRequest, exc: EmailTaken) -> HttpResponse:
     return error(request, 409, "An account with this email address already exists.", "email_taken")
 
 
+@api.exception_handler(TransitionNotAllowed)
+def on_transition_not_allowed(request: HttpRequest, exc: TransitionNotAllowed) -> HttpResponse:
+    return error(request, 409, str(exc), exc.code)
+
+
+@api.exception_handler(SlotTaken)
+def on_slot_taken(request: HttpRequest, exc: SlotTaken) -> HttpResponse:
+    return error(request, 409, str(exc), "slot_taken")
+
+
+@api.exception_handler(UnknownAction)
+def on_unknown_action(request: HttpRequest, exc: UnknownAction) -> HttpResponse:
+    return error(request, 404, f"There is no action {str(exc)!r}.", "unknown_action")
+
+
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error(request, 403, str(exc) or "You are not allowed to do this.", "permission_denied")
@@ -118,3 +136,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
+api.add_router("", bookings_router)

@@ -1,0 +1,148 @@
+import datetime as dt
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from accounts.api import ErrorOut
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, BookingEvent
+from bookings.selectors import booking_get_for_user, booking_list_for_user
+from bookings.services import booking_context, booking_request, booking_transition
+from bookings.state_machine import State, available_actions
+from catalog.selectors import service_get_public
+
+router = Router(tags=["bookings"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class PartyOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    display_name: str
+
+
+class ActionOut(Schema):
+    action_name: str = Field(validation_alias="name")
+    button_label: str
+    note: str
+    is_critical: bool
+
+
+class BookingOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    state: str
+    service_id: UUID = Field(validation_alias="service.public_id")
+    client: PartyOut
+    provider: PartyOut
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    venue: str
+    message: str
+    price_minor: int
+    currency: str
+    actions: list[ActionOut]
+
+    @staticmethod
+    def resolve_actions(booking, context) -> list:
+        """Exactly the actions the caller may take now."""
+        return available_actions(booking, context["request"].auth, booking_context())
+
+
+class BookingListOut(Schema):
+    items: list[BookingOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class EventOut(Schema):
+    action_name: str = Field(validation_alias="action")
+    from_state: str
+    to_state: str
+    actor: PartyOut | None
+    note: str
+    created_at: dt.datetime
+
+
+class BookingIn(Schema):
+    service_id: UUID
+    starts_at: dt.datetime = Field(description="ISO 8601 with offset, e.g. 2027-03-14T20:00:00+01:00")
+    duration_minutes: int | None = None
+    venue: str = Field(max_length=200)
+    message: str = Field("", max_length=MAX_MESSAGE_LENGTH)
+
+
+class ActionIn(Schema):
+    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+
+
+class BookingFiltersIn(Schema):
+    state: State | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+@router.post("/bookings", response={201: BookingOut, **ERRORS}, operation_id="booking_create_api")
+def booking_create_api(request: HttpRequest, payload: BookingIn):
+    """Request a booking (client accounts). 409 when the provider is already booked then."""
+    booking = booking_request(
+        client=request.auth,
+        service=service_get_public(public_id=payload.service_id),
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        venue=payload.venue,
+        message=payload.message,
+        source=BookingEvent.Source.API,
+    )
+    return Status(201, booking)
+
+
+@router.get("/bookings", response={200: BookingListOut, **ERRORS}, operation_id="booking_list_api")
+def booking_list_api(request: HttpRequest, filters: Query[BookingFiltersIn]):
+    """The caller's bookings, as client or provider, newest first."""
+    qs = booking_list_for_user(user=request.auth, state=filters.state)
+    count = qs.count()
+    start = (filters.page - 1) * filters.page_size
+    items = list(qs[start : start + filters.page_size])
+    return {"items": items, "count": count, "page": filters.page, "page_size": filters.page_size}
+
+
+@router.get("/bookings/{booking_id}", response={200: BookingOut, **ERRORS}, operation_id="booking_detail_api")
+def booking_detail_api(request: HttpRequest, booking_id: UUID):
+    """One booking of the caller's (staff see every booking)."""
+    return booking_get_for_user(user=request.auth, public_id=booking_id)
+
+
+@router.get(
+    "/bookings/{booking_id}/actions", response={200: list[ActionOut], **ERRORS}, operation_id="booking_actions_api"
+)
+def booking_actions_api(request: HttpRequest, booking_id: UUID):
+    """Exactly the actions the caller may take on this booking now."""
+    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
+    return available_actions(booking, request.auth, booking_context())
+
+
+@router.post(
+    "/bookings/{booking_id}/actions/{action_name}",
+    response={200: BookingOut, **ERRORS},
+    operation_id="booking_action_api",
+)
+def booking_action_api(request: HttpRequest, booking_id: UUID, action_name: str, payload: ActionIn | None = None):
+    """Take one action. 409 when it is not possible now; 404 for an unknown action or booking."""
+    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
+    booking = booking_transition(
+        booking=booking,
+        action=action_name,
+        actor=request.auth,
+        note=payload.note if payload else "",
+        source=BookingEvent.Source.API,
+    )
+    return booking
+
+
+@router.get(
+    "/bookings/{booking_id}/events", response={200: list[EventOut], **ERRORS}, operation_id="booking_events_api"
+)
+def booking_events_api(request: HttpRequest, booking_id: UUID):
+    """The audit trail, oldest first."""
+    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
+    return booking.events.select_related("actor").order_by("created_at", "pk")
