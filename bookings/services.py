@@ -23,7 +23,13 @@ class SlotTaken(Exception):
 
 
 def booking_context(now: dt.datetime | None = None) -> Context:
-    return Context(now=now or timezone.now(), card_payments=bool(settings.STRIPE_SECRET_KEY))
+    return Context(
+        now=now or timezone.now(),
+        card_payments=bool(settings.STRIPE_SECRET_KEY),
+        answer_within=dt.timedelta(hours=settings.BOOKING_ANSWER_WITHIN_HOURS),
+        pay_within=dt.timedelta(hours=settings.BOOKING_PAY_WITHIN_HOURS),
+        complete_after=dt.timedelta(days=settings.BOOKING_AUTO_COMPLETE_DAYS),
+    )
 
 
 def _days(starts_at: dt.datetime, ends_at: dt.datetime) -> list[dt.date]:

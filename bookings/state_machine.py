@@ -41,6 +41,7 @@ class BookingLike(Protocol):
     provider_id: int
     starts_at: dt.datetime
     ends_at: dt.datetime
+    updated_at: dt.datetime  # changes only with the state: the time of the last transition
 
 
 class ActorLike(Protocol):
@@ -54,6 +55,11 @@ class Context:
 
     now: dt.datetime
     card_payments: bool = False
+    # Timers: how long a request may wait for an answer, an acceptance for payment, and a
+    # confirmed gig for the provider to mark it completed.
+    answer_within: dt.timedelta = dt.timedelta(hours=48)
+    pay_within: dt.timedelta = dt.timedelta(hours=72)
+    complete_after: dt.timedelta = dt.timedelta(days=3)
 
 
 Guard = Callable[[BookingLike, Context], str | None]  # a reason to refuse, or None
@@ -73,6 +79,19 @@ def _within_dispute_window(booking: BookingLike, ctx: Context) -> str | None:
 
 def _card_payments_on(booking: BookingLike, ctx: Context) -> str | None:
     return None if ctx.card_payments else "Card payments are not available; pay as agreed with the provider."
+
+
+def _timed_out(booking: BookingLike, ctx: Context) -> str | None:
+    """Requests unanswered, or acceptances unpaid, for too long (or until the gig began)."""
+    waited = ctx.now - booking.updated_at
+    limit = ctx.answer_within if booking.state == State.REQUESTED else ctx.pay_within
+    if waited >= limit or ctx.now >= booking.starts_at:
+        return None
+    return "Not expired yet."
+
+
+def _long_after_gig(booking: BookingLike, ctx: Context) -> str | None:
+    return None if ctx.now >= booking.ends_at + ctx.complete_after else "Too soon to complete automatically."
 
 
 @dataclass(frozen=True)
@@ -151,8 +170,24 @@ ACTIONS: tuple[Action, ...] = (
         "Dispute resolved, client refunded",
         critical=True,
     ),
-    _action("expire", [S.REQUESTED, S.ACCEPTED], S.EXPIRED, [R.SYSTEM], "Expire", "Expired without an answer"),
-    _action("auto_complete", [S.CONFIRMED], S.COMPLETED, [R.SYSTEM], "Complete", "Completed automatically"),
+    _action(
+        "expire",
+        [S.REQUESTED, S.ACCEPTED],
+        S.EXPIRED,
+        [R.SYSTEM],
+        "Expire",
+        "Expired: no answer or no payment in time",
+        guard=_timed_out,
+    ),
+    _action(
+        "auto_complete",
+        [S.CONFIRMED],
+        S.COMPLETED,
+        [R.SYSTEM],
+        "Complete",
+        "Completed automatically",
+        guard=_long_after_gig,
+    ),
 )
 ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
 # The initial transition, for the audit trail and the diagram: a client requests a free slot.

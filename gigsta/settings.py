@@ -283,6 +283,11 @@ STORAGES = {
     },
 }
 
+# --- Bookings (timers: manage.py run_timers, every minute) ----------------------
+BOOKING_ANSWER_WITHIN_HOURS = env_int("BOOKING_ANSWER_WITHIN_HOURS", 48)
+BOOKING_PAY_WITHIN_HOURS = env_int("BOOKING_PAY_WITHIN_HOURS", 72)
+BOOKING_AUTO_COMPLETE_DAYS = env_int("BOOKING_AUTO_COMPLETE_DAYS", 3)
+
 # --- Payments -----------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")

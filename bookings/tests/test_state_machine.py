@@ -27,8 +27,10 @@ class FakeBooking:
     state: str
     client_id: int = CLIENT
     provider_id: int = PROVIDER
-    starts_at: dt.datetime = NOW - dt.timedelta(hours=1)  # the gig is on now: no time guard refuses
-    ends_at: dt.datetime = NOW + dt.timedelta(hours=2)
+    # The gig ended four days ago and nothing moved for ten: no time guard refuses anything.
+    starts_at: dt.datetime = NOW - dt.timedelta(days=4, hours=3)
+    ends_at: dt.datetime = NOW - dt.timedelta(days=4)
+    updated_at: dt.datetime = NOW - dt.timedelta(days=10)
 
 
 @dataclass
@@ -124,3 +126,36 @@ def test_diagram_has_every_transition():
         if action.target is not None:
             for source in action.sources:
                 assert f"{source} --> {action.target}: {action.name}" in diagram
+
+
+def test_expire_waits_for_the_answer_and_payment_windows():
+    fresh = FakeBooking(
+        State.REQUESTED,
+        starts_at=NOW + dt.timedelta(days=30),
+        ends_at=NOW + dt.timedelta(days=30, hours=3),
+        updated_at=NOW - dt.timedelta(hours=47),
+    )
+    with pytest.raises(TransitionNotAllowed):
+        get_transition(fresh, None, "expire", CTX)
+    fresh.updated_at = NOW - dt.timedelta(hours=49)
+    assert get_transition(fresh, None, "expire", CTX).name == "expire"
+    accepted = FakeBooking(
+        State.ACCEPTED, starts_at=fresh.starts_at, ends_at=fresh.ends_at, updated_at=NOW - dt.timedelta(hours=49)
+    )
+    with pytest.raises(TransitionNotAllowed):  # 72 hours to pay
+        get_transition(accepted, None, "expire", CTX)
+
+
+def test_unanswered_requests_expire_once_the_gig_time_has_come():
+    late = FakeBooking(
+        State.REQUESTED, starts_at=NOW - dt.timedelta(minutes=1), ends_at=NOW + dt.timedelta(hours=2), updated_at=NOW
+    )
+    assert get_transition(late, None, "expire", CTX).name == "expire"
+
+
+def test_auto_complete_waits_days_after_the_gig():
+    recent = FakeBooking(
+        State.CONFIRMED, starts_at=NOW - dt.timedelta(days=1, hours=3), ends_at=NOW - dt.timedelta(days=1)
+    )
+    with pytest.raises(TransitionNotAllowed):
+        get_transition(recent, None, "auto_complete", CTX)
