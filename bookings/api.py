@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from accounts.api import ErrorOut
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, BookingEvent
 from bookings.selectors import booking_get_for_user, booking_list_for_user
-from bookings.services import booking_context, booking_request, booking_transition
+from bookings.services import booking_context, booking_request, booking_transition, review_create
 from bookings.state_machine import State, available_actions
 from catalog.selectors import service_get_public
 
@@ -146,3 +146,24 @@ def booking_events_api(request: HttpRequest, booking_id: UUID):
     """The audit trail, oldest first."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     return booking.events.select_related("actor").order_by("created_at", "pk")
+
+
+class ReviewIn(Schema):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+
+
+class ReviewOut(Schema):
+    rating: int
+    comment: str
+    author: PartyOut
+    subject: PartyOut
+    created_at: dt.datetime
+
+
+@router.post("/bookings/{booking_id}/reviews", response={201: ReviewOut, **ERRORS}, operation_id="booking_review_api")
+def booking_review_api(request: HttpRequest, booking_id: UUID, payload: ReviewIn):
+    """Review the other party of a completed booking, once. 409 before completion or when reviewed already."""
+    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
+    review = review_create(booking=booking, author=request.auth, rating=payload.rating, comment=payload.comment)
+    return Status(201, review)

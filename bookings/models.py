@@ -78,3 +78,25 @@ class BookingEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Booking events are immutable.")
         super().save(*args, **kwargs)
+
+
+class Review(models.Model):
+    """One party's review of the other after a completed booking; one per party per booking."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written")
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_received")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "author"], name="review_once_per_party"),
+            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"),
+            models.CheckConstraint(condition=~Q(author=F("subject")), name="review_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ by {self.author_id} on {self.booking_id}"

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Avg, Count
 from django.utils import timezone
 
-from accounts.models import User
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, BookingEvent
+from accounts.models import ProviderProfile, User
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, BookingEvent, Review
 from bookings.state_machine import REQUEST, Context, State, TransitionNotAllowed, get_transition
 from catalog.cache import catalog_changed
 from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, BusyDay, Service
@@ -195,4 +196,45 @@ def _sync_busy_days(booking: Booking, from_state: str) -> None:
         )
     else:
         BusyDay.objects.filter(kind=BusyDay.Kind.BOOKING, source_id=booking.public_id).delete()
+    transaction.on_commit(catalog_changed)
+
+
+class ReviewNotAllowed(Exception):
+    """The booking is not completed, or this party has reviewed it already."""
+
+
+def review_create(*, booking: Booking, author: User, rating: int, comment: str = "") -> Review:
+    """A party reviews the other after completion. A client's review updates the provider's
+    rating shown on the profile and in search."""
+    if author.pk not in (booking.client_id, booking.provider_id):
+        raise PermissionDenied("Only the client and the provider of a booking can review it.")
+    errors = {}
+    if not 1 <= rating <= 5:
+        errors["rating"] = ["Give 1 to 5 stars."]
+    if len(comment) > 2000:
+        errors["comment"] = ["Keep the review under 2,000 characters."]
+    if errors:
+        raise ValidationError(errors)
+    subject_id = booking.provider_id if author.pk == booking.client_id else booking.client_id
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.state != State.COMPLETED:
+            raise ReviewNotAllowed("Reviews open once the booking is completed.")
+        if Review.objects.filter(booking=locked, author=author).exists():
+            raise ReviewNotAllowed("You have already reviewed this booking.")
+        review = Review.objects.create(
+            booking=locked, author=author, subject_id=subject_id, rating=rating, comment=comment.strip()
+        )
+        if subject_id == locked.provider_id:
+            _refresh_provider_rating(subject_id)
+    return review
+
+
+def _refresh_provider_rating(provider_id: int) -> None:
+    stats = Review.objects.filter(subject_id=provider_id, booking__provider_id=provider_id).aggregate(
+        avg=Avg("rating"), count=Count("pk")
+    )
+    ProviderProfile.objects.filter(user_id=provider_id).update(
+        rating_avg=round(stats["avg"] or 0, 2), rating_count=stats["count"]
+    )
     transaction.on_commit(catalog_changed)

@@ -17,7 +17,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from accounts.api import router as accounts_router
 from accounts.services import EmailTaken, api_token_authenticate
 from bookings.api import router as bookings_router
-from bookings.services import SlotTaken
+from bookings.services import ReviewNotAllowed, SlotTaken
 from bookings.state_machine import TransitionNotAllowed, UnknownAction
 from catalog.api import router as catalog_router
 
@@ -108,6 +108,11 @@ def on_transition_not_allowed(request: HttpRequest, exc: TransitionNotAllowed) -
 @api.exception_handler(SlotTaken)
 def on_slot_taken(request: HttpRequest, exc: SlotTaken) -> HttpResponse:
     return error(request, 409, str(exc), "slot_taken")
+
+
+@api.exception_handler(ReviewNotAllowed)
+def on_review_not_allowed(request: HttpRequest, exc: ReviewNotAllowed) -> HttpResponse:
+    return error(request, 409, str(exc), "review_not_allowed")
 
 
 @api.exception_handler(UnknownAction)
