@@ -170,7 +170,7 @@ def booking_transition(
             action=action,
             from_state=from_state,
             to_state=spec.target,
-            note=note.strip() or spec.note,
+            note=f"{spec.note}: {note.strip()}" if note.strip() else spec.note,
             source=source,
         )
         _sync_busy_days(locked, from_state)

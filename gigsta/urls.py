@@ -16,6 +16,7 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     # Our account pages (profile, API tokens) and allauth's (login, sign-up, email, password).
     path("", include("catalog.urls")),
+    path("", include("bookings.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -131,7 +131,7 @@ def test_events_oldest_first(client, provider, client_user, booking):
         ("accept", "requested", "accepted"),
     ]
     assert events[1]["actor"] == {"id": str(provider.public_id), "display_name": "Pete Provider"}
-    assert events[1]["note"] == "Looking forward"
+    assert events[1]["note"] == "Request accepted: Looking forward"
 
 
 def test_list_is_the_callers_own_with_state_filter(client, client_user, provider, stranger, booking, service):

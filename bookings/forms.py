@@ -1,0 +1,48 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH
+from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Service
+
+
+class BookingForm(forms.Form):
+    """A request for one slot. Date and time are in the service's own time zone."""
+
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
+    duration_minutes = forms.IntegerField(
+        label="Duration (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
+    )
+    venue = forms.CharField(
+        label="Venue", max_length=200, widget=forms.TextInput(attrs={"placeholder": "Name and address of the venue"})
+    )
+    message = forms.CharField(
+        label="Message to the provider",
+        max_length=MAX_MESSAGE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "The occasion, number of guests, anything special"}),
+    )
+
+    def __init__(self, *args, service: Service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.zone = ZoneInfo(service.timezone)
+        self.fields["start_time"].help_text = f"Local time in {service.city} ({service.timezone})."
+        self.fields["duration_minutes"].initial = service.duration_minutes
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("start_time"):
+            starts_at = dt.datetime.combine(data["date"], data["start_time"], tzinfo=self.zone)
+            if starts_at <= timezone.now():
+                self.add_error("date", "Pick a date and time in the future.")
+            data["starts_at"] = starts_at
+        return data
+
+
+class ActionNoteForm(forms.Form):
+    note = forms.CharField(max_length=MAX_NOTE_LENGTH, required=False)

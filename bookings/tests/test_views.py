@@ -1,0 +1,169 @@
+"""Booking pages: the Book form, My bookings, the booking page and its action buttons."""
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import booking_request, booking_transition
+from bookings.tests.conftest import at
+from conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(days=20, **overrides):
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return {
+        "date": day.isoformat(),
+        "start_time": "19:30",
+        "duration_minutes": "180",
+        "venue": "Villa Rosa",
+        **overrides,
+    }
+
+
+def test_book_form_creates_a_request_in_the_services_time_zone(client, client_user, service):
+    client.force_login(client_user)
+    response = client.post(reverse("bookings:new", args=[service.public_id]), form_data(message="Wedding"))
+    booking = Booking.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("bookings:detail", args=[booking.public_id])
+    assert booking.starts_at.astimezone(ZoneInfo(service.timezone)).strftime("%H:%M") == "19:30"
+    assert booking.message == "Wedding"
+
+
+def test_book_form_errors_keep_input_and_write_nothing(client, client_user, service):
+    client.force_login(client_user)
+    response = client.post(reverse("bookings:new", args=[service.public_id]), form_data(days=-3, venue=""))
+    assert response.status_code == 200
+    assert {"date", "venue"} <= set(response.context["form"].errors)
+    assert not Booking.objects.exists()
+
+
+def test_taken_slot_is_explained(client, client_user, service, provider, booking):
+    booking_transition(booking=booking, action="accept", actor=provider)
+    client.force_login(client_user)
+    day = timezone.localtime(booking.starts_at).date()
+    response = client.post(
+        reverse("bookings:new", args=[service.public_id]),
+        {**form_data(), "date": day.isoformat(), "start_time": timezone.localtime(booking.starts_at).strftime("%H:%M")},
+    )
+    assert response.status_code == 200
+    assert "already booked" in str(response.context["form"].non_field_errors())
+    assert Booking.objects.count() == 1
+
+
+def test_providers_cannot_book(client, provider, service):
+    client.force_login(provider)
+    assert client.get(reverse("bookings:new", args=[service.public_id])).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, service):
+    response = client.get(reverse("bookings:new", args=[service.public_id]))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_my_bookings_tabs_and_query_count(client, client_user, provider, service, booking, django_assert_num_queries):
+    client.force_login(client_user)
+    response = client.get(reverse("bookings:list"))
+    assert [b.pk for b in response.context["page"]] == [booking.pk]
+    assert list(client.get(reverse("bookings:list"), {"tab": "past"}).context["page"]) == []
+    for i in range(8):
+        booking_request(client=client_user, service=service, starts_at=at(40 + i), venue="Hall")
+    with django_assert_num_queries(4):  # session, user, count, page
+        client.get(reverse("bookings:list"))
+
+
+def test_booking_page_for_parties_only(client, client_user, provider, stranger, staff_user, booking):
+    url = reverse("bookings:detail", args=[booking.public_id])
+    for user, status in ((client_user, 200), (provider, 200), (staff_user, 200), (stranger, 404)):
+        client.force_login(user)
+        assert client.get(url).status_code == status
+
+
+def test_buttons_come_from_the_state_machine(client, provider, booking):
+    client.force_login(provider)
+    response = client.get(reverse("bookings:detail", args=[booking.public_id]))
+    assert [a.name for a in response.context["actions"]] == ["accept", "decline"]
+
+
+def test_detail_query_count_does_not_grow_with_events(
+    client, provider, client_user, booking, django_assert_num_queries
+):
+    client.force_login(client_user)
+    url = reverse("bookings:detail", args=[booking.public_id])
+    client.get(url)
+    with django_assert_num_queries(4):  # session, user, booking, events
+        client.get(url)
+    booking_transition(booking=booking, action="accept", actor=provider)
+    booking_transition(booking=booking, action="mark_paid", actor=provider)
+    with django_assert_num_queries(4):
+        client.get(url)
+
+
+def test_htmx_action_returns_the_card_and_a_trigger(client, provider, booking):
+    client.force_login(provider)
+    url = reverse("bookings:action", args=[booking.public_id, "accept"])
+    response = client.post(url, {"note": "See you"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert json.loads(response["HX-Trigger"]) == {"bookingChanged": {}}
+    html = response.content.decode()
+    assert 'id="booking-card"' in html and "<html" not in html
+    booking.refresh_from_db()
+    assert booking.state == "accepted"
+
+
+def test_plain_post_redirects(client, provider, booking):
+    client.force_login(provider)
+    response = client.post(reverse("bookings:action", args=[booking.public_id, "accept"]))
+    assert response.status_code == 302
+
+
+def test_stale_action_explains_and_shows_current_buttons(client, provider, client_user, booking):
+    booking_transition(booking=booking, action="withdraw", actor=client_user)  # in another tab
+    client.force_login(provider)
+    response = client.post(
+        reverse("bookings:action", args=[booking.public_id, "accept"]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "HX-Trigger" not in response
+    assert response.context["problem"]
+    assert response.context["actions"] == []
+    assert booking.events.count() == 2
+
+
+def test_strangers_cannot_act(client, stranger, booking):
+    client.force_login(stranger)
+    assert client.post(reverse("bookings:action", args=[booking.public_id, "accept"])).status_code == 404
+    booking.refresh_from_db()
+    assert booking.state == "requested"
+
+
+def test_oversized_note_is_refused(client, provider, booking):
+    client.force_login(provider)
+    response = client.post(
+        reverse("bookings:action", args=[booking.public_id, "accept"]),
+        {"note": "x" * 5000},
+        headers={"HX-Request": "true"},
+    )
+    assert response.context["problem"]
+    booking.refresh_from_db()
+    assert booking.state == "requested"
+
+
+def test_unknown_action_is_explained(client, provider, booking):
+    client.force_login(provider)
+    response = client.post(
+        reverse("bookings:action", args=[booking.public_id, "teleport"]), headers={"HX-Request": "true"}
+    )
+    assert response.context["problem"] == "That action does not exist."
+
+
+def test_other_clients_bookings_are_not_listed(client, service, booking):
+    other = make_user("zed@example.com", "Zed")
+    client.force_login(other)
+    assert list(client.get(reverse("bookings:list")).context["page"]) == []

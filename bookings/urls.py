@@ -1,0 +1,12 @@
+from django.urls import path
+
+from bookings import views
+
+app_name = "bookings"
+
+urlpatterns = [
+    path("services/<uuid:service_id>/book/", views.booking_new, name="new"),
+    path("bookings/", views.booking_list, name="list"),
+    path("bookings/<uuid:booking_id>/", views.booking_detail, name="detail"),
+    path("bookings/<uuid:booking_id>/actions/<slug:action>/", views.booking_action, name="action"),
+]

@@ -1,0 +1,129 @@
+"""Booking pages: request a booking, my bookings, the booking page and its action buttons."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from bookings.forms import ActionNoteForm, BookingForm
+from bookings.models import BookingEvent
+from bookings.selectors import booking_get_for_user, booking_list_for_user
+from bookings.services import SlotTaken, booking_context, booking_request, booking_transition
+from bookings.state_machine import State, TransitionNotAllowed, UnknownAction, available_actions
+from catalog.selectors import service_get_public
+
+TABS = {
+    "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.CONFIRMED]),
+    "past": ("Past", [State.COMPLETED, State.REFUNDED]),
+    "disputed": ("Disputed", [State.DISPUTED]),
+    "closed": ("Cancelled and declined", [State.CANCELLED, State.DECLINED, State.EXPIRED]),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    service = service_get_public(public_id=service_id)
+    if not request.user.is_client or service.provider_id == request.user.pk:
+        raise PermissionDenied("Only client accounts can book services.")
+    form = BookingForm(data=request.POST if request.method == "POST" else None, service=service)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = booking_request(
+                client=request.user,
+                service=service,
+                starts_at=data["starts_at"],
+                duration_minutes=data["duration_minutes"],
+                venue=data["venue"],
+                message=data["message"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error("date" if field == "starts_at" else field if field in form.fields else None, errors)
+        except SlotTaken as exc:
+            form.add_error(None, f"{exc} Try another date or time.")
+        else:
+            messages.success(request, f"Request sent to {service.provider.display_name}. You will hear back soon.")
+            return redirect("bookings:detail", booking_id=booking.public_id)
+    return render(request, "bookings/booking_form.html", {"form": form, "service": service})
+
+
+@login_required
+@require_GET
+def booking_list(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "upcoming")
+    if tab not in TABS:
+        tab = "upcoming"
+    qs = booking_list_for_user(user=request.user).filter(state__in=TABS[tab][1])
+    # Upcoming: the next gig first; every other tab: the most recent gig first.
+    qs = qs.order_by("starts_at" if tab == "upcoming" else "-starts_at", "pk")
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    context = {"tabs": [(key, label) for key, (label, _) in TABS.items()], "tab": tab, "page": page}
+    return render(request, "bookings/booking_list.html", context)
+
+
+def _card_context(request: HttpRequest, booking, **extra) -> dict:
+    return {
+        "booking": booking,
+        "actions": available_actions(booking, request.user, booking_context()),
+        "events": booking.events.select_related("actor").order_by("created_at", "pk"),
+        "role": "client"
+        if booking.client_id == request.user.pk
+        else "provider"
+        if booking.provider_id == request.user.pk
+        else "staff",
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    booking = booking_get_for_user(user=request.user, public_id=booking_id)
+    if request.htmx and not request.htmx.history_restore_request:  # the card refreshing itself
+        return render(request, "bookings/booking_detail.html#card", _card_context(request, booking))
+    return render(request, "bookings/booking_detail.html", _card_context(request, booking))
+
+
+@login_required
+@require_POST
+def booking_action(request: HttpRequest, booking_id: UUID, action: str) -> HttpResponse:
+    """Take one action. htmx gets the re-rendered card; a plain POST is redirected back.
+    An action that is no longer possible (changed in another tab) shows why, with the
+    buttons that are possible now."""
+    booking = booking_get_for_user(user=request.user, public_id=booking_id)
+    form = ActionNoteForm(data=request.POST)
+    problem = None
+    if not form.is_valid():
+        problem = "Keep the note under 1,000 characters."
+    else:
+        try:
+            booking = booking_transition(
+                booking=booking,
+                action=action,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                source=BookingEvent.Source.WEB,
+            )
+        except (TransitionNotAllowed, SlotTaken) as exc:
+            problem = f"{exc} The booking may have changed elsewhere; here is what you can do now."
+        except UnknownAction:
+            problem = "That action does not exist."
+    booking.refresh_from_db()
+    if request.htmx:
+        response = render(
+            request, "bookings/booking_detail.html#card", _card_context(request, booking, problem=problem)
+        )
+        return trigger_client_event(response, "bookingChanged") if problem is None else response
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, f"Done: {booking.events.last().note}")
+    return redirect("bookings:detail", booking_id=booking.public_id)
