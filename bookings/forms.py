@@ -46,3 +46,12 @@ class BookingForm(forms.Form):
 
 class ActionNoteForm(forms.Form):
     note = forms.CharField(max_length=MAX_NOTE_LENGTH, required=False)
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="Your rating", coerce=int, choices=[(n, f"{n} of 5") for n in (5, 4, 3, 2, 1)], initial=5
+    )
+    comment = forms.CharField(
+        label="Your review", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )

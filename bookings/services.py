@@ -63,6 +63,11 @@ def _check_slot_free(*, provider_id: int, starts_at: dt.datetime, ends_at: dt.da
         raise SlotTaken("The provider is not available that day.")
 
 
+# Side effects per action, run after commit. Filled in by the features that own them
+# (notifications, payments); each receives the booking and its new event.
+AFTER_COMMIT: dict[str, list[Callable[[Booking, BookingEvent], None]]] = {}
+
+
 def booking_request(
     *,
     client: User,
@@ -112,7 +117,7 @@ def booking_request(
             price_minor=service.price_minor,
             currency=service.currency,
         )
-        BookingEvent.objects.create(
+        event = BookingEvent.objects.create(
             booking=booking,
             actor=client,
             action=REQUEST.name,
@@ -120,12 +125,9 @@ def booking_request(
             note=REQUEST.note,
             source=source,
         )
+        for effect in AFTER_COMMIT.get(REQUEST.name, []):
+            transaction.on_commit(lambda effect=effect: effect(booking, event))
     return booking
-
-
-# Side effects per action, run after commit. Filled in by the features that own them
-# (notifications, payments); each receives the booking and its new event.
-AFTER_COMMIT: dict[str, list[Callable[[Booking, BookingEvent], None]]] = {}
 
 
 def booking_transition(

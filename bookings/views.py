@@ -11,10 +11,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from bookings.forms import ActionNoteForm, BookingForm
+from bookings.forms import ActionNoteForm, BookingForm, ReviewForm
 from bookings.models import BookingEvent
 from bookings.selectors import booking_get_for_user, booking_list_for_user
-from bookings.services import SlotTaken, booking_context, booking_request, booking_transition
+from bookings.services import (
+    ReviewNotAllowed,
+    SlotTaken,
+    booking_context,
+    booking_request,
+    booking_transition,
+    review_create,
+)
 from bookings.state_machine import State, TransitionNotAllowed, UnknownAction, available_actions
 from catalog.selectors import service_get_public
 
@@ -89,7 +96,39 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     booking = booking_get_for_user(user=request.user, public_id=booking_id)
     if request.htmx and not request.htmx.history_restore_request:  # the card refreshing itself
         return render(request, "bookings/booking_detail.html#card", _card_context(request, booking))
-    return render(request, "bookings/booking_detail.html", _card_context(request, booking))
+    return render(request, "bookings/booking_detail.html", _page_context(request, booking))
+
+
+def _page_context(request: HttpRequest, booking, review_form: ReviewForm | None = None) -> dict:
+    reviews = list(booking.reviews.select_related("author", "subject"))
+    may_review = (
+        booking.state == State.COMPLETED
+        and request.user.pk in (booking.client_id, booking.provider_id)
+        and all(r.author_id != request.user.pk for r in reviews)
+    )
+    return _card_context(
+        request, booking, reviews=reviews, review_form=(review_form or ReviewForm()) if may_review else None
+    )
+
+
+@login_required
+@require_POST
+def booking_review(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    booking = booking_get_for_user(user=request.user, public_id=booking_id)
+    form = ReviewForm(data=request.POST)
+    if form.is_valid():
+        try:
+            review_create(booking=booking, author=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except (ReviewNotAllowed, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+            return redirect("bookings:detail", booking_id=booking.public_id)
+        else:
+            messages.success(request, "Thank you: your review is posted.")
+            return redirect("bookings:detail", booking_id=booking.public_id)
+    return render(request, "bookings/booking_detail.html", _page_context(request, booking, review_form=form))
 
 
 @login_required

@@ -97,11 +97,11 @@ def test_detail_query_count_does_not_grow_with_events(
     client.force_login(client_user)
     url = reverse("bookings:detail", args=[booking.public_id])
     client.get(url)
-    with django_assert_num_queries(4):  # session, user, booking, events
+    with django_assert_num_queries(5):  # session, user, booking, reviews, events
         client.get(url)
     booking_transition(booking=booking, action="accept", actor=provider)
     booking_transition(booking=booking, action="mark_paid", actor=provider)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(url)
 
 
@@ -167,3 +167,42 @@ def test_other_clients_bookings_are_not_listed(client, service, booking):
     other = make_user("zed@example.com", "Zed")
     client.force_login(other)
     assert list(client.get(reverse("bookings:list")).context["page"]) == []
+
+
+def _completed(booking, provider):
+    booking_transition(booking=booking, action="accept", actor=provider)
+    booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking_transition(
+        booking=booking, action="complete", actor=provider, now=booking.starts_at + dt.timedelta(hours=1)
+    )
+
+
+def test_review_form_after_completion_only(client, client_user, provider, booking):
+    client.force_login(client_user)
+    url = reverse("bookings:detail", args=[booking.public_id])
+    assert client.get(url).context["review_form"] is None
+    _completed(booking, provider)
+    assert client.get(url).context["review_form"] is not None
+    response = client.post(reverse("bookings:review", args=[booking.public_id]), {"rating": "5", "comment": "Superb"})
+    assert response.status_code == 302
+    page = client.get(url)
+    assert page.context["review_form"] is None  # once only
+    assert [r.comment for r in page.context["reviews"]] == ["Superb"]
+    provider.provider_profile.refresh_from_db()
+    assert provider.provider_profile.rating_count == 1
+
+
+def test_bad_review_keeps_input(client, client_user, provider, booking):
+    _completed(booking, provider)
+    client.force_login(client_user)
+    response = client.post(reverse("bookings:review", args=[booking.public_id]), {"rating": "9", "comment": "Hmm"})
+    assert response.status_code == 200
+    assert "rating" in response.context["review_form"].errors
+    assert not booking.reviews.exists()
+
+
+def test_early_review_is_refused_with_a_message(client, client_user, booking):
+    client.force_login(client_user)
+    response = client.post(reverse("bookings:review", args=[booking.public_id]), {"rating": "5"}, follow=True)
+    assert "once the booking is completed" in response.content.decode()
+    assert not booking.reviews.exists()
