@@ -24,6 +24,7 @@ from bookings.services import (
 )
 from bookings.state_machine import State, TransitionNotAllowed, UnknownAction, available_actions
 from catalog.selectors import service_get_public
+from gigsta.forms import add_service_errors
 
 TABS = {
     "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.CONFIRMED]),
@@ -52,8 +53,7 @@ def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
                 message=data["message"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error("date" if field == "starts_at" else field if field in form.fields else None, errors)
+            add_service_errors(form, exc, rename={"starts_at": "date"})
         except SlotTaken as exc:
             form.add_error(None, f"{exc} Try another date or time.")
         else:
@@ -120,8 +120,7 @@ def booking_review(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         try:
             review_create(booking=booking, author=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         except (ReviewNotAllowed, PermissionDenied) as exc:
             messages.error(request, str(exc))
             return redirect("bookings:detail", booking_id=booking.public_id)

@@ -30,6 +30,7 @@ from catalog.selectors import (
     service_search,
 )
 from catalog.services import busy_day_block, busy_day_unblock, service_create, service_set_active, service_update
+from gigsta.forms import add_service_errors
 
 AVAILABILITY_DAYS = 42
 
@@ -104,12 +105,6 @@ def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
 def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
     service = service_get_public(public_id=service_id)
     return render(request, "catalog/service_detail.html", {"service": service, "provider": service.provider})
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form, each message at its field where it has one."""
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _provider_only(request: HttpRequest) -> None:
@@ -203,7 +198,7 @@ def block_dates(request: HttpRequest) -> HttpResponse:
         try:
             days = busy_day_block(provider=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Blocked {len(days)} day(s).")
             return redirect("catalog:dashboard")
@@ -234,7 +229,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
         try:
             provider_photo_add(provider=request.user, upload=form.cleaned_data["photo"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Photo added to your public profile.")
             return redirect("catalog:dashboard")

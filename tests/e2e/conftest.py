@@ -58,15 +58,21 @@ def viewport(request):
     return request.param
 
 
-@pytest.fixture
-def page(browser, viewport):
+def open_page(browser, viewport: dict):
+    """A fresh browser context and page, and the list its console errors collect in.
+    Content-Security-Policy violations and failed loads are reported as console errors."""
     context = browser.new_context(viewport=viewport)
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Content-Security-Policy violations and failed loads are reported as console errors.
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not _benign(msg.text) else None)
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser, viewport):
+    context, page, errors = open_page(browser, viewport)
     yield page
     context.close()
     assert not errors, f"Errors in the browser console: {errors}"

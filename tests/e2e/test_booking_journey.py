@@ -13,7 +13,7 @@ from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from catalog.tests.factories import make_service
 from conftest import PASSWORD, make_user
-from tests.e2e.conftest import SCREENSHOTS, _benign
+from tests.e2e.conftest import SCREENSHOTS, open_page
 from tests.e2e.test_journeys import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,12 +32,7 @@ def cast(db):
 @pytest.fixture
 def second_browser(browser, request):
     """A second person at another computer: its own context, cookies and console."""
-    context = browser.new_context(viewport=LAPTOP)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not _benign(msg.text) else None)
+    context, page, errors = open_page(browser, LAPTOP)
 
     def screenshot(name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
