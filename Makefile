@@ -45,7 +45,11 @@ format: $(VENV)/.installed-dev
 test: lint
 	@DATABASE_URL= DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null || \
 		(echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
-	@DATABASE_URL= DEBUG=1 LOG_LEVEL=WARNING $(BIN)/python manage.py lintmigrations --quiet ok ignore
+	@# Migrations are linted as PostgreSQL (production) runs them; SQLite rebuilds whole tables
+	@# for any new column, which says nothing about a zero-downtime deploy.
+	@case "$$DATABASE_URL" in postgres*) \
+		DEBUG=1 LOG_LEVEL=WARNING $(BIN)/python manage.py lintmigrations --no-cache --quiet ok ignore ;; \
+		*) echo "Migration linter: runs with DATABASE_URL=postgres://... (the CI's second pass)." ;; esac
 ifeq ($(CHROMIUM),)
 	$(BIN)/pytest --ignore=tests/e2e
 	@echo ""

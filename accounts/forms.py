@@ -58,6 +58,18 @@ class ProviderProfileForm(ProfileForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What you do, what makes a booking with you great. Up to 4,000 characters.",
     )
+    payment_instructions = forms.CharField(
+        label="How clients pay you",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "placeholder": "e.g. Bank transfer to IBAN DE89 3704 0044 0532 0130 00, account holder Pete Provider",
+            }
+        ),
+        help_text="Bank details or cash arrangements. Shown only to your clients, once you accept their booking.",
+    )
 
     def clean_city(self) -> str:
         place = self.cleaned_data["city"]
@@ -68,7 +80,7 @@ def profile_form_for(user: User, data=None) -> ProfileForm:
     initial = {"display_name": user.display_name}
     if user.role == Role.PROVIDER:
         profile = getattr(user, "provider_profile", None) or ProviderProfile(user=user)
-        initial.update(city=profile.city, bio=profile.bio)
+        initial.update(city=profile.city, bio=profile.bio, payment_instructions=profile.payment_instructions)
         return ProviderProfileForm(data=data, initial=initial)
     return ProfileForm(data=data, initial=initial)
 

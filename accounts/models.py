@@ -82,6 +82,9 @@ class ProviderProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="provider_profile")
     bio = models.TextField(blank=True, max_length=4000)
     city = models.CharField(max_length=120, blank=True)
+    # How clients pay this provider when a booking is paid by bank transfer or cash; shown
+    # only to the provider's clients, on bookings waiting for payment.
+    payment_instructions = models.TextField(max_length=1000, blank=True, default="", db_default="")
     # Kept up to date by the reviews; read by search and profile pages without a join to reviews.
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(default=0)

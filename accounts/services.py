@@ -80,7 +80,14 @@ def provider_profile_ensure(*, user: User) -> ProviderProfile | None:
     return profile
 
 
-def user_update_profile(*, user: User, display_name: str, bio: str | None = None, city: str | None = None) -> User:
+def user_update_profile(
+    *,
+    user: User,
+    display_name: str,
+    bio: str | None = None,
+    city: str | None = None,
+    payment_instructions: str | None = None,
+) -> User:
     from catalog.services import services_reindex_for_provider  # catalog builds on accounts
 
     with transaction.atomic():
@@ -94,8 +101,10 @@ def user_update_profile(*, user: User, display_name: str, bio: str | None = None
         if profile is not None:
             profile.bio = bio if bio is not None else profile.bio
             profile.city = city if city is not None else profile.city
+            if payment_instructions is not None:
+                profile.payment_instructions = payment_instructions.strip()
             profile.full_clean()
-            profile.save(update_fields=["bio", "city", "updated_at"])
+            profile.save(update_fields=["bio", "city", "payment_instructions", "updated_at"])
     return user
 
 

@@ -4,10 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from bookings.state_machine import State
+from bookings.state_machine import PaymentMethod, State
 from catalog.models import Service
 
-STATE_CHOICES = [(s.value, s.value.capitalize()) for s in State]
+STATE_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in State]
 MAX_NOTE_LENGTH = 1000
 MAX_MESSAGE_LENGTH = 2000
 
@@ -29,6 +29,23 @@ class Booking(models.Model):
     # The price when requested: later changes to the listing do not change this booking.
     price_minor = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
+    # The terms when requested, so later changes to settings or the listing do not change
+    # this booking: how it is paid, the platform fee, the deposit and the cancellation policy.
+    payment_method = models.CharField(
+        max_length=8,
+        choices=[(m.value, m.value) for m in PaymentMethod],
+        default=PaymentMethod.MANUAL.value,
+        db_default=PaymentMethod.MANUAL.value,
+    )
+    fee_bps = models.PositiveIntegerField("platform fee (basis points)", default=0, db_default=0)
+    deposit_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    balance_due_days = models.PositiveSmallIntegerField(default=0, db_default=0)
+    balance_cancel_days = models.PositiveSmallIntegerField(default=0, db_default=0)
+    cancellation_policy = models.JSONField(
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        help_text="[[days before the gig, percent refunded to the client], …]",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

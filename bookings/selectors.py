@@ -17,7 +17,7 @@ def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[B
 
 def booking_get_for_user(*, user: User, public_id) -> Booking:
     """A booking of which the user is a party, or any booking for staff."""
-    qs = Booking.objects.select_related("service", "client", "provider")
+    qs = Booking.objects.select_related("service", "client", "provider", "provider__provider_profile")
     if not user.is_staff:
         qs = qs.filter(Q(client=user) | Q(provider=user))
     booking = qs.filter(public_id=public_id).first()

@@ -11,22 +11,26 @@ from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, BookingEvent, Review
-from bookings.state_machine import REQUEST, Context, State, TransitionNotAllowed, get_transition
+from bookings.state_machine import REQUEST, Context, PaymentMethod, State, TransitionNotAllowed, get_transition
 from catalog.cache import catalog_changed
 from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, BusyDay, Service
 
 # Bookings that hold their slot: no other booking of the provider may overlap them.
-HOLDING_STATES = (State.ACCEPTED, State.CONFIRMED)
+HOLDING_STATES = (State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED)
 
 
 class SlotTaken(Exception):
     """The provider is already booked (or unavailable) for that time."""
 
 
+def card_payments_on() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+
 def booking_context(now: dt.datetime | None = None) -> Context:
     return Context(
         now=now or timezone.now(),
-        card_payments=bool(settings.STRIPE_SECRET_KEY),
+        card_payments=card_payments_on(),
         answer_within=dt.timedelta(hours=settings.BOOKING_ANSWER_WITHIN_HOURS),
         pay_within=dt.timedelta(hours=settings.BOOKING_PAY_WITHIN_HOURS),
         complete_after=dt.timedelta(days=settings.BOOKING_AUTO_COMPLETE_DAYS),
@@ -63,9 +67,28 @@ def _check_slot_free(*, provider_id: int, starts_at: dt.datetime, ends_at: dt.da
         raise SlotTaken("The provider is not available that day.")
 
 
-# Side effects per action, run after commit. Filled in by the features that own them
-# (notifications, payments); each receives the booking and its new event.
+# Side effects per action, filled in by the features that own them (notifications,
+# payments); each receives the booking and its new event. IN_TRANSACTION effects write
+# alongside the transition and roll back with it (the ledger); AFTER_COMMIT effects reach
+# the outside world (emails, refunds at Stripe) only once the change is committed.
+IN_TRANSACTION: dict[str, list[Callable[[Booking, BookingEvent], None]]] = {}
 AFTER_COMMIT: dict[str, list[Callable[[Booking, BookingEvent], None]]] = {}
+
+
+def booking_terms(service: Service) -> dict:
+    """The money terms a new booking copies: how it is paid, the fee, deposit and policy."""
+    from payments.policy import current_fee_bps, policy_snapshot  # payments builds on bookings
+
+    return {
+        "price_minor": service.price_minor,
+        "currency": service.currency,
+        "payment_method": PaymentMethod.STRIPE if card_payments_on() else PaymentMethod.MANUAL,
+        "fee_bps": current_fee_bps(),
+        "deposit_percent": service.deposit_percent,
+        "balance_due_days": service.balance_due_days,
+        "balance_cancel_days": min(settings.BALANCE_CANCEL_DAYS, service.balance_due_days),
+        "cancellation_policy": policy_snapshot(),
+    }
 
 
 def booking_request(
@@ -114,8 +137,7 @@ def booking_request(
             ends_at=ends_at,
             venue=venue.strip(),
             message=message.strip(),
-            price_minor=service.price_minor,
-            currency=service.currency,
+            **booking_terms(service),
         )
         event = BookingEvent.objects.create(
             booking=booking,
@@ -176,6 +198,8 @@ def booking_transition(
             source=source,
         )
         _sync_busy_days(locked, from_state)
+        for effect in IN_TRANSACTION.get(action, []):
+            effect(locked, event)
         for effect in AFTER_COMMIT.get(action, []):
             transaction.on_commit(lambda effect=effect: effect(locked, event))
     return locked

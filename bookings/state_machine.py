@@ -15,6 +15,7 @@ from typing import Protocol
 class State(StrEnum):
     REQUESTED = "requested"
     ACCEPTED = "accepted"
+    DEPOSIT_PAID = "deposit_paid"
     DECLINED = "declined"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
@@ -33,6 +34,13 @@ class Role(StrEnum):
 
 # How long after the gig ends a client may still open a dispute.
 DISPUTE_WINDOW = dt.timedelta(days=14)
+# How long before the balance falls due the client is reminded of it.
+BALANCE_REMINDER_LEAD = dt.timedelta(days=3)
+
+
+class PaymentMethod(StrEnum):
+    MANUAL = "manual"  # bank transfer or cash, straight to the provider, who marks it paid
+    STRIPE = "stripe"  # card through Stripe Checkout; the signed webhook confirms
 
 
 class BookingLike(Protocol):
@@ -42,6 +50,24 @@ class BookingLike(Protocol):
     starts_at: dt.datetime
     ends_at: dt.datetime
     updated_at: dt.datetime  # changes only with the state: the time of the last transition
+    # Snapshotted when requested (see bookings.services.booking_request):
+    payment_method: str
+    deposit_percent: int  # 0: no deposit, the whole price is paid at once
+    balance_due_days: int  # the balance is due this many days before the gig
+    balance_cancel_days: int  # still unpaid this many days before: the provider may cancel
+
+
+def balance_due_at(booking: BookingLike) -> dt.datetime:
+    return booking.starts_at - dt.timedelta(days=booking.balance_due_days)
+
+
+def balance_cancel_at(booking: BookingLike) -> dt.datetime:
+    return booking.starts_at - dt.timedelta(days=booking.balance_cancel_days)
+
+
+def deposit_allowed(booking: BookingLike, now: dt.datetime) -> bool:
+    """A deposit is offered while the balance is not yet due; later the whole price is due."""
+    return booking.deposit_percent > 0 and now < balance_due_at(booking)
 
 
 class ActorLike(Protocol):
@@ -78,11 +104,43 @@ def _within_dispute_window(booking: BookingLike, ctx: Context) -> str | None:
 
 
 def _card_payments_on(booking: BookingLike, ctx: Context) -> str | None:
-    return None if ctx.card_payments else "Card payments are not available; pay as agreed with the provider."
+    if booking.payment_method != PaymentMethod.STRIPE:
+        return "This booking is paid by bank transfer or cash, as agreed with the provider."
+    return None if ctx.card_payments else "Card payments are not available right now. Please try again later."
+
+
+def _paid_manually(booking: BookingLike, ctx: Context) -> str | None:
+    if booking.payment_method != PaymentMethod.MANUAL:
+        return "This booking is paid by card; it is confirmed when the payment arrives."
+    return None
+
+
+def _deposit_paid_manually(booking: BookingLike, ctx: Context) -> str | None:
+    if reason := _paid_manually(booking, ctx):
+        return reason
+    return None if deposit_allowed(booking, ctx.now) else "This booking takes no deposit now: the whole price is due."
+
+
+def _balance_reminder_due(booking: BookingLike, ctx: Context) -> str | None:
+    remind_at = balance_due_at(booking) - BALANCE_REMINDER_LEAD
+    if ctx.now < remind_at:
+        return "Too soon to remind."
+    # updated_at is the last transition: a reminder (or the deposit) after remind_at means reminded already.
+    return None if booking.updated_at < remind_at else "Reminded already."
+
+
+def _balance_overdue(booking: BookingLike, ctx: Context) -> str | None:
+    cancel_at = balance_cancel_at(booking)
+    if ctx.now >= cancel_at:
+        return None
+    return f"The balance may be paid until {cancel_at:%d %b %Y}; the provider can cancel only after that."
 
 
 def _timed_out(booking: BookingLike, ctx: Context) -> str | None:
-    """Requests unanswered, or acceptances unpaid, for too long (or until the gig began)."""
+    """Requests unanswered, or acceptances unpaid, for too long (or until the gig began); a
+    deposit whose balance was never paid or marked paid, some days after the gig."""
+    if booking.state == State.DEPOSIT_PAID:
+        return None if ctx.now >= booking.ends_at + ctx.complete_after else "Not expired yet."
     waited = ctx.now - booking.updated_at
     limit = ctx.answer_within if booking.state == State.REQUESTED else ctx.pay_within
     if waited >= limit or ctx.now >= booking.starts_at:
@@ -123,11 +181,71 @@ ACTIONS: tuple[Action, ...] = (
         "Request withdrawn",
         critical=True,
     ),
-    _action("mark_paid", [S.ACCEPTED], S.CONFIRMED, [R.PROVIDER], "Mark as paid", "Payment received (manual)"),
-    _action("pay", [S.ACCEPTED], None, [R.CLIENT], "Pay now", "Card payment started", guard=_card_payments_on),
+    _action(
+        "mark_deposit_paid",
+        [S.ACCEPTED],
+        S.DEPOSIT_PAID,
+        [R.PROVIDER],
+        "Mark deposit as paid",
+        "Deposit received (bank transfer or cash)",
+        guard=_deposit_paid_manually,
+    ),
+    _action(
+        "mark_paid",
+        [S.ACCEPTED, S.DEPOSIT_PAID],
+        S.CONFIRMED,
+        [R.PROVIDER],
+        "Mark as paid in full",
+        "Payment received (bank transfer or cash)",
+        guard=_paid_manually,
+    ),
+    _action(
+        "pay",
+        [S.ACCEPTED, S.DEPOSIT_PAID],
+        None,
+        [R.CLIENT],
+        "Pay now",
+        "Card payment started",
+        guard=_card_payments_on,
+    ),
+    _action(
+        "confirm_deposit",
+        [S.ACCEPTED],
+        S.DEPOSIT_PAID,
+        [R.SYSTEM],
+        "Confirm deposit",
+        "Deposit received by card",
+    ),
+    _action(
+        "confirm_payment",
+        [S.ACCEPTED, S.DEPOSIT_PAID],
+        S.CONFIRMED,
+        [R.SYSTEM],
+        "Confirm payment",
+        "Payment received by card",
+    ),
+    _action(
+        "remind_balance",
+        [S.DEPOSIT_PAID],
+        S.DEPOSIT_PAID,
+        [R.SYSTEM],
+        "Remind",
+        "Reminder sent: the balance is due soon",
+        guard=_balance_reminder_due,
+    ),
+    _action(
+        "cancel_unpaid",
+        [S.DEPOSIT_PAID],
+        S.CANCELLED,
+        [R.PROVIDER],
+        "Cancel: balance unpaid",
+        "Cancelled by the provider: the balance was not paid, the deposit is kept",
+        critical=True,
+        guard=_balance_overdue,
+    ),
     _action(
         "cancel",
-        [S.CONFIRMED],
+        [S.DEPOSIT_PAID, S.CONFIRMED],
         S.CANCELLED,
         [R.CLIENT, R.PROVIDER],
         "Cancel booking",
@@ -172,7 +290,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     _action(
         "expire",
-        [S.REQUESTED, S.ACCEPTED],
+        [S.REQUESTED, S.ACCEPTED, S.DEPOSIT_PAID],
         S.EXPIRED,
         [R.SYSTEM],
         "Expire",

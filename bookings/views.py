@@ -25,9 +25,10 @@ from bookings.services import (
 from bookings.state_machine import State, TransitionNotAllowed, UnknownAction, available_actions
 from catalog.selectors import service_get_public
 from gigsta.forms import add_service_errors
+from payments.selectors import booking_money
 
 TABS = {
-    "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.CONFIRMED]),
+    "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED]),
     "past": ("Past", [State.COMPLETED, State.REFUNDED]),
     "disputed": ("Disputed", [State.DISPUTED]),
     "closed": ("Cancelled and declined", [State.CANCELLED, State.DECLINED, State.EXPIRED]),
@@ -77,10 +78,14 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 
 def _card_context(request: HttpRequest, booking, **extra) -> dict:
+    events = list(booking.events.select_related("actor").order_by("created_at", "pk"))
+    money = booking_money(booking)
     return {
         "booking": booking,
         "actions": available_actions(booking, request.user, booking_context()),
-        "events": booking.events.select_related("actor").order_by("created_at", "pk"),
+        # The booking's changes and its money, in one history.
+        "events": sorted([*events, *money.timeline], key=lambda e: e.created_at),
+        "money": money,
         "role": "client"
         if booking.client_id == request.user.pk
         else "provider"

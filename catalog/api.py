@@ -6,7 +6,15 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import ErrorOut
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
-from catalog.models import MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Category, Service
+from catalog.models import (
+    MAX_BALANCE_DUE_DAYS,
+    MAX_DEPOSIT_PERCENT,
+    MAX_DURATION_MINUTES,
+    MAX_PRICE_MINOR,
+    MIN_DURATION_MINUTES,
+    Category,
+    Service,
+)
 from catalog.selectors import MAX_PAGE_SIZE, SearchFilters, service_get_for_owner, service_get_public, service_search
 from catalog.services import ServiceData, service_create, service_update
 
@@ -52,6 +60,8 @@ class ServiceOut(Schema):
     timezone: str
     duration_minutes: int
     is_active: bool
+    deposit_percent: int = Field(description="Share of the price paid when accepted; 0: all at once.")
+    balance_due_days: int = Field(description="With a deposit: the balance is due this many days before the gig.")
     provider: ProviderOut
 
 
@@ -96,6 +106,8 @@ class ServiceIn(Schema):
     longitude: float | None = Field(None, ge=-180, le=180)
     duration_minutes: int = Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
     is_active: bool = True
+    deposit_percent: int = Field(0, ge=0, le=MAX_DEPOSIT_PERCENT)
+    balance_due_days: int = Field(14, ge=1, le=MAX_BALANCE_DUE_DAYS)
 
 
 class ServicePatchIn(Schema):
@@ -109,6 +121,8 @@ class ServicePatchIn(Schema):
     longitude: float | None = Field(None, ge=-180, le=180)
     duration_minutes: int | None = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
     is_active: bool | None = None
+    deposit_percent: int | None = Field(None, ge=0, le=MAX_DEPOSIT_PERCENT)
+    balance_due_days: int | None = Field(None, ge=1, le=MAX_BALANCE_DUE_DAYS)
 
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -172,4 +186,6 @@ def _current_data(service: Service) -> dict:
         "latitude": service.latitude,
         "longitude": service.longitude,
         "is_active": service.is_active,
+        "deposit_percent": service.deposit_percent,
+        "balance_due_days": service.balance_due_days,
     }

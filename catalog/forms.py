@@ -5,7 +5,14 @@ from django import forms
 from django.utils import timezone
 
 from catalog.fields import PlaceField
-from catalog.models import MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Category
+from catalog.models import (
+    MAX_BALANCE_DUE_DAYS,
+    MAX_DEPOSIT_PERCENT,
+    MAX_DURATION_MINUTES,
+    MAX_PRICE_MINOR,
+    MIN_DURATION_MINUTES,
+    Category,
+)
 from catalog.selectors import SearchFilters
 from catalog.services import ServiceData
 
@@ -136,6 +143,22 @@ class ServiceForm(forms.Form):
         addresses=True,
         help_text="Where you are based for this service; clients search by distance from it.",
     )
+    deposit_percent = forms.IntegerField(
+        label="Deposit (%)",
+        min_value=0,
+        max_value=MAX_DEPOSIT_PERCENT,
+        initial=0,
+        required=False,
+        help_text="Paid when you accept; the rest later. 0 takes the whole price at once.",
+    )
+    balance_due_days = forms.IntegerField(
+        label="Balance due (days before the gig)",
+        min_value=1,
+        max_value=MAX_BALANCE_DUE_DAYS,
+        initial=14,
+        required=False,
+        help_text="With a deposit: when the rest of the price is due.",
+    )
     is_active = forms.BooleanField(label="Show in search", required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
@@ -157,6 +180,8 @@ class ServiceForm(forms.Form):
             duration_minutes=data["duration_minutes"],
             city=place.label,
             is_active=data["is_active"],
+            deposit_percent=data["deposit_percent"] or 0,
+            balance_due_days=data["balance_due_days"] or 14,
         )
 
     @classmethod
@@ -170,6 +195,8 @@ class ServiceForm(forms.Form):
             "duration_minutes": service.duration_minutes,
             "city": service.city,
             "is_active": service.is_active,
+            "deposit_percent": service.deposit_percent,
+            "balance_due_days": service.balance_due_days,
         }
 
 

@@ -9,6 +9,8 @@ from django.db.models import Q
 MAX_PRICE_MINOR = 100_000_000
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 24 * 60
+MAX_DEPOSIT_PERCENT = 90
+MAX_BALANCE_DUE_DAYS = 90
 
 
 class Category(models.Model):
@@ -47,6 +49,14 @@ class Service(models.Model):
     latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
     is_active = models.BooleanField(default=True)
+    # Deposit + balance: the client pays this share when the booking is accepted and the rest
+    # `balance_due_days` before the gig. 0: the whole price at once.
+    deposit_percent = models.PositiveSmallIntegerField(
+        default=0, db_default=0, validators=[MaxValueValidator(MAX_DEPOSIT_PERCENT)]
+    )
+    balance_due_days = models.PositiveSmallIntegerField(
+        default=14, db_default=14, validators=[MinValueValidator(1), MaxValueValidator(MAX_BALANCE_DUE_DAYS)]
+    )
     # Lower-cased words of title, description, category and provider name, for portable search.
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -67,6 +77,12 @@ class Service(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=MIN_DURATION_MINUTES) & Q(duration_minutes__lte=MAX_DURATION_MINUTES),
                 name="service_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_percent__lte=MAX_DEPOSIT_PERCENT)
+                & Q(balance_due_days__gte=1)
+                & Q(balance_due_days__lte=MAX_BALANCE_DUE_DAYS),
+                name="service_deposit_range",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180),

@@ -40,6 +40,8 @@ class ServiceData:
     latitude: float | None = None
     longitude: float | None = None
     is_active: bool = True
+    deposit_percent: int = 0
+    balance_due_days: int = 14
 
 
 def _require_provider(user: User) -> None:
@@ -59,6 +61,8 @@ def _apply(service: Service, data: ServiceData) -> None:
     service.currency = data.currency.strip().upper()
     service.duration_minutes = data.duration_minutes
     service.is_active = data.is_active
+    service.deposit_percent = data.deposit_percent
+    service.balance_due_days = data.balance_due_days
 
     city = city_resolve(data.city)
     if data.latitude is not None and data.longitude is not None:

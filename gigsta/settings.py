@@ -7,6 +7,7 @@ local media files, console email, an in-process cache and manual payments.
 
 import importlib.util
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +41,17 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+
+
+def env_decimal(name: str, default: str, *, low: str, high: str) -> Decimal:
+    value = os.environ.get(name) or default
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+    if not Decimal(low) <= number <= Decimal(high):
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, got {value!r}")
+    return number
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -81,6 +93,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "bookings",
+    "payments",
 ]
 if importlib.util.find_spec("django_migration_linter"):  # a development tool: `manage.py lintmigrations`
     INSTALLED_APPS.append("django_migration_linter")
@@ -289,8 +302,16 @@ BOOKING_PAY_WITHIN_HOURS = env_int("BOOKING_PAY_WITHIN_HOURS", 72)
 BOOKING_AUTO_COMPLETE_DAYS = env_int("BOOKING_AUTO_COMPLETE_DAYS", 3)
 
 # --- Payments -----------------------------------------------------------------
+# The platform's share of every booking, taken from the provider's payout (snapshotted per booking).
+PLATFORM_FEE_PERCENT = env_decimal("PLATFORM_FEE_PERCENT", "10", low="0", high="50")
+# Deposit + balance: still unpaid this many days before the gig, the provider may cancel and
+# keep the deposit (never earlier than the service's balance due date).
+BALANCE_CANCEL_DAYS = env_int("BALANCE_CANCEL_DAYS", 7)
+# Card payments through Stripe Checkout when both are set; otherwise manual payments only.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10)
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", "EUR").upper()
 
 # --- Security -----------------------------------------------------------------

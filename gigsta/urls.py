@@ -17,6 +17,7 @@ urlpatterns = [
     # Our account pages (profile, API tokens) and allauth's (login, sign-up, email, password).
     path("", include("catalog.urls")),
     path("", include("bookings.urls")),
+    path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -17,14 +17,22 @@ def test_client_profile_has_no_provider_fields(client, client_user):
 
 def test_provider_edits_profile(client, provider):
     client.force_login(provider)
-    assert set(client.get(reverse("accounts:profile")).context["form"].fields) == {"display_name", "city", "bio"}
+    fields = client.get(reverse("accounts:profile")).context["form"].fields
+    assert set(fields) == {"display_name", "city", "bio", "payment_instructions"}
     response = client.post(
-        reverse("accounts:profile"), {"display_name": "Pete's Party Band", "city": "cologne", "bio": "Covers."}
+        reverse("accounts:profile"),
+        {
+            "display_name": "Pete's Party Band",
+            "city": "cologne",
+            "bio": "Covers.",
+            "payment_instructions": " IBAN DE89 3704 0044 0532 0130 00 ",
+        },
     )
     assert response.status_code == 302
     provider.refresh_from_db()
     assert provider.display_name == "Pete's Party Band"
     assert provider.provider_profile.city == "Köln, Germany"  # found by its English name
+    assert provider.provider_profile.payment_instructions == "IBAN DE89 3704 0044 0532 0130 00"
 
 
 def test_profile_errors_keep_input(client, provider):

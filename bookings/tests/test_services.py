@@ -67,7 +67,7 @@ def test_each_transition_writes_one_event(booking, provider, client_user):
         ("accept", "requested", "accepted"),
         ("mark_paid", "accepted", "confirmed"),
     ]
-    assert booking.events.last().note == "Payment received (manual): Bank transfer received"
+    assert booking.events.last().note == "Payment received (bank transfer or cash): Bank transfer received"
 
 
 def test_refused_actions_write_nothing_and_run_no_side_effects(booking, client_user, stranger, monkeypatch):

@@ -31,6 +31,18 @@ class FakeBooking:
     starts_at: dt.datetime = NOW - dt.timedelta(days=4, hours=3)
     ends_at: dt.datetime = NOW - dt.timedelta(days=4)
     updated_at: dt.datetime = NOW - dt.timedelta(days=10)
+    payment_method: str = "manual"
+    deposit_percent: int = 30
+    balance_due_days: int = 14
+    balance_cancel_days: int = 7
+
+
+# The few guards that depend on the booking's terms: a booking each of them lets through.
+GUARD_FRIENDLY = {
+    "pay": {"payment_method": "stripe"},
+    "mark_deposit_paid": {"starts_at": NOW + dt.timedelta(days=30), "ends_at": NOW + dt.timedelta(days=30, hours=3)},
+    "remind_balance": {"updated_at": NOW - dt.timedelta(days=30)},
+}
 
 
 @dataclass
@@ -53,7 +65,7 @@ MATRIX = [(state, action, role) for state in State for action in ACTIONS for rol
 
 @pytest.mark.parametrize(("state", "action", "role"), MATRIX, ids=lambda v: getattr(v, "name", str(v)))
 def test_matrix(state, action, role):
-    booking = FakeBooking(state=state)
+    booking = FakeBooking(state=state, **GUARD_FRIENDLY.get(action.name, {}))
     allowed = state in action.sources and role in action.roles
     if allowed:
         assert get_transition(booking, ACTORS[role], action.name, CTX) is action
@@ -65,12 +77,13 @@ def test_matrix(state, action, role):
 
 
 def test_the_matrix_is_complete():
-    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 540
+    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 850
 
 
 def test_expected_lifecycle_names_are_stable():
     assert [a.name for a in ACTIONS] == [
-        "accept", "decline", "withdraw", "mark_paid", "pay", "cancel", "complete", "dispute",
+        "accept", "decline", "withdraw", "mark_deposit_paid", "mark_paid", "pay", "confirm_deposit",
+        "confirm_payment", "remind_balance", "cancel_unpaid", "cancel", "complete", "dispute",
         "resolve_release", "resolve_refund", "expire", "auto_complete",
     ]  # fmt: skip
 
@@ -104,10 +117,73 @@ def test_dispute_window():
 
 
 def test_pay_needs_card_payments():
-    booking = FakeBooking(State.ACCEPTED)
+    booking = FakeBooking(State.ACCEPTED, payment_method="stripe")
     manual_only = Context(now=NOW, card_payments=False)
     assert "pay" not in [a.name for a in available_actions(booking, ACTORS[Role.CLIENT], manual_only)]
     assert "withdraw" in [a.name for a in available_actions(booking, ACTORS[Role.CLIENT], manual_only)]
+    with pytest.raises(TransitionNotAllowed, match="not available right now"):
+        get_transition(booking, ACTORS[Role.CLIENT], "pay", manual_only)
+
+
+def test_payment_method_decides_who_confirms_the_payment():
+    card = FakeBooking(State.ACCEPTED, payment_method="stripe", deposit_percent=0)
+    manual = FakeBooking(State.ACCEPTED, payment_method="manual", deposit_percent=0)
+    assert [a.name for a in available_actions(card, ACTORS[Role.CLIENT], CTX)] == ["withdraw", "pay"]
+    assert [a.name for a in available_actions(card, ACTORS[Role.PROVIDER], CTX)] == []
+    with pytest.raises(TransitionNotAllowed, match="paid by card"):
+        get_transition(card, ACTORS[Role.PROVIDER], "mark_paid", CTX)
+    assert [a.name for a in available_actions(manual, ACTORS[Role.PROVIDER], CTX)] == ["mark_paid"]
+    with pytest.raises(TransitionNotAllowed, match="bank transfer or cash"):
+        get_transition(manual, ACTORS[Role.CLIENT], "pay", CTX)
+
+
+def _deposit_booking(**kw) -> FakeBooking:
+    """Gig in 30 days, 30 % deposit, balance due 14 days before, cancellable 7 days before."""
+    starts = NOW + dt.timedelta(days=30)
+    return FakeBooking(
+        **{"state": State.ACCEPTED, "starts_at": starts, "ends_at": starts + dt.timedelta(hours=3), **kw}
+    )
+
+
+def test_deposit_is_offered_only_before_the_balance_is_due():
+    booking = _deposit_booking()
+    assert get_transition(booking, ACTORS[Role.PROVIDER], "mark_deposit_paid", CTX).target == State.DEPOSIT_PAID
+    late = Context(now=booking.starts_at - dt.timedelta(days=14))
+    with pytest.raises(TransitionNotAllowed, match="whole price is due"):
+        get_transition(booking, ACTORS[Role.PROVIDER], "mark_deposit_paid", late)
+    no_deposit = _deposit_booking(deposit_percent=0)
+    assert "mark_deposit_paid" not in [a.name for a in available_actions(no_deposit, ACTORS[Role.PROVIDER], CTX)]
+
+
+def test_balance_reminder_once_three_days_before_it_is_due():
+    booking = _deposit_booking(state=State.DEPOSIT_PAID, updated_at=NOW)
+    remind_at = booking.starts_at - dt.timedelta(days=14 + 3)
+    with pytest.raises(TransitionNotAllowed, match="Too soon"):
+        get_transition(booking, None, "remind_balance", Context(now=remind_at - dt.timedelta(minutes=1)))
+    assert get_transition(booking, None, "remind_balance", Context(now=remind_at)).name == "remind_balance"
+    booking.updated_at = remind_at + dt.timedelta(minutes=1)  # the reminder was a transition
+    with pytest.raises(TransitionNotAllowed, match="Reminded already"):
+        get_transition(booking, None, "remind_balance", Context(now=remind_at + dt.timedelta(days=1)))
+
+
+def test_provider_may_cancel_an_unpaid_balance_only_from_the_cancel_point():
+    booking = _deposit_booking(state=State.DEPOSIT_PAID)
+    cancel_at = booking.starts_at - dt.timedelta(days=7)
+    with pytest.raises(TransitionNotAllowed, match="provider can cancel only after"):
+        get_transition(booking, ACTORS[Role.PROVIDER], "cancel_unpaid", Context(now=cancel_at - dt.timedelta(hours=1)))
+    assert get_transition(booking, ACTORS[Role.PROVIDER], "cancel_unpaid", Context(now=cancel_at)).target == (
+        State.CANCELLED
+    )
+    with pytest.raises(TransitionNotAllowed):
+        get_transition(booking, ACTORS[Role.CLIENT], "cancel_unpaid", Context(now=cancel_at))
+
+
+def test_an_unpaid_balance_expires_some_days_after_the_gig():
+    booking = _deposit_booking(state=State.DEPOSIT_PAID)
+    after = booking.ends_at + dt.timedelta(days=3)
+    with pytest.raises(TransitionNotAllowed):
+        get_transition(booking, None, "expire", Context(now=after - dt.timedelta(minutes=1)))
+    assert get_transition(booking, None, "expire", Context(now=after)).target == State.EXPIRED
 
 
 def test_a_provider_who_is_also_staff_gets_both_sets():
@@ -117,7 +193,9 @@ def test_a_provider_who_is_also_staff_gets_both_sets():
 
 
 def test_critical_actions_are_the_destructive_ones():
-    assert {a.name for a in ACTIONS if a.is_critical} == {"decline", "withdraw", "cancel", "dispute", "resolve_refund"}
+    assert {a.name for a in ACTIONS if a.is_critical} == {
+        "decline", "withdraw", "cancel_unpaid", "cancel", "dispute", "resolve_refund"
+    }  # fmt: skip
 
 
 def test_diagram_has_every_transition():

@@ -104,7 +104,7 @@ def test_detail_query_count_does_not_grow_with_events(
     client.force_login(client_user)
     url = reverse("bookings:detail", args=[booking.public_id])
     client.get(url)
-    expected = 4 + session_queries(settings)  # user, booking, reviews, events (+ session)
+    expected = 5 + session_queries(settings)  # user, booking, reviews, events, ledger (+ session)
     with django_assert_num_queries(expected):
         client.get(url)
     booking_transition(booking=booking, action="accept", actor=provider)

@@ -1,0 +1,127 @@
+"""The money rules, declared once: the platform fee, the deposit split and the cancellation
+policy. Plain functions of a booking's snapshotted terms and the time; no database.
+
+Bookings copy these terms when they are requested (bookings.services.booking_request), so a
+later change here or in the settings never changes what an existing booking agreed to.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from bookings.state_machine import BookingLike, State, deposit_allowed
+
+# Client cancellations: (at least this many days before the gig, percent of what was paid
+# that is refunded). Checked in order; the last window must start at 0 days.
+CANCELLATION_POLICY: tuple[tuple[int, int], ...] = ((14, 100), (7, 50), (0, 0))
+
+
+def policy_snapshot() -> list[list[int]]:
+    """What a new booking stores in Booking.cancellation_policy."""
+    return [[days, percent] for days, percent in CANCELLATION_POLICY]
+
+
+def current_fee_bps() -> int:
+    """The platform fee for new bookings, in basis points (10 % = 1000)."""
+    return round(settings.PLATFORM_FEE_PERCENT * 100)
+
+
+def platform_fee(amount_minor: int, fee_bps: int) -> int:
+    """The platform's share of an amount, rounded half up to a whole minor unit. The fee is
+    taken from the provider's payout; the client pays the listed price."""
+    return (amount_minor * fee_bps + 5000) // 10000
+
+
+def deposit_amount(booking: BookingLike) -> int:
+    return (booking.price_minor * booking.deposit_percent + 50) // 100
+
+
+@dataclass(frozen=True)
+class Due:
+    """One amount the client can pay now: the deposit, the balance, or the whole price."""
+
+    kind: str  # "deposit", "balance" or "full"
+    amount_minor: int
+    label: str
+
+
+def amounts_due(booking: BookingLike, paid_minor: int, now: dt.datetime) -> list[Due]:
+    """What the client may pay now, the suggested choice first. Nothing once paid in full."""
+    if booking.state == State.ACCEPTED and paid_minor == 0:
+        full = Due("full", booking.price_minor, "Pay in full")
+        if deposit_allowed(booking, now):
+            deposit = deposit_amount(booking)
+            return [Due("deposit", deposit, f"Pay the {booking.deposit_percent} % deposit"), full]
+        return [full]
+    if booking.state == State.DEPOSIT_PAID and paid_minor < booking.price_minor:
+        return [Due("balance", booking.price_minor - paid_minor, "Pay the balance")]
+    return []
+
+
+@dataclass(frozen=True)
+class RefundRule:
+    percent: int
+    reason: str
+
+
+def _rules(booking: BookingLike) -> list[list[int]]:
+    # Bookings made before policies were snapshotted carry none: they get today's policy.
+    return booking.cancellation_policy or policy_snapshot()
+
+
+def client_cancel_percent(booking: BookingLike, now: dt.datetime) -> int:
+    """The share of what was paid that a client cancelling now gets back."""
+    notice = booking.starts_at - now
+    for days, percent in _rules(booking):
+        if notice >= dt.timedelta(days=days):
+            return percent
+    return 0
+
+
+def refund_rule(
+    action: str, from_state: str, booking: BookingLike, by_client: bool, now: dt.datetime
+) -> RefundRule | None:
+    """How much of what was paid goes back to the client when `action` takes the booking out
+    of `from_state`, or None when the action moves no money."""
+    if action == "cancel" and by_client:
+        percent = client_cancel_percent(booking, now)
+        return RefundRule(percent, f"Client cancelled: {percent} % refunded under the cancellation policy")
+    if action == "cancel":
+        return RefundRule(100, "Provider cancelled: refunded in full")
+    if action == "resolve_refund":
+        return RefundRule(100, "Dispute resolved by GigSta staff: refunded in full")
+    if action == "cancel_unpaid":
+        return RefundRule(0, "Balance not paid: the deposit is kept")
+    if action == "expire" and from_state == State.DEPOSIT_PAID:
+        return RefundRule(0, "Balance never paid: the deposit is kept")
+    return None
+
+
+def refund_of(paid_minor: int, percent: int) -> int:
+    """The refund for a percentage of what was paid, rounded down: never more than was paid."""
+    return paid_minor * percent // 100
+
+
+def policy_lines(booking: BookingLike) -> list[str]:
+    """The cancellation policy in words, for the booking and pay pages."""
+    rules = _rules(booking)
+    lines = []
+    for i, (days, percent) in enumerate(rules):
+        upper = rules[i - 1][0] if i else None
+        when = (
+            f"{days} days or more before the gig"
+            if upper is None
+            else f"less than {upper} days before"
+            if days == 0
+            else f"{days} to {upper - 1} days before"
+        )
+        what = "full refund" if percent == 100 else "no refund" if percent == 0 else f"{percent} % refunded"
+        lines.append(f"You cancel {when}: {what}.")
+    lines.append("The provider cancels: full refund.")
+    if booking.deposit_percent:
+        lines.append(
+            f"Balance still unpaid {booking.balance_cancel_days} days before the gig: "
+            "the provider may cancel and keep the deposit."
+        )
+    return lines

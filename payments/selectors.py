@@ -1,0 +1,154 @@
+"""Reads: a booking's money, summed from the ledger, and payments shaped for pages and the API."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking
+from bookings.state_machine import State
+from payments.models import Payment, PaymentEvent
+from payments.policy import Due, amounts_due, client_cancel_percent, platform_fee, policy_lines, refund_of
+
+Kind = PaymentEvent.Kind
+
+# Where the client's money can still be returned: what a cancellation now would refund.
+CANCELLABLE_STATES = (State.DEPOSIT_PAID, State.CONFIRMED)
+
+
+@dataclass
+class PaymentTotals:
+    captured: int = 0
+    refunds: int = 0  # every refund decided, sent or not
+    refunded: int = 0  # refunds sent
+
+    @property
+    def refundable(self) -> int:
+        return self.captured - self.refunds
+
+
+def totals_of(entries) -> dict[int, PaymentTotals]:
+    """Per payment id, the sums of its ledger entries."""
+    totals: dict[int, PaymentTotals] = {}
+    for entry in entries:
+        t = totals.setdefault(entry.payment_id, PaymentTotals())
+        if entry.kind == Kind.CAPTURED:
+            t.captured += entry.amount_minor
+        elif entry.kind == Kind.REFUND_DUE:
+            t.refunds += entry.amount_minor
+        elif entry.kind == Kind.REFUNDED:
+            t.refunded += entry.amount_minor
+    return totals
+
+
+@dataclass
+class Money:
+    """Everything the booking page, pay page, receipts and API show about a booking's money."""
+
+    booking: Booking
+    entries: list[PaymentEvent]
+    paid: int  # captured
+    refunds: int  # refunds decided (sent or still due)
+    refunded: int  # refunds sent
+    due_now: list[Due]
+    refund_percent_now: int | None  # a client cancelling now gets this share back; None: cannot cancel
+    policy: list[str]
+    pending_refunds: list[PaymentEvent] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.booking.currency
+
+    @property
+    def refund_pending(self) -> int:
+        return self.refunds - self.refunded
+
+    @property
+    def kept(self) -> int:
+        """What the provider keeps of what was paid."""
+        return self.paid - self.refunds
+
+    @property
+    def fee(self) -> int:
+        return platform_fee(self.kept, self.booking.fee_bps)
+
+    @property
+    def payout(self) -> int:
+        return self.kept - self.fee
+
+    @property
+    def price_fee(self) -> int:
+        """The fee on the whole price: what the provider gives up if the booking is paid in full."""
+        return platform_fee(self.booking.price_minor, self.booking.fee_bps)
+
+    @property
+    def balance(self) -> int:
+        """What remains of the price to pay."""
+        return max(self.booking.price_minor - self.paid, 0)
+
+    @property
+    def refund_now(self) -> int | None:
+        if self.refund_percent_now is None:
+            return None
+        return refund_of(self.kept, self.refund_percent_now)
+
+    @property
+    def fee_percent(self) -> str:
+        return f"{self.booking.fee_bps / 100:g}"
+
+    @property
+    def timeline(self) -> list[PaymentEvent]:
+        """Ledger entries worth showing next to the booking's history."""
+        return [e for e in self.entries if e.kind != Kind.CHECKOUT_STARTED]
+
+
+def booking_money(booking: Booking, now: dt.datetime | None = None) -> Money:
+    """The booking's money from its ledger: one query."""
+    now = now or timezone.now()
+    entries = list(
+        PaymentEvent.objects.filter(payment__booking=booking)
+        .select_related("payment", "actor", "settled_by")
+        .order_by("created_at", "pk")
+    )
+    totals = totals_of(entries)
+    paid = sum(t.captured for t in totals.values())
+    refunds = sum(t.refunds for t in totals.values())
+    refunded = sum(t.refunded for t in totals.values())
+    pending = [e for e in entries if e.kind == Kind.REFUND_DUE and not hasattr(e, "settled_by")]
+    percent = client_cancel_percent(booking, now) if booking.state in CANCELLABLE_STATES else None
+    return Money(
+        booking=booking,
+        entries=entries,
+        paid=paid,
+        refunds=refunds,
+        refunded=refunded,
+        due_now=amounts_due(booking, paid, now),
+        refund_percent_now=percent,
+        policy=policy_lines(booking),
+        pending_refunds=pending,
+    )
+
+
+def payment_get_for_user(*, user: User, public_id: UUID) -> Payment:
+    """A payment of a booking the user is a party to (staff: any); 404 otherwise."""
+    qs = Payment.objects.select_related("booking__service", "booking__client", "booking__provider")
+    if not user.is_staff:
+        qs = qs.filter(Q(booking__client=user) | Q(booking__provider=user))
+    try:
+        return qs.get(public_id=public_id)
+    except Payment.DoesNotExist:
+        raise Http404("No such payment.") from None
+
+
+def refund_due_get_for_provider(*, user: User, public_id: UUID) -> PaymentEvent:
+    """A refund due on one of the provider's bookings; 404 otherwise."""
+    try:
+        return PaymentEvent.objects.select_related("payment__booking").get(
+            public_id=public_id, kind=Kind.REFUND_DUE, payment__booking__provider=user
+        )
+    except PaymentEvent.DoesNotExist:
+        raise Http404("No such refund.") from None

@@ -1,0 +1,410 @@
+"""Writes for money. The ledger (PaymentEvent) changes only here, always in the same
+transaction as the booking change it belongs to; Stripe is called either before anything is
+written (a checkout) or after commit with an idempotency key (a refund), so a failure never
+leaves money and bookings disagreeing."""
+
+import datetime as dt
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking, BookingEvent
+from bookings.services import booking_context, booking_transition
+from bookings.state_machine import PaymentMethod, State, get_transition
+from payments import stripe_gateway
+from payments.models import Payment, PaymentEvent, WebhookEvent
+from payments.policy import amounts_due, deposit_amount, platform_fee, refund_of, refund_rule
+from payments.selectors import totals_of
+
+log = logging.getLogger(__name__)
+Kind = PaymentEvent.Kind
+
+# A Checkout Session stays open 24 hours at Stripe; after this we open a new one.
+CHECKOUT_REUSE_SECONDS = 23 * 3600
+
+
+class PaymentError(Exception):
+    """A payment request that cannot be done; `code` is stable for the API."""
+
+    code = "payment_not_possible"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class AmountChanged(PaymentError):
+    code = "amount_changed"
+
+
+class RefundTooLarge(PaymentError):
+    code = "refund_too_large"
+
+
+class GatewayUnavailable(PaymentError):
+    code = "payment_provider_unavailable"
+
+
+class WebhookRejected(Exception):
+    """The webhook cannot be applied (bad signature, no such payment, wrong amount): nothing is written."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _lock_booking(booking_id: int) -> Booking:
+    return Booking.objects.select_for_update().select_related("service", "client", "provider").get(pk=booking_id)
+
+
+def _ledger(booking: Booking) -> list[PaymentEvent]:
+    return list(PaymentEvent.objects.filter(payment__booking=booking).order_by("created_at", "pk"))
+
+
+def _paid(booking: Booking) -> int:
+    return sum(t.captured for t in totals_of(_ledger(booking)).values())
+
+
+# --- Manual payments: the provider says the money arrived ----------------------------------
+
+
+def record_manual_payment(booking: Booking, event: BookingEvent) -> None:
+    """On mark_deposit_paid / mark_paid: the deposit, or whatever remains of the price, arrived
+    by bank transfer or cash. Runs inside the booking's transition."""
+    paid = _paid(booking)
+    if event.action == "mark_deposit_paid":
+        kind, amount = Payment.Kind.DEPOSIT, deposit_amount(booking)
+    else:
+        kind, amount = (Payment.Kind.BALANCE if paid else Payment.Kind.FULL), booking.price_minor - paid
+    if amount <= 0:
+        return
+    payment = Payment.objects.create(
+        booking=booking,
+        kind=kind,
+        method=PaymentMethod.MANUAL,
+        amount_minor=amount,
+        currency=booking.currency,
+        fee_minor=platform_fee(amount, booking.fee_bps),
+        status=Payment.Status.SUCCEEDED,
+        idempotency_key=f"manual:{booking.public_id}:{event.pk}",
+    )
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=Kind.CAPTURED,
+        amount_minor=amount,
+        idempotency_key=f"captured:{payment.public_id}",
+        booking_event=event,
+        actor=event.actor,
+        note=f"{payment.get_kind_display()} received by bank transfer or cash",
+    )
+
+
+# --- Refunds ---------------------------------------------------------------------------------
+
+
+def refund_record(
+    *, payment: Payment, amount_minor: int, note: str, booking_event: BookingEvent | None = None, actor=None
+) -> PaymentEvent:
+    """Decide a refund of part of one payment. Refuses more than what remains refundable.
+    Call inside a transaction holding the booking's lock."""
+    totals = totals_of(PaymentEvent.objects.filter(payment=payment)).get(payment.pk)
+    refundable = totals.refundable if totals else 0
+    if amount_minor <= 0:
+        raise RefundTooLarge("A refund must be more than nothing.")
+    if amount_minor > refundable:
+        raise RefundTooLarge(
+            f"Cannot refund {amount_minor / 100:.2f} {payment.currency}: only {refundable / 100:.2f} remains "
+            "refundable on this payment."
+        )
+    return PaymentEvent.objects.create(
+        payment=payment,
+        kind=Kind.REFUND_DUE,
+        amount_minor=amount_minor,
+        idempotency_key=f"refund_due:{uuid.uuid4()}",
+        booking_event=booking_event,
+        actor=actor,
+        note=note,
+    )
+
+
+def record_refunds(booking: Booking, event: BookingEvent) -> None:
+    """On a transition that returns money (cancel, resolve_refund…): record the refunds the
+    policy gives, newest payment first. Runs inside the transition; sending is after commit."""
+    rule = refund_rule(
+        event.action, event.from_state, booking, by_client=event.actor_id == booking.client_id, now=event.created_at
+    )
+    if rule is None:
+        return
+    entries = _ledger(booking)
+    totals = totals_of(entries)
+    kept = sum(t.refundable for t in totals.values())
+    remaining = refund_of(kept, rule.percent)
+    payments = Payment.objects.filter(pk__in=totals.keys()).order_by("-created_at", "-pk")
+    for payment in payments:
+        share = min(remaining, totals[payment.pk].refundable)
+        if share > 0:
+            refund_record(payment=payment, amount_minor=share, note=rule.reason, booking_event=event)
+            remaining -= share
+
+
+def send_refunds(booking: Booking, event: BookingEvent) -> None:
+    """After commit: send the card refunds this booking change decided."""
+    for due in PaymentEvent.objects.filter(booking_event=event, kind=Kind.REFUND_DUE).select_related("payment"):
+        refund_send(due)
+
+
+def refund_send(due: PaymentEvent) -> PaymentEvent | None:
+    """Send one card refund to Stripe and record it. Safe to repeat: Stripe's idempotency key
+    returns the same refund, and the ledger's unique key records it once. A Stripe outage
+    leaves the refund due; the timers retry it."""
+    payment = due.payment
+    if payment.method != PaymentMethod.STRIPE or hasattr(due, "settled_by"):
+        return None
+    try:
+        refund_id = stripe_gateway.refund_create(
+            idempotency_key=f"refund-{due.public_id}",
+            payment_intent=payment.payment_intent,
+            amount_minor=due.amount_minor,
+            metadata={"payment_id": str(payment.public_id), "refund_due_id": str(due.public_id)},
+        )
+    except stripe_gateway.GatewayError:
+        return None
+    return _record_refunded(due, provider_reference=refund_id, note="Refunded to the card")
+
+
+def _record_refunded(due: PaymentEvent, *, provider_reference: str = "", note: str, actor=None) -> PaymentEvent:
+    try:
+        with transaction.atomic():
+            return PaymentEvent.objects.create(
+                payment=due.payment,
+                kind=Kind.REFUNDED,
+                amount_minor=due.amount_minor,
+                provider_reference=provider_reference,
+                idempotency_key=f"refunded:{due.public_id}",
+                settles=due,
+                actor=actor,
+                note=note,
+            )
+    except IntegrityError:  # recorded by a concurrent sender
+        return PaymentEvent.objects.get(idempotency_key=f"refunded:{due.public_id}")
+
+
+def refunds_retry(older_than_seconds: int = 60) -> int:
+    """Timer: send card refunds still due (Stripe was down). Returns how many were sent."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    waiting = PaymentEvent.objects.filter(
+        kind=Kind.REFUND_DUE, payment__method=PaymentMethod.STRIPE, settled_by__isnull=True, created_at__lte=cutoff
+    ).select_related("payment")
+    return sum(1 for due in waiting if refund_send(due) is not None)
+
+
+def manual_refund_sent(*, due: PaymentEvent, actor: User) -> PaymentEvent:
+    """The provider returned a bank-transfer or cash refund to the client."""
+    if due.payment.method != PaymentMethod.MANUAL:
+        raise PaymentError("Card refunds are sent automatically.", "not_manual")
+    if due.payment.booking.provider_id != actor.pk:
+        raise PaymentError("Only the provider who was paid can mark a refund as sent.", "not_your_refund")
+    with transaction.atomic():
+        _lock_booking(due.payment.booking_id)
+        return _record_refunded(due, actor=actor, note="Refund sent by the provider (bank transfer or cash)")
+
+
+# --- Card payments: Stripe Checkout ------------------------------------------------------------
+
+
+def checkout_start(
+    *, booking: Booking, client: User, kind: str, expected_amount_minor: int | None = None, site_url: str = ""
+) -> Payment:
+    """Open (or reopen) a Stripe Checkout for what the client may pay now. Raises
+    TransitionNotAllowed when paying is not possible (not the client, already paid, manual
+    booking), PaymentError / AmountChanged for a kind or amount that is not due, and
+    GatewayUnavailable when Stripe cannot be reached (nothing is written then)."""
+    ctx = booking_context()
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    with transaction.atomic():
+        locked = _lock_booking(booking.pk)
+        get_transition(locked, client, "pay", ctx)
+        options = {due.kind: due for due in amounts_due(locked, _paid(locked), ctx.now)}
+        due = options.get(kind)
+        if due is None:
+            choices = ", ".join(options) or "nothing"
+            raise PaymentError(f"“{kind}” cannot be paid now; you can pay: {choices}.", "not_due")
+        if expected_amount_minor is not None and expected_amount_minor != due.amount_minor:
+            raise AmountChanged(
+                f"The amount due is {due.amount_minor / 100:.2f} {locked.currency}, not "
+                f"{expected_amount_minor / 100:.2f}. Please check it and pay again."
+            )
+        reusable = (
+            locked.payments.filter(
+                status=Payment.Status.PENDING,
+                kind=kind,
+                amount_minor=due.amount_minor,
+                created_at__gte=ctx.now - dt.timedelta(seconds=CHECKOUT_REUSE_SECONDS),
+            )
+            .exclude(checkout_url="")
+            .last()
+        )
+        if reusable is not None:
+            return reusable  # a double click or a second tab: the same checkout
+        payment = Payment(
+            booking=locked,
+            kind=kind,
+            method=PaymentMethod.STRIPE,
+            amount_minor=due.amount_minor,
+            currency=locked.currency,
+            fee_minor=platform_fee(due.amount_minor, locked.fee_bps),
+            status=Payment.Status.PENDING,
+        )
+        payment.idempotency_key = f"checkout-{payment.public_id}"
+        try:
+            session_id, url = stripe_gateway.checkout_session_create(
+                idempotency_key=payment.idempotency_key,
+                amount_minor=payment.amount_minor,
+                currency=payment.currency,
+                description=f"{locked.service.title}: {payment.get_kind_display().lower()}",
+                metadata={"payment_id": str(payment.public_id), "booking_id": str(locked.public_id)},
+                success_url=site_url + reverse("payments:checkout_success", args=[payment.public_id]),
+                cancel_url=site_url + reverse("payments:checkout_cancel", args=[payment.public_id]),
+                customer_email=locked.client.email,
+            )
+        except stripe_gateway.GatewayError as exc:
+            raise GatewayUnavailable(
+                "Card payments are unavailable right now; nothing was charged. Please try again in a few minutes."
+            ) from exc
+        payment.provider_reference, payment.checkout_url = session_id, url
+        payment.save()
+        PaymentEvent.objects.create(
+            payment=payment,
+            kind=Kind.CHECKOUT_STARTED,
+            amount_minor=payment.amount_minor,
+            provider_reference=session_id,
+            idempotency_key=f"checkout_started:{payment.public_id}",
+            actor=client,
+            note="Card checkout opened",
+        )
+    return payment
+
+
+# --- Stripe webhooks ---------------------------------------------------------------------------
+
+PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded", "payment_intent.succeeded"}
+UNPAID_EVENTS = {
+    "checkout.session.expired": Payment.Status.EXPIRED,
+    "checkout.session.async_payment_failed": Payment.Status.FAILED,
+    "payment_intent.payment_failed": Payment.Status.FAILED,
+}
+
+
+def stripe_event_handle(payload: bytes, signature: str) -> str:
+    """Verify and apply one Stripe event, at most once. Returns what happened, for the log and
+    the response. Raises WebhookRejected (nothing written) for a bad signature, an event for
+    a payment we do not know, or an amount that does not match the payment."""
+    try:
+        event = stripe_gateway.event_verify(payload, signature)
+    except ValueError as exc:
+        raise WebhookRejected(str(exc), "bad_signature") from exc
+    event_type, obj = event.get("type", ""), event.get("data", {}).get("object", {})
+    if event_type not in PAID_EVENTS and event_type not in UNPAID_EVENTS:
+        return "ignored"  # acknowledged so Stripe stops sending it; nothing to do
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(event_id=event["id"], type=event_type, outcome="processing")
+        except IntegrityError:
+            return "duplicate"  # processed before (or right now by a concurrent delivery)
+        payment = _payment_for(obj)
+        if event_type in PAID_EVENTS:
+            outcome = _apply_paid(payment, obj, event_type, event["id"])
+        else:
+            outcome = _apply_unpaid(payment, UNPAID_EVENTS[event_type])
+        record.payment, record.outcome = payment, outcome
+        record.save(update_fields=["payment", "outcome"])
+    log.info("stripe event %s %s: %s", event_type, event["id"], outcome)
+    return outcome
+
+
+def _payment_for(obj: dict) -> Payment:
+    """The payment a Checkout Session or PaymentIntent belongs to, by our own id in its metadata,
+    cross-checked against the session id we stored."""
+    payment_id = (obj.get("metadata") or {}).get("payment_id", "")
+    try:
+        payment = Payment.objects.get(public_id=uuid.UUID(payment_id))
+    except (ValueError, Payment.DoesNotExist):
+        raise WebhookRejected(
+            f"No payment matches {obj.get('object', 'object')} {obj.get('id', '?')}.", "unknown_payment"
+        ) from None
+    if obj.get("object") == "checkout.session" and obj.get("id") != payment.provider_reference:
+        raise WebhookRejected(
+            f"Checkout session {obj.get('id')} is not the one opened for this payment.", "unknown_payment"
+        )
+    return payment
+
+
+def _apply_paid(payment: Payment, obj: dict, event_type: str, event_id: str) -> str:
+    if obj.get("object") == "checkout.session":
+        if obj.get("payment_status") != "paid":
+            return "checkout completed; waiting for the payment to clear"
+        amount, intent = obj.get("amount_total"), obj.get("payment_intent") or ""
+    else:
+        amount, intent = obj.get("amount_received") or obj.get("amount"), obj.get("id", "")
+    if amount != payment.amount_minor or str(obj.get("currency", "")).upper() != payment.currency:
+        raise WebhookRejected(
+            f"Paid {amount} {obj.get('currency')}, but payment {payment.public_id} is for "
+            f"{payment.amount_minor} {payment.currency}.",
+            "amount_mismatch",
+        )
+    booking = _lock_booking(payment.booking_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status == Payment.Status.SUCCEEDED:
+        return "already captured"  # the other event of the pair arrived first
+    paid_before = _paid(booking)
+    payment.status, payment.payment_intent, payment.checkout_url = Payment.Status.SUCCEEDED, intent, ""
+    payment.save(update_fields=["status", "payment_intent", "checkout_url", "updated_at"])
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=Kind.CAPTURED,
+        amount_minor=payment.amount_minor,
+        provider_reference=event_id,
+        idempotency_key=f"captured:{payment.public_id}",
+        note=f"{payment.get_kind_display()} paid by card",
+    )
+    if not _fits(booking, payment, paid_before):
+        due = refund_record(
+            payment=payment,
+            amount_minor=payment.amount_minor,
+            note="Paid after the booking had moved on (closed or already paid): refunded in full",
+        )
+        transaction.on_commit(lambda: refund_send(due))
+        return f"captured, but the booking is {booking.state}: refunded"
+    action = "confirm_deposit" if payment.kind == Payment.Kind.DEPOSIT else "confirm_payment"
+    booking_transition(booking=booking, action=action, actor=None, source=BookingEvent.Source.SYSTEM)
+    return f"captured; {action}"
+
+
+def _fits(booking: Booking, payment: Payment, paid_before: int) -> bool:
+    """Whether this payment is what the booking still waits for; anything else (a second tab
+    paying twice, a payment after the booking expired) is refunded, so money matches state."""
+    if payment.kind == Payment.Kind.BALANCE:
+        return booking.state == State.DEPOSIT_PAID and paid_before + payment.amount_minor == booking.price_minor
+    return booking.state == State.ACCEPTED and paid_before == 0
+
+
+def _apply_unpaid(payment: Payment, status: str) -> str:
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status != Payment.Status.PENDING:
+        return f"ignored: payment already {payment.status}"  # e.g. an expiry arriving after the payment
+    payment.status, payment.checkout_url = status, ""
+    payment.save(update_fields=["status", "checkout_url", "updated_at"])
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=Kind.FAILED,
+        idempotency_key=f"failed:{payment.public_id}",
+        note="Card checkout expired unpaid" if status == Payment.Status.EXPIRED else "Card payment failed",
+    )
+    return f"payment {status}"

@@ -1,0 +1,35 @@
+"""Fixtures that aim the real stripe library, and our settings, at a loopback FakeStripe."""
+
+import json
+
+import pytest
+
+from payments.tests.fake_stripe import FakeStripe
+
+WEBHOOK_PATH = "/payments/stripe/webhook/"
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A running FakeStripe whose keys and address are what our settings hand to the Stripe client."""
+    with FakeStripe() as fake:
+        settings.STRIPE_SECRET_KEY = fake.secret_key
+        settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+        settings.STRIPE_API_BASE = fake.base
+        yield fake
+
+
+@pytest.fixture
+def post_webhook(client, fake_stripe):
+    """POST an event to our webhook view the way Stripe does: a JSON body and a Stripe-Signature header.
+
+    It depends on `fake_stripe` so that the secret it signs with is the one in settings; pass `secret`
+    to sign with another, or `signature` to send a header verbatim (forged, stale, missing parts).
+    """
+
+    def post(event: dict, *, secret: str | None = None, signature: str | None = None):
+        payload = json.dumps(event)
+        header = signature if signature is not None else fake_stripe.sign(payload, secret=secret)
+        return client.post(WEBHOOK_PATH, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+
+    return post

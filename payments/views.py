@@ -1,0 +1,143 @@
+"""Payment pages: pay (card checkout or how to pay by transfer), the return pages from Stripe
+Checkout, receipts, a provider marking a manual refund as sent, and Stripe's webhook."""
+
+import logging
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from bookings.selectors import booking_get_for_user
+from bookings.state_machine import PaymentMethod, TransitionNotAllowed
+from payments.forms import PayForm
+from payments.models import Payment
+from payments.selectors import booking_money, payment_get_for_user, refund_due_get_for_provider
+from payments.services import (
+    PaymentError,
+    WebhookRejected,
+    checkout_start,
+    manual_refund_sent,
+    stripe_event_handle,
+)
+
+log = logging.getLogger(__name__)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    """What the client owes now and how to pay it; a card payment goes on to Stripe Checkout."""
+    booking = booking_get_for_user(user=request.user, public_id=booking_id)
+    if booking.client_id != request.user.pk:
+        raise PermissionDenied("Only the client of a booking pays for it.")
+    money = booking_money(booking)
+    form = PayForm(data=request.POST if request.method == "POST" else None, choices=money.due_now)
+    problem = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = checkout_start(
+                booking=booking,
+                client=request.user,
+                kind=form.cleaned_data["kind"],
+                expected_amount_minor=form.cleaned_data["amount_minor"],
+                site_url=request.build_absolute_uri("/"),
+            )
+        except (TransitionNotAllowed, PaymentError) as exc:
+            problem = str(exc)
+            money = booking_money(booking)
+            form = PayForm(choices=money.due_now)
+        else:
+            if request.htmx:
+                return HttpResponseClientRedirect(payment.checkout_url)
+            return redirect(payment.checkout_url)
+    context = {
+        "booking": booking,
+        "money": money,
+        "form": form,
+        "problem": problem,
+        "card": booking.payment_method == PaymentMethod.STRIPE,
+        "instructions": getattr(booking.provider.provider_profile, "payment_instructions", ""),
+    }
+    return render(request, "payments/pay.html", context, status=409 if problem else 200)
+
+
+@login_required
+@require_GET
+def checkout_success(request: HttpRequest, payment_id: UUID) -> HttpResponse:
+    """Back from Stripe Checkout. The booking is confirmed by the signed webhook, not by this
+    page: until it lands the page says so and checks again every two seconds."""
+    payment = payment_get_for_user(user=request.user, public_id=payment_id)
+    template = "payments/checkout_success.html#status" if request.htmx else "payments/checkout_success.html"
+    return render(request, template, {"payment": payment, "booking": payment.booking})
+
+
+@login_required
+@require_GET
+def checkout_cancel(request: HttpRequest, payment_id: UUID) -> HttpResponse:
+    payment = payment_get_for_user(user=request.user, public_id=payment_id)
+    return render(request, "payments/checkout_cancel.html", {"payment": payment, "booking": payment.booking})
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
+    """A receipt for the client; for the provider, the same payment with the fee and payout."""
+    payment = payment_get_for_user(user=request.user, public_id=payment_id)
+    if payment.status != Payment.Status.SUCCEEDED:
+        messages.info(request, "There is no receipt yet: this payment has not been made.")
+        return redirect("bookings:detail", booking_id=payment.booking.public_id)
+    booking = payment.booking
+    role = (
+        "client"
+        if booking.client_id == request.user.pk
+        else "provider"
+        if booking.provider_id == request.user.pk
+        else "staff"
+    )
+    entries = [e for e in booking_money(booking).entries if e.payment_id == payment.pk]
+    refunds = sum(e.amount_minor for e in entries if e.kind == "refunded")
+    return render(
+        request,
+        "payments/receipt.html",
+        {
+            "payment": payment,
+            "booking": booking,
+            "role": role,
+            "entries": entries,
+            "refunded": refunds,
+            "payout": payment.amount_minor - payment.fee_minor,
+        },
+    )
+
+
+@login_required
+@require_POST
+def refund_sent(request: HttpRequest, refund_id: UUID) -> HttpResponse:
+    """The provider returned a bank-transfer or cash refund."""
+    due = refund_due_get_for_provider(user=request.user, public_id=refund_id)
+    try:
+        manual_refund_sent(due=due, actor=request.user)
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Marked as refunded. The client can see it on the booking.")
+    return redirect("bookings:detail", booking_id=due.payment.booking.public_id)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events, verified by signature. 200 for applied, repeated and ignored events (so
+    Stripe stops sending them); 400 with a reason for anything that cannot be applied."""
+    try:
+        outcome = stripe_event_handle(request.body, request.headers.get("Stripe-Signature", ""))
+    except WebhookRejected as exc:
+        log.warning("stripe webhook rejected (%s): %s", exc.code, exc)
+        return JsonResponse({"detail": str(exc), "code": exc.code}, status=400)
+    return JsonResponse({"received": True, "outcome": outcome})
