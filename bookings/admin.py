@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from bookings.models import Booking, BookingEvent
 from bookings.services import SlotTaken, booking_transition
 from bookings.state_machine import TransitionNotAllowed
+from payments.models import Payment
 
 
 class BookingEventInline(admin.TabularInline):
@@ -16,6 +17,23 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
+class PaymentInline(admin.TabularInline):
+    """The booking's payments; their ledger is under Payments."""
+
+    model = Payment
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["created_at", "kind", "method", "amount_minor", "fee_minor", "status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     """State is read-only here: staff change it only through the lifecycle's staff actions."""
@@ -26,7 +44,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "service__title", "client__email", "provider__email"]
     list_select_related = ["service", "client", "provider"]
     readonly_fields = [f.name for f in Booking._meta.fields]
-    inlines = [BookingEventInline]
+    inlines = [BookingEventInline, PaymentInline]
     actions = ["resolve_release", "resolve_refund"]
 
     def has_add_permission(self, request) -> bool:
@@ -49,6 +67,6 @@ class BookingAdmin(admin.ModelAdmin):
     def resolve_release(self, request, queryset):
         self._resolve(request, queryset, "resolve_release")
 
-    @admin.action(description="Resolve dispute: refund the client")
+    @admin.action(description="Resolve dispute: refund the client in full (card refunds are sent to Stripe)")
     def resolve_refund(self, request, queryset):
         self._resolve(request, queryset, "resolve_refund")

@@ -39,6 +39,8 @@ class BookingOut(Schema):
     message: str
     price_minor: int
     currency: str
+    payment_method: str = Field(description="manual (bank transfer or cash) or stripe (card)")
+    deposit_percent: int
     actions: list[ActionOut]
 
     @staticmethod

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from bookings.state_machine import PaymentMethod, State
+from bookings.state_machine import PaymentMethod, State, balance_cancel_at, balance_due_at
 from catalog.models import Service
 
 STATE_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in State]
@@ -63,6 +63,19 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service.title} on {self.starts_at:%Y-%m-%d %H:%M} ({self.state})"
+
+    @property
+    def reference(self) -> str:
+        """A short reference for bank transfers and support: GS-1A2B3C4D."""
+        return f"GS-{self.public_id.hex[:8].upper()}"
+
+    @property
+    def balance_due_at(self):
+        return balance_due_at(self)
+
+    @property
+    def balance_cancel_at(self):
+        return balance_cancel_at(self)
 
 
 class BookingEvent(models.Model):

@@ -180,7 +180,11 @@ def booking_transition(
             return locked  # harmless repeat
         spec = get_transition(locked, actor, action, ctx)
         if spec.target is None:
-            raise TransitionNotAllowed(f"“{spec.button_label}” is handled by the payment flow.", "not_a_transition")
+            raise TransitionNotAllowed(
+                f"“{spec.button_label}” starts a card checkout rather than changing the booking: "
+                "use the pay page or POST /api/bookings/{id}/checkout.",
+                "not_a_transition",
+            )
         if action == "accept":
             _check_slot_free(
                 provider_id=locked.provider_id, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude_pk=locked.pk

@@ -308,6 +308,9 @@ ACTIONS: tuple[Action, ...] = (
     ),
 )
 ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
+# System actions the clock takes (manage.py run_timers); the other system actions are taken
+# by payment webhooks.
+TIMER_ACTIONS = ("expire", "auto_complete", "remind_balance")
 # The initial transition, for the audit trail and the diagram: a client requests a free slot.
 REQUEST = _action("request", [], S.REQUESTED, [R.CLIENT], "Request booking", "Booking requested")
 

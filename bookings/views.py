@@ -12,19 +12,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from bookings.forms import ActionNoteForm, BookingForm, ReviewForm
-from bookings.models import BookingEvent
+from bookings.models import Booking, BookingEvent
 from bookings.selectors import booking_get_for_user, booking_list_for_user
 from bookings.services import (
     ReviewNotAllowed,
     SlotTaken,
     booking_context,
     booking_request,
+    booking_terms,
     booking_transition,
     review_create,
 )
 from bookings.state_machine import State, TransitionNotAllowed, UnknownAction, available_actions
 from catalog.selectors import service_get_public
 from gigsta.forms import add_service_errors
+from payments.policy import policy_lines
 from payments.selectors import booking_money
 
 TABS = {
@@ -60,7 +62,9 @@ def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
         else:
             messages.success(request, f"Request sent to {service.provider.display_name}. You will hear back soon.")
             return redirect("bookings:detail", booking_id=booking.public_id)
-    return render(request, "bookings/booking_form.html", {"form": form, "service": service})
+    terms = Booking(service=service, **booking_terms(service))  # what the request would agree to
+    context = {"form": form, "service": service, "terms": terms, "policy": policy_lines(terms)}
+    return render(request, "bookings/booking_form.html", context)
 
 
 @login_required

@@ -20,6 +20,8 @@ from bookings.api import router as bookings_router
 from bookings.services import ReviewNotAllowed, SlotTaken
 from bookings.state_machine import TransitionNotAllowed, UnknownAction
 from catalog.api import router as catalog_router
+from payments.api import router as payments_router
+from payments.services import GatewayUnavailable, PaymentError
 
 
 class InvalidToken(AuthenticationError):
@@ -115,6 +117,12 @@ def on_review_not_allowed(request: HttpRequest, exc: ReviewNotAllowed) -> HttpRe
     return error(request, 409, str(exc), "review_not_allowed")
 
 
+@api.exception_handler(PaymentError)
+def on_payment_error(request: HttpRequest, exc: PaymentError) -> HttpResponse:
+    status = 503 if isinstance(exc, GatewayUnavailable) else 409
+    return error(request, status, str(exc), exc.code)
+
+
 @api.exception_handler(UnknownAction)
 def on_unknown_action(request: HttpRequest, exc: UnknownAction) -> HttpResponse:
     return error(request, 404, f"There is no action {str(exc)!r}.", "unknown_action")
@@ -142,3 +150,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
 api.add_router("", bookings_router)
+api.add_router("", payments_router)

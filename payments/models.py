@@ -37,7 +37,7 @@ class Payment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
     # Stripe: the Checkout Session id, its URL while open, and the PaymentIntent once paid.
     provider_reference = models.CharField(max_length=255, blank=True)
-    checkout_url = models.URLField(max_length=1000, blank=True)
+    checkout_url = models.CharField(max_length=1000, blank=True)
     payment_intent = models.CharField(max_length=255, blank=True)
     # Sent with the Stripe request that created the session, so a retried request never
     # creates a second one.

@@ -86,6 +86,16 @@ class Money:
         return platform_fee(self.booking.price_minor, self.booking.fee_bps)
 
     @property
+    def payout_if_paid(self) -> int:
+        return self.booking.price_minor - self.price_fee
+
+    @property
+    def receipts(self) -> list[Payment]:
+        """The payments made, each with its receipt."""
+        seen = {e.payment_id: e.payment for e in self.entries if e.kind == Kind.CAPTURED}
+        return list(seen.values())
+
+    @property
     def balance(self) -> int:
         """What remains of the price to pay."""
         return max(self.booking.price_minor - self.paid, 0)

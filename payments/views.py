@@ -112,6 +112,7 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
             "entries": entries,
             "refunded": refunds,
             "payout": payment.amount_minor - payment.fee_minor,
+            "fee_percent": f"{booking.fee_bps / 100:g}",
         },
     )
 

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import booking_context, booking_transition
-from bookings.state_machine import State, TransitionNotAllowed
+from bookings.state_machine import TIMER_ACTIONS, State, TransitionNotAllowed, available_actions
+from payments.services import refunds_retry
 
 
 def due(now: dt.datetime) -> list[tuple[Booking, str]]:
@@ -19,11 +20,20 @@ def due(now: dt.datetime) -> list[tuple[Booking, str]]:
         | Q(state__in=[State.REQUESTED, State.ACCEPTED], starts_at__lte=now)
     )
     completing = Booking.objects.filter(state=State.CONFIRMED, ends_at__lte=now - ctx.complete_after)
-    return [(b, "expire") for b in expiring.order_by("pk")] + [(b, "auto_complete") for b in completing.order_by("pk")]
+    found = [(b, "expire") for b in expiring.order_by("pk")] + [(b, "auto_complete") for b in completing.order_by("pk")]
+    # Deposits: the balance reminder and the expiry depend on each booking's own terms, so
+    # the lifecycle's guards decide, over the deposits whose gig is at most 100 days away.
+    deposits = Booking.objects.filter(state=State.DEPOSIT_PAID, starts_at__lte=now + dt.timedelta(days=100))
+    for booking in deposits.order_by("pk"):
+        found += [(booking, a.name) for a in available_actions(booking, None, ctx) if a.name in TIMER_ACTIONS]
+    return found
 
 
 class Command(BaseCommand):
-    help = "Apply the lifecycle's timers (expire, auto_complete). Idempotent; safe to run from several places."
+    help = (
+        "Apply the lifecycle's timers (expire, auto_complete, balance reminders) and retry card refunds "
+        "Stripe could not take. Idempotent; safe to run from several places."
+    )
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -34,4 +44,5 @@ class Command(BaseCommand):
                 done += 1
             except TransitionNotAllowed:
                 skipped += 1  # changed meanwhile (answered, paid, or handled by another runner)
-        self.stdout.write(f"run_timers: {done} applied, {skipped} no longer due")
+        refunds = refunds_retry()
+        self.stdout.write(f"run_timers: {done} applied, {skipped} no longer due, {refunds} card refunds sent")

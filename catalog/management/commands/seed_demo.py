@@ -100,6 +100,8 @@ DEMO_SERVICES = {
             currency="EUR",
             duration_minutes=240,
             city="Hamburg, Germany",
+            deposit_percent=30,
+            balance_due_days=21,
         ),
         ServiceData(
             title="Acoustic duo for ceremonies and receptions",
@@ -875,7 +877,10 @@ class Command(BaseCommand):
                 created_users += 1
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"primary": True, "verified": True})
             if role == Role.PROVIDER:
-                ProviderProfile.objects.update_or_create(user=user, defaults={"city": city, "bio": bio})
+                instructions = f"Bank transfer to {display_name}, IBAN DE89 3704 0044 0532 0130 00 (demo account)."
+                ProviderProfile.objects.update_or_create(
+                    user=user, defaults={"city": city, "bio": bio, "payment_instructions": instructions}
+                )
                 if not Service.objects.filter(provider=user).exists():
                     for data in DEMO_SERVICES.get(email, []):
                         service_create(provider=user, data=data)

@@ -1,0 +1,216 @@
+"""The payment pages: the booking card's money panel, the pay page, Checkout's return pages,
+receipts and a provider marking a manual refund as sent."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from bookings.services import booking_request, booking_transition
+from bookings.tests.conftest import at
+from bookings.tests.test_views import session_queries
+from catalog.tests.factories import make_service
+from payments.models import Payment, PaymentEvent
+
+
+@pytest.fixture
+def deposit_service(provider):
+    provider.provider_profile.payment_instructions = "IBAN DE89 3704 0044 0532 0130 00"
+    provider.provider_profile.save()
+    return make_service(provider, price_minor=100000, deposit_percent=30)
+
+
+@pytest.fixture
+def accepted(client_user, provider, deposit_service):
+    booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
+    return booking_transition(booking=booking, action="accept", actor=provider)
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_provider_sees_the_payout_before_accepting(client, client_user, provider, deposit_service):
+    booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
+    client.force_login(provider)
+    page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
+    assert "GigSta's fee is €100 (10 %)" in page
+    assert 'data-testid="payout">€900<' in page
+
+
+def test_client_sees_how_to_pay_a_manual_booking(client, client_user, accepted):
+    client.force_login(client_user)
+    page = text_of(client.get(reverse("bookings:detail", args=[accepted.public_id])))
+    assert "Pay <strong>€300</strong> (the deposit; or €1,000 in full)" in page
+    assert "IBAN DE89 3704 0044 0532 0130 00" in page
+    assert accepted.reference in page
+    assert 'data-testid="action-pay"' not in page  # manual bookings are marked paid by the provider
+    assert "You cancel 14 days or more before the gig: full refund." in page
+
+
+def test_money_on_the_timeline_and_receipts(client, client_user, provider, accepted):
+    booking = booking_transition(booking=accepted, action="mark_deposit_paid", actor=provider)
+    booking = booking_transition(booking=booking, action="mark_paid", actor=provider)
+    client.force_login(client_user)
+    page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
+    assert "Deposit received by bank transfer or cash: €300" in page
+    assert "Balance received by bank transfer or cash: €700" in page
+    assert 'data-testid="paid">€1,000<' in page
+    assert "If you cancelled now, you would get back <strong>€1,000</strong> (100 % of what you paid)" in page
+    payments = list(booking.payments.order_by("created_at"))
+    for payment in payments:
+        assert reverse("payments:receipt", args=[payment.public_id]) in page
+    receipt = text_of(client.get(reverse("payments:receipt", args=[payments[1].public_id])))
+    assert 'data-testid="receipt-amount">€700<' in receipt
+    assert "receipt-fee" not in receipt  # the client's receipt does not itemise the provider's fee
+    client.force_login(provider)
+    statement = text_of(client.get(reverse("payments:receipt", args=[payments[1].public_id])))
+    assert 'data-testid="receipt-fee">€70 (10 %)' in statement
+    assert 'data-testid="receipt-payout"><strong>€630<' in statement
+
+
+def test_receipts_are_private(client, stranger, provider, accepted):
+    booking = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+    payment = booking.payments.get()
+    client.force_login(stranger)
+    assert client.get(reverse("payments:receipt", args=[payment.public_id])).status_code == 404
+    assert client.get(reverse("payments:pay", args=[booking.public_id])).status_code == 404
+
+
+def test_provider_marks_a_manual_refund_as_sent(
+    client, client_user, provider, accepted, django_capture_on_commit_callbacks
+):
+    booking = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_transition(booking=booking, action="cancel", actor=provider)
+    due = PaymentEvent.objects.get(kind=PaymentEvent.Kind.REFUND_DUE)
+    client.force_login(client_user)
+    assert "is to be refunded by Pete Provider" in text_of(
+        client.get(reverse("bookings:detail", args=[booking.public_id]))
+    )
+    assert client.post(reverse("payments:refund_sent", args=[due.public_id])).status_code == 404  # not the provider
+    client.force_login(provider)
+    page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
+    assert "Refund <strong>€1,000</strong> to Carla Client" in page
+    response = client.post(reverse("payments:refund_sent", args=[due.public_id]), follow=True)
+    assert "Marked as refunded" in response.content.decode()
+    assert 'data-testid="refund-due"' not in response.content.decode()
+    client.post(reverse("payments:refund_sent", args=[due.public_id]))  # a second click changes nothing
+    assert PaymentEvent.objects.filter(kind=PaymentEvent.Kind.REFUNDED).count() == 1
+
+
+def test_pay_page_for_a_manual_booking_shows_the_instructions(client, client_user, accepted):
+    client.force_login(client_user)
+    response = client.get(reverse("payments:pay", args=[accepted.public_id]))
+    page = text_of(response)
+    assert response.status_code == 200
+    assert 'data-testid="pay-instructions"' in page and "pay-form" not in page
+    assert "You cancel less than 7 days before: no refund." in page
+
+
+def test_only_the_client_opens_the_pay_page(client, provider, accepted):
+    client.force_login(provider)
+    assert client.get(reverse("payments:pay", args=[accepted.public_id])).status_code == 403
+
+
+def test_pay_page_says_when_nothing_is_due(client, client_user, provider, accepted):
+    booking = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+    client.force_login(client_user)
+    page = text_of(client.get(reverse("payments:pay", args=[booking.public_id])))
+    assert "Nothing to pay" in page and 'data-testid="nothing-due"' in page
+
+
+def test_pay_page_query_count_is_constant(client, client_user, provider, accepted, django_assert_num_queries, settings):
+    client.force_login(client_user)
+    url = reverse("payments:pay", args=[accepted.public_id])
+    client.get(url)
+    expected = 3 + session_queries(settings)  # user, booking (with parties and profile), ledger
+    with django_assert_num_queries(expected):
+        client.get(url)
+    booking = booking_transition(booking=accepted, action="mark_deposit_paid", actor=provider)
+    with django_assert_num_queries(expected):
+        assert "Pay the balance" not in client.get(url).content.decode()  # manual: shown, not a card choice
+    assert booking.payments.count() == 1
+
+
+class TestCard:
+    """Card bookings, with the real stripe library talking to the loopback fake."""
+
+    @pytest.fixture
+    def card_booking(self, fake_stripe, client_user, provider, deposit_service):
+        booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
+        assert booking.payment_method == "stripe"
+        return booking_transition(booking=booking, action="accept", actor=provider)
+
+    def test_pay_page_offers_deposit_or_full_and_redirects_to_checkout(
+        self, client, client_user, card_booking, fake_stripe
+    ):
+        client.force_login(client_user)
+        url = reverse("payments:pay", args=[card_booking.public_id])
+        page = text_of(client.get(url))
+        assert "Pay the 30 % deposit" in page and "€300" in page and "Pay in full" in page
+        assert "Included: €100 (10 %)" in page
+        response = client.post(url, {"kind": "deposit"})
+        payment = Payment.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == payment.checkout_url
+        assert payment.checkout_url.startswith(fake_stripe.base + "/pay/cs_test_")
+        assert payment.amount_minor == 30000 and payment.status == "pending"
+        success = fake_stripe.session_params[payment.provider_reference]["success_url"]
+        assert success == f"http://testserver/payments/{payment.public_id}/success/"
+
+    def test_htmx_pay_redirects_with_a_header(self, client, client_user, card_booking):
+        client.force_login(client_user)
+        response = client.post(
+            reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        assert response["HX-Redirect"] == Payment.objects.get().checkout_url
+
+    def test_a_stale_amount_is_refused_and_nothing_is_charged(self, client, client_user, card_booking, fake_stripe):
+        client.force_login(client_user)
+        response = client.post(
+            reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full", "amount_minor": "1"}
+        )
+        assert response.status_code == 409
+        assert "The amount due is 1000.00 EUR, not 0.01" in response.content.decode()
+        assert not Payment.objects.exists()
+        assert fake_stripe.creations.get("/v1/checkout/sessions", 0) == 0
+
+    def test_stripe_down_shows_a_clear_error(self, client, client_user, card_booking, fake_stripe):
+        fake_stripe.fail_next("/v1/checkout/sessions", status=500, times=3)
+        client.force_login(client_user)
+        response = client.post(reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"})
+        assert response.status_code == 409
+        assert "Card payments are unavailable right now; nothing was charged." in response.content.decode()
+        assert not Payment.objects.exists()
+
+    def test_booking_card_links_to_the_pay_page(self, client, client_user, card_booking):
+        client.force_login(client_user)
+        page = text_of(client.get(reverse("bookings:detail", args=[card_booking.public_id])))
+        assert f'href="{reverse("payments:pay", args=[card_booking.public_id])}"' in page
+        assert "Pay now: €300" in page
+
+    def test_success_page_waits_for_the_webhook_then_confirms(
+        self, client, client_user, card_booking, fake_stripe, post_webhook
+    ):
+        client.force_login(client_user)
+        client.post(reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"})
+        payment = Payment.objects.get()
+        url = reverse("payments:checkout_success", args=[payment.public_id])
+        waiting = text_of(client.get(url))
+        assert 'data-testid="checkout-waiting"' in waiting and 'hx-trigger="every 2s"' in waiting
+        for event in fake_stripe.complete(payment.provider_reference):
+            assert post_webhook(event).status_code == 200
+        partial = text_of(client.get(url, headers={"HX-Request": "true"}))
+        assert "<html" not in partial
+        assert "Payment received" in partial and "Your booking is confirmed." in partial
+        assert "hx-trigger" not in partial  # stops polling
+
+    def test_cancel_page_offers_another_try(self, client, client_user, card_booking):
+        client.force_login(client_user)
+        client.post(reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"})
+        payment = Payment.objects.get()
+        page = text_of(client.get(reverse("payments:checkout_cancel", args=[payment.public_id])))
+        assert "nothing was charged" in page
+        assert reverse("payments:pay", args=[card_booking.public_id]) in page
