@@ -122,6 +122,8 @@ def _deposit_paid_manually(booking: BookingLike, ctx: Context) -> str | None:
 
 
 def _balance_reminder_due(booking: BookingLike, ctx: Context) -> str | None:
+    if ctx.now >= booking.starts_at:
+        return "The gig has started: too late to remind."  # e.g. the timers were down for a while
     remind_at = balance_due_at(booking) - BALANCE_REMINDER_LEAD
     if ctx.now < remind_at:
         return "Too soon to remind."

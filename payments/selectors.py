@@ -98,7 +98,7 @@ class Money:
     @property
     def balance(self) -> int:
         """What remains of the price to pay."""
-        return max(self.booking.price_minor - self.paid, 0)
+        return max(self.booking.price_minor - self.kept, 0)
 
     @property
     def refund_now(self) -> int | None:
@@ -136,7 +136,7 @@ def booking_money(booking: Booking, now: dt.datetime | None = None) -> Money:
         paid=paid,
         refunds=refunds,
         refunded=refunded,
-        due_now=amounts_due(booking, paid, now),
+        due_now=amounts_due(booking, paid - refunds, now),  # a refunded second payment does not count
         refund_percent_now=percent,
         policy=policy_lines(booking),
         pending_refunds=pending,

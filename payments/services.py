@@ -60,15 +60,30 @@ class WebhookRejected(Exception):
 
 
 def _lock_booking(booking_id: int) -> Booking:
-    return Booking.objects.select_for_update().select_related("service", "client", "provider").get(pk=booking_id)
+    """Lock the booking row only: the joined users and service stay free, so a checkout waiting on
+    Stripe does not hold up the provider's other bookings, logins or listing edits."""
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("service", "client", "provider")
+        .get(pk=booking_id)
+    )
 
 
 def _ledger(booking: Booking) -> list[PaymentEvent]:
     return list(PaymentEvent.objects.filter(payment__booking=booking).order_by("created_at", "pk"))
 
 
+def _fee(booking: Booking, paid_before: int, amount_minor: int) -> int:
+    """The fee on one payment: the fee on everything paid with it less the fee on what was paid
+    before, so a deposit's and a balance's fees add up to the fee on the price (rounding each
+    on its own can be a cent off)."""
+    return platform_fee(paid_before + amount_minor, booking.fee_bps) - platform_fee(paid_before, booking.fee_bps)
+
+
 def _paid(booking: Booking) -> int:
-    return sum(t.captured for t in totals_of(_ledger(booking)).values())
+    """What the client has paid and keeps paid: captured less refunds decided. A payment refunded
+    because it did not fit (a second tab) must not count towards the price."""
+    return sum(t.refundable for t in totals_of(_ledger(booking)).values())
 
 
 # --- Manual payments: the provider says the money arrived ----------------------------------
@@ -90,7 +105,7 @@ def record_manual_payment(booking: Booking, event: BookingEvent) -> None:
         method=PaymentMethod.MANUAL,
         amount_minor=amount,
         currency=booking.currency,
-        fee_minor=platform_fee(amount, booking.fee_bps),
+        fee_minor=_fee(booking, paid, amount),
         status=Payment.Status.SUCCEEDED,
         idempotency_key=f"manual:{booking.public_id}:{event.pk}",
     )
@@ -173,7 +188,8 @@ def refund_send(due: PaymentEvent) -> PaymentEvent | None:
             amount_minor=due.amount_minor,
             metadata={"payment_id": str(payment.public_id), "refund_due_id": str(due.public_id)},
         )
-    except stripe_gateway.GatewayError:
+    except stripe_gateway.GatewayError as exc:
+        log.error("card refund %s of payment %s still due: %s", due.public_id, payment.public_id, exc)
         return None
     return _record_refunded(due, provider_reference=refund_id, note="Refunded to the card")
 
@@ -195,11 +211,20 @@ def _record_refunded(due: PaymentEvent, *, provider_reference: str = "", note: s
         return PaymentEvent.objects.get(idempotency_key=f"refunded:{due.public_id}")
 
 
+# Card refunds still due after this long need a person: Stripe refuses them for good (the
+# charge was disputed, the card closed). They stay due in the ledger and are logged.
+REFUND_RETRY_DAYS = 3
+
+
 def refunds_retry(older_than_seconds: int = 60) -> int:
     """Timer: send card refunds still due (Stripe was down). Returns how many were sent."""
-    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    now = timezone.now()
     waiting = PaymentEvent.objects.filter(
-        kind=Kind.REFUND_DUE, payment__method=PaymentMethod.STRIPE, settled_by__isnull=True, created_at__lte=cutoff
+        kind=Kind.REFUND_DUE,
+        payment__method=PaymentMethod.STRIPE,
+        settled_by__isnull=True,
+        created_at__lte=now - dt.timedelta(seconds=older_than_seconds),
+        created_at__gte=now - dt.timedelta(days=REFUND_RETRY_DAYS),
     ).select_related("payment")
     return sum(1 for due in waiting if refund_send(due) is not None)
 
@@ -230,7 +255,8 @@ def checkout_start(
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
         get_transition(locked, client, "pay", ctx)
-        options = {due.kind: due for due in amounts_due(locked, _paid(locked), ctx.now)}
+        paid = _paid(locked)
+        options = {due.kind: due for due in amounts_due(locked, paid, ctx.now)}
         due = options.get(kind)
         if due is None:
             choices = ", ".join(options) or "nothing"
@@ -258,7 +284,7 @@ def checkout_start(
             method=PaymentMethod.STRIPE,
             amount_minor=due.amount_minor,
             currency=locked.currency,
-            fee_minor=platform_fee(due.amount_minor, locked.fee_bps),
+            fee_minor=_fee(locked, paid, due.amount_minor),
             status=Payment.Status.PENDING,
         )
         payment.idempotency_key = f"checkout-{payment.public_id}"
@@ -294,10 +320,11 @@ def checkout_start(
 # --- Stripe webhooks ---------------------------------------------------------------------------
 
 PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded", "payment_intent.succeeded"}
+# A declined card (payment_intent.payment_failed) is not here: the Checkout Session stays
+# open for another card, so only the session's own end closes a payment.
 UNPAID_EVENTS = {
     "checkout.session.expired": Payment.Status.EXPIRED,
     "checkout.session.async_payment_failed": Payment.Status.FAILED,
-    "payment_intent.payment_failed": Payment.Status.FAILED,
 }
 
 

@@ -17,7 +17,14 @@ from bookings.selectors import booking_get_for_user
 from bookings.state_machine import PaymentMethod, TransitionNotAllowed
 from payments.forms import PayForm
 from payments.models import Payment
-from payments.selectors import booking_money, payment_get_for_user, refund_due_get_for_provider
+from payments.policy import platform_fee
+from payments.selectors import (
+    PaymentTotals,
+    booking_money,
+    payment_get_for_user,
+    refund_due_get_for_provider,
+    totals_of,
+)
 from payments.services import (
     PaymentError,
     WebhookRejected,
@@ -101,7 +108,9 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
         else "staff"
     )
     entries = [e for e in booking_money(booking).entries if e.payment_id == payment.pk]
-    refunds = sum(e.amount_minor for e in entries if e.kind == "refunded")
+    totals = totals_of(entries).get(payment.pk, PaymentTotals())
+    kept = totals.captured - totals.refunds
+    fee = platform_fee(kept, booking.fee_bps)
     return render(
         request,
         "payments/receipt.html",
@@ -110,8 +119,9 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
             "booking": booking,
             "role": role,
             "entries": entries,
-            "refunded": refunds,
-            "payout": payment.amount_minor - payment.fee_minor,
+            "refunded": totals.refunds,
+            "fee": fee,
+            "payout": kept - fee,
             "fee_percent": f"{booking.fee_bps / 100:g}",
         },
     )

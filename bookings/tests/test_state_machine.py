@@ -41,7 +41,11 @@ class FakeBooking:
 GUARD_FRIENDLY = {
     "pay": {"payment_method": "stripe"},
     "mark_deposit_paid": {"starts_at": NOW + dt.timedelta(days=30), "ends_at": NOW + dt.timedelta(days=30, hours=3)},
-    "remind_balance": {"updated_at": NOW - dt.timedelta(days=30)},
+    "remind_balance": {
+        "starts_at": NOW + dt.timedelta(days=10),
+        "ends_at": NOW + dt.timedelta(days=10, hours=3),
+        "updated_at": NOW - dt.timedelta(days=30),
+    },
 }
 
 

@@ -214,3 +214,15 @@ class TestCard:
         page = text_of(client.get(reverse("payments:checkout_cancel", args=[payment.public_id])))
         assert "nothing was charged" in page
         assert reverse("payments:pay", args=[card_booking.public_id]) in page
+
+
+def test_statement_after_a_half_refund(client, client_user, provider, deposit_service):
+    booking = booking_request(client=client_user, service=deposit_service, starts_at=at(10), venue="Villa Rosa")
+    booking = booking_transition(booking=booking, action="accept", actor=provider)
+    booking = booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking_transition(booking=booking, action="cancel", actor=client_user)  # 7 to 13 days before: half back
+    client.force_login(provider)
+    statement = text_of(client.get(reverse("payments:receipt", args=[booking.payments.get().public_id])))
+    assert 'data-testid="receipt-refunded">€500<' in statement
+    assert 'data-testid="receipt-fee">€50 (10 % of what was kept)' in statement
+    assert 'data-testid="receipt-payout"><strong>€450<' in statement
