@@ -82,13 +82,11 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 
 def _card_context(request: HttpRequest, booking, **extra) -> dict:
-    events = list(booking.events.select_related("actor").order_by("created_at", "pk"))
     money = booking_money(booking)
     return {
         "booking": booking,
         "actions": available_actions(booking, request.user, booking_context()),
-        # The booking's changes and its money, in one history.
-        "events": sorted([*events, *money.timeline], key=lambda e: e.created_at),
+        "events": _history(booking, money),
         "money": money,
         "role": "client"
         if booking.client_id == request.user.pk
@@ -97,6 +95,27 @@ def _card_context(request: HttpRequest, booking, **extra) -> dict:
         else "staff",
         **extra,
     }
+
+
+def _history(booking, money) -> list:
+    """The booking's changes and its money in one list: money a change moved is shown under
+    it (a cancellation and its refund); money that moved on its own (a card refund sent, a
+    late payment) gets its own line."""
+    events = list(booking.events.select_related("actor").order_by("created_at", "pk"))
+    by_event = {}
+    for entry in money.timeline:
+        by_event.setdefault(entry.booking_event_id, []).append(entry)
+    for event in events:
+        # A cancellation refunding deposit and balance is one refund to read: one line per kind.
+        lines: dict[str, dict] = {}
+        for entry in by_event.get(event.pk, []):
+            line = lines.setdefault(
+                entry.kind,
+                {"kind": entry.kind, "label": entry.get_kind_display(), "amount_minor": 0, "note": entry.note},
+            )
+            line["amount_minor"] += entry.amount_minor
+        event.money_lines = list(lines.values())
+    return sorted([*events, *by_event.get(None, [])], key=lambda e: e.created_at)
 
 
 @login_required

@@ -86,11 +86,11 @@ def refund_rule(
     of `from_state`, or None when the action moves no money."""
     if action == "cancel" and by_client:
         percent = client_cancel_percent(booking, now)
-        return RefundRule(percent, f"Client cancelled: {percent} % refunded under the cancellation policy")
+        return RefundRule(percent, f"Client cancelled: {percent} % back under the cancellation policy")
     if action == "cancel":
-        return RefundRule(100, "Provider cancelled: refunded in full")
+        return RefundRule(100, "Provider cancelled: everything back")
     if action == "resolve_refund":
-        return RefundRule(100, "Dispute resolved by GigSta staff: refunded in full")
+        return RefundRule(100, "Dispute resolved by GigSta staff: everything back")
     if action == "cancel_unpaid":
         return RefundRule(0, "Balance not paid: the deposit is kept")
     if action == "expire" and from_state == State.DEPOSIT_PAID:

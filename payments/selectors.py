@@ -45,6 +45,28 @@ def totals_of(entries) -> dict[int, PaymentTotals]:
     return totals
 
 
+@dataclass(frozen=True)
+class RefundDue:
+    """Refunds still to be sent for one booking change, added up: one cancellation refunding a
+    deposit and a balance is one refund to the client."""
+
+    first: PaymentEvent  # the one the "mark as sent" button names; the others go with it
+    amount_minor: int
+    method: str
+    note: str
+
+
+def refunds_due(entries: list[PaymentEvent]) -> list[RefundDue]:
+    groups: dict[tuple, list[PaymentEvent]] = {}
+    for e in entries:
+        if e.kind == Kind.REFUND_DUE and not hasattr(e, "settled_by"):
+            groups.setdefault((e.booking_event_id or f"own-{e.pk}", e.payment.method), []).append(e)
+    return [
+        RefundDue(first=dues[0], amount_minor=sum(d.amount_minor for d in dues), method=method, note=dues[0].note)
+        for (_, method), dues in groups.items()
+    ]
+
+
 @dataclass
 class Money:
     """Everything the booking page, pay page, receipts and API show about a booking's money."""
@@ -57,7 +79,7 @@ class Money:
     due_now: list[Due]
     refund_percent_now: int | None  # a client cancelling now gets this share back; None: cannot cancel
     policy: list[str]
-    pending_refunds: list[PaymentEvent] = field(default_factory=list)
+    pending_refunds: list[RefundDue] = field(default_factory=list)
 
     @property
     def currency(self) -> str:
@@ -128,7 +150,6 @@ def booking_money(booking: Booking, now: dt.datetime | None = None) -> Money:
     paid = sum(t.captured for t in totals.values())
     refunds = sum(t.refunds for t in totals.values())
     refunded = sum(t.refunded for t in totals.values())
-    pending = [e for e in entries if e.kind == Kind.REFUND_DUE and not hasattr(e, "settled_by")]
     percent = client_cancel_percent(booking, now) if booking.state in CANCELLABLE_STATES else None
     return Money(
         booking=booking,
@@ -139,7 +160,7 @@ def booking_money(booking: Booking, now: dt.datetime | None = None) -> Money:
         due_now=amounts_due(booking, paid - refunds, now),  # a refunded second payment does not count
         refund_percent_now=percent,
         policy=policy_lines(booking),
-        pending_refunds=pending,
+        pending_refunds=refunds_due(entries),
     )
 
 

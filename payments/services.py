@@ -229,15 +229,23 @@ def refunds_retry(older_than_seconds: int = 60) -> int:
     return sum(1 for due in waiting if refund_send(due) is not None)
 
 
-def manual_refund_sent(*, due: PaymentEvent, actor: User) -> PaymentEvent:
-    """The provider returned a bank-transfer or cash refund to the client."""
+def manual_refund_sent(*, due: PaymentEvent, actor: User) -> list[PaymentEvent]:
+    """The provider returned a bank-transfer or cash refund to the client. One cancellation
+    may refund several payments (deposit and balance): the client gets one transfer, so the
+    provider marks them sent together."""
     if due.payment.method != PaymentMethod.MANUAL:
         raise PaymentError("Card refunds are sent automatically.", "not_manual")
     if due.payment.booking.provider_id != actor.pk:
         raise PaymentError("Only the provider who was paid can mark a refund as sent.", "not_your_refund")
     with transaction.atomic():
         _lock_booking(due.payment.booking_id)
-        return _record_refunded(due, actor=actor, note="Refund sent by the provider (bank transfer or cash)")
+        together = [due]
+        if due.booking_event_id is not None:
+            together = PaymentEvent.objects.filter(
+                booking_event_id=due.booking_event_id, kind=Kind.REFUND_DUE, payment__method=PaymentMethod.MANUAL
+            ).select_related("payment")
+        note = "Refund sent by the provider (bank transfer or cash)"
+        return [_record_refunded(d, actor=actor, note=note) for d in together]
 
 
 # --- Card payments: Stripe Checkout ------------------------------------------------------------
@@ -393,25 +401,30 @@ def _apply_paid(payment: Payment, obj: dict, event_type: str, event_id: str) -> 
     paid_before = _paid(booking)
     payment.status, payment.payment_intent, payment.checkout_url = Payment.Status.SUCCEEDED, intent, ""
     payment.save(update_fields=["status", "payment_intent", "checkout_url", "updated_at"])
+    fits = _fits(booking, payment, paid_before)
+    booking_event = None
+    if fits:
+        action = "confirm_deposit" if payment.kind == Payment.Kind.DEPOSIT else "confirm_payment"
+        booking = booking_transition(booking=booking, action=action, actor=None, source=BookingEvent.Source.SYSTEM)
+        booking_event = booking.events.order_by("-created_at", "-pk").first()
     PaymentEvent.objects.create(
         payment=payment,
         kind=Kind.CAPTURED,
         amount_minor=payment.amount_minor,
         provider_reference=event_id,
         idempotency_key=f"captured:{payment.public_id}",
+        booking_event=booking_event,
         note=f"{payment.get_kind_display()} paid by card",
     )
-    if not _fits(booking, payment, paid_before):
-        due = refund_record(
-            payment=payment,
-            amount_minor=payment.amount_minor,
-            note="Paid after the booking had moved on (closed or already paid): refunded in full",
-        )
-        transaction.on_commit(lambda: refund_send(due))
-        return f"captured, but the booking is {booking.state}: refunded"
-    action = "confirm_deposit" if payment.kind == Payment.Kind.DEPOSIT else "confirm_payment"
-    booking_transition(booking=booking, action=action, actor=None, source=BookingEvent.Source.SYSTEM)
-    return f"captured; {action}"
+    if fits:
+        return f"captured; {booking_event.action}"
+    due = refund_record(
+        payment=payment,
+        amount_minor=payment.amount_minor,
+        note="Paid after the booking had moved on (closed or already paid): everything back",
+    )
+    transaction.on_commit(lambda: refund_send(due))
+    return f"captured, but the booking is {booking.state}: refunded"
 
 
 def _fits(booking: Booking, payment: Payment, paid_before: int) -> bool:

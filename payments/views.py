@@ -51,8 +51,8 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
             payment = checkout_start(
                 booking=booking,
                 client=request.user,
-                kind=form.cleaned_data["kind"],
-                expected_amount_minor=form.cleaned_data["amount_minor"],
+                kind=form.cleaned_data["choice"][0],
+                expected_amount_minor=form.cleaned_data["choice"][1],
                 site_url=request.build_absolute_uri("/"),
             )
         except (TransitionNotAllowed, PaymentError) as exc:

@@ -242,7 +242,7 @@ def test_provider_cancel_refunds_in_full(client_user, provider, service, days):
     act(booking, "cancel", provider)
     rows = refunds_due(booking)
     assert [r.amount_minor for r in rows] == [PRICE]
-    assert rows[0].note == "Provider cancelled: refunded in full"
+    assert rows[0].note == "Provider cancelled: everything back"
     assert booking_money(booking).kept == 0
 
 
@@ -279,7 +279,7 @@ def test_staff_resolving_a_dispute_with_a_refund_refunds_in_full(client_user, pr
     assert booking.state == "refunded"
     rows = refunds_due(booking)
     assert [r.amount_minor for r in rows] == [PRICE]
-    assert rows[0].note == "Dispute resolved by GigSta staff: refunded in full"
+    assert rows[0].note == "Dispute resolved by GigSta staff: everything back"
     money = booking_money(booking)
     assert (money.kept, money.fee, money.payout) == (0, 0, 0)
 
@@ -365,10 +365,11 @@ def test_a_failing_refund_rolls_the_cancel_back(monkeypatch, client_user, provid
 def test_provider_marks_a_manual_refund_sent(client_user, provider, service):
     booking = paid_booking(client_user, provider, service)
     act(booking, "cancel", provider)
-    [due] = booking_money(booking).pending_refunds
-    assert booking_money(booking).refund_pending == PRICE
+    [group] = booking_money(booking).pending_refunds
+    due = group.first
+    assert booking_money(booking).refund_pending == group.amount_minor == PRICE
 
-    sent = manual_refund_sent(due=due, actor=provider)
+    [sent] = manual_refund_sent(due=due, actor=provider)
 
     assert (sent.kind, sent.amount_minor, sent.settles, sent.actor) == ("refunded", PRICE, due, provider)
     money = booking_money(booking)
@@ -380,8 +381,8 @@ def test_marking_a_refund_sent_twice_records_it_once(client_user, provider, serv
     act(booking, "cancel", provider)
     [due] = refunds_due(booking)
 
-    first = manual_refund_sent(due=due, actor=provider)
-    second = manual_refund_sent(due=PaymentEvent.objects.get(pk=due.pk), actor=provider)
+    [first] = manual_refund_sent(due=due, actor=provider)
+    [second] = manual_refund_sent(due=PaymentEvent.objects.get(pk=due.pk), actor=provider)
 
     assert first.pk == second.pk
     assert PaymentEvent.objects.filter(payment__booking=booking, kind="refunded").count() == 1
@@ -461,7 +462,7 @@ def test_totals_for_a_half_refund(client_user, provider, service):
     assert (money.kept, money.fee, money.payout) == (50_000, 5_000, 45_000)
     assert (money.refund_percent_now, money.refund_now, money.due_now) == (None, None, [])
 
-    manual_refund_sent(due=money.pending_refunds[0], actor=provider)
+    manual_refund_sent(due=money.pending_refunds[0].first, actor=provider)
     money = booking_money(booking)
     assert (money.refunded, money.refund_pending, money.kept, money.payout) == (50_000, 0, 50_000, 45_000)
 
@@ -494,3 +495,38 @@ def test_the_fees_on_deposit_and_balance_add_up_to_the_fee_on_the_price(client_u
     receipts = list(Payment.objects.filter(booking=booking).values_list("kind", "amount_minor"))
     assert receipts == [("deposit", 45_015), ("balance", 105_035)]
     assert sum(Payment.objects.filter(booking=booking).values_list("fee_minor", flat=True)) == money.fee
+
+
+def test_the_cancellation_email_says_what_is_refunded(
+    client_user, provider, mailoutbox, django_capture_on_commit_callbacks
+):
+    service = make_service(provider, price_minor=100000)
+    booking = booking_request(client=client_user, service=service, starts_at=at(10), venue="Villa Rosa")
+    booking = booking_transition(booking=booking, action="accept", actor=provider)
+    booking = booking_transition(booking=booking, action="mark_paid", actor=provider)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_transition(booking=booking, action="cancel", actor=client_user)
+    [email] = mailoutbox  # to the provider, who has to send the money back
+    assert email.to == [provider.email]
+    assert "Refund to Carla Client: €500. Client cancelled: 50 % back under the cancellation policy." in email.body
+    assert "Pete Provider returns it by bank transfer or cash" in email.body
+    assert "€500" in email.alternatives[0][0]
+
+
+def test_one_cancellation_is_one_refund_to_mark_sent(client_user, provider):
+    """Deposit and balance paid, then cancelled: two refund rows (one per payment) but one
+    transfer to the client, shown and marked sent together."""
+    service = make_service(provider, price_minor=PRICE, deposit_percent=30)
+    booking = booking_request(client=client_user, service=service, starts_at=at(30), venue="Villa Rosa")
+    for action in ("accept", "mark_deposit_paid", "mark_paid"):
+        booking = act(booking, action, provider)
+    act(booking, "cancel", provider)
+    [group] = booking_money(booking).pending_refunds
+    assert group.amount_minor == PRICE and group.method == "manual"
+    assert PaymentEvent.objects.filter(payment__booking=booking, kind="refund_due").count() == 2
+
+    sent = manual_refund_sent(due=group.first, actor=provider)
+
+    assert sorted(e.amount_minor for e in sent) == [30_000, 70_000]
+    assert booking_money(booking).pending_refunds == []

@@ -193,9 +193,9 @@ def test_client_cancel_follows_a_custom_snapshotted_policy():
 @pytest.mark.parametrize(
     ("days", "rule"),
     [
-        (20, RefundRule(100, "Client cancelled: 100 % refunded under the cancellation policy")),
-        (10, RefundRule(50, "Client cancelled: 50 % refunded under the cancellation policy")),
-        (3, RefundRule(0, "Client cancelled: 0 % refunded under the cancellation policy")),
+        (20, RefundRule(100, "Client cancelled: 100 % back under the cancellation policy")),
+        (10, RefundRule(50, "Client cancelled: 50 % back under the cancellation policy")),
+        (3, RefundRule(0, "Client cancelled: 0 % back under the cancellation policy")),
     ],
 )
 def test_refund_rule_for_a_client_cancel_follows_the_policy(days, rule):
@@ -207,7 +207,7 @@ def test_refund_rule_for_a_client_cancel_follows_the_policy(days, rule):
 def test_refund_rule_for_a_provider_cancel_is_always_full(days):
     booking = FakeBooking(state=State.CONFIRMED)
     assert refund_rule("cancel", State.CONFIRMED, booking, False, START - days * DAY) == RefundRule(
-        100, "Provider cancelled: refunded in full"
+        100, "Provider cancelled: everything back"
     )
     assert refund_rule("cancel", State.DEPOSIT_PAID, booking, False, START - days * DAY).percent == 100
 
@@ -215,7 +215,7 @@ def test_refund_rule_for_a_provider_cancel_is_always_full(days):
 def test_refund_rule_for_staff_resolving_a_dispute_with_a_refund_is_full():
     booking = FakeBooking(state=State.DISPUTED)
     assert refund_rule("resolve_refund", State.DISPUTED, booking, False, START + 2 * DAY) == RefundRule(
-        100, "Dispute resolved by GigSta staff: refunded in full"
+        100, "Dispute resolved by GigSta staff: everything back"
     )
 
 

@@ -320,7 +320,7 @@ def test_the_pay_page_is_not_found_for_a_stranger(fake_stripe, book, client, str
     client.force_login(stranger)
 
     assert client.get(url).status_code == 404
-    assert client.post(url, {"kind": "full", "amount_minor": PRICE}).status_code == 404
+    assert client.post(url, {"choice": f"full:{PRICE}"}).status_code == 404
     assert not Payment.objects.exists() and fake_stripe.requests == []
 
 
@@ -328,7 +328,7 @@ def test_the_provider_cannot_pay_through_the_page(fake_stripe, book, client, pro
     booking = book()
     client.force_login(provider)
 
-    response = client.post(reverse("payments:pay", args=[booking.public_id]), {"kind": "full", "amount_minor": PRICE})
+    response = client.post(reverse("payments:pay", args=[booking.public_id]), {"choice": f"full:{PRICE}"})
 
     assert response.status_code == 403
     assert not Payment.objects.exists() and fake_stripe.requests == []

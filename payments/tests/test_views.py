@@ -53,8 +53,11 @@ def test_money_on_the_timeline_and_receipts(client, client_user, provider, accep
     booking = booking_transition(booking=booking, action="mark_paid", actor=provider)
     client.force_login(client_user)
     page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
-    assert "Deposit received by bank transfer or cash: €300" in page
-    assert "Balance received by bank transfer or cash: €700" in page
+    # Each payment once, under the change that recorded it.
+    money_line = '</p> <p class="timeline__money" data-testid="event-money">Payment received: <span class="nowrap">'
+    assert f"Deposit received (bank transfer or cash){money_line}€300</span>" in page
+    assert f"Payment received (bank transfer or cash){money_line}€700</span>" in page
+    assert page.count('data-testid="event-money"') == 2
     assert 'data-testid="paid">€1,000<' in page
     assert "If you cancelled now, you would get back <strong>€1,000</strong> (100 % of what you paid)" in page
     payments = list(booking.payments.order_by("created_at"))
@@ -85,18 +88,22 @@ def test_provider_marks_a_manual_refund_as_sent(
         booking_transition(booking=booking, action="cancel", actor=provider)
     due = PaymentEvent.objects.get(kind=PaymentEvent.Kind.REFUND_DUE)
     client.force_login(client_user)
-    assert "is to be refunded by Pete Provider" in text_of(
-        client.get(reverse("bookings:detail", args=[booking.public_id]))
-    )
+    client_page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
+    assert "is to be refunded by Pete Provider" in client_page
+    assert 'hx-trigger="every 5s"' in client_page  # a cancelled booking keeps updating while a refund is due
     assert client.post(reverse("payments:refund_sent", args=[due.public_id])).status_code == 404  # not the provider
     client.force_login(provider)
     page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
-    assert "Refund <strong>€1,000</strong> to Carla Client" in page
+    assert "Please refund <strong>€1,000</strong> to Carla Client" in page
+    assert "One thing left: send the refund below." in page
     response = client.post(reverse("payments:refund_sent", args=[due.public_id]), follow=True)
     assert "Marked as refunded" in response.content.decode()
     assert 'data-testid="refund-due"' not in response.content.decode()
     client.post(reverse("payments:refund_sent", args=[due.public_id]))  # a second click changes nothing
     assert PaymentEvent.objects.filter(kind=PaymentEvent.Kind.REFUNDED).count() == 1
+    client.force_login(client_user)
+    client_page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
+    assert 'hx-trigger="every' not in client_page and 'data-testid="refunded">€1,000<' in client_page
 
 
 def test_pay_page_for_a_manual_booking_shows_the_instructions(client, client_user, accepted):
@@ -150,7 +157,7 @@ class TestCard:
         page = text_of(client.get(url))
         assert "Pay the 30 % deposit" in page and "€300" in page and "Pay in full" in page
         assert "Included: €100 (10 %)" in page
-        response = client.post(url, {"kind": "deposit"})
+        response = client.post(url, {"choice": "deposit:30000"})
         payment = Payment.objects.get()
         assert response.status_code == 302
         assert response["Location"] == payment.checkout_url
@@ -162,16 +169,16 @@ class TestCard:
     def test_htmx_pay_redirects_with_a_header(self, client, client_user, card_booking):
         client.force_login(client_user)
         response = client.post(
-            reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"}, headers={"HX-Request": "true"}
+            reverse("payments:pay", args=[card_booking.public_id]),
+            {"choice": "full:100000"},
+            headers={"HX-Request": "true"},
         )
         assert response.status_code == 200
         assert response["HX-Redirect"] == Payment.objects.get().checkout_url
 
     def test_a_stale_amount_is_refused_and_nothing_is_charged(self, client, client_user, card_booking, fake_stripe):
         client.force_login(client_user)
-        response = client.post(
-            reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full", "amount_minor": "1"}
-        )
+        response = client.post(reverse("payments:pay", args=[card_booking.public_id]), {"choice": "full:1"})
         assert response.status_code == 409
         assert "The amount due is 1000.00 EUR, not 0.01" in response.content.decode()
         assert not Payment.objects.exists()
@@ -180,10 +187,20 @@ class TestCard:
     def test_stripe_down_shows_a_clear_error(self, client, client_user, card_booking, fake_stripe):
         fake_stripe.fail_next("/v1/checkout/sessions", status=500, times=3)
         client.force_login(client_user)
-        response = client.post(reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"})
+        response = client.post(reverse("payments:pay", args=[card_booking.public_id]), {"choice": "full:100000"})
         assert response.status_code == 409
         assert "Card payments are unavailable right now; nothing was charged." in response.content.decode()
         assert not Payment.objects.exists()
+
+    def test_a_tampered_choice_is_refused(self, client, client_user, card_booking, fake_stripe):
+        client.force_login(client_user)
+        url = reverse("payments:pay", args=[card_booking.public_id])
+        for tampered in ("full", "tip:500", "deposit:-1", ""):
+            response = client.post(url, {"choice": tampered})
+            assert response.status_code in (200, 409), tampered
+            assert "pay-form" in response.content.decode()  # the form again, with the amounts due
+        assert not Payment.objects.exists()
+        assert fake_stripe.creations.get("/v1/checkout/sessions", 0) == 0
 
     def test_booking_card_links_to_the_pay_page(self, client, client_user, card_booking):
         client.force_login(client_user)
@@ -195,7 +212,7 @@ class TestCard:
         self, client, client_user, card_booking, fake_stripe, post_webhook
     ):
         client.force_login(client_user)
-        client.post(reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"})
+        client.post(reverse("payments:pay", args=[card_booking.public_id]), {"choice": "full:100000"})
         payment = Payment.objects.get()
         url = reverse("payments:checkout_success", args=[payment.public_id])
         waiting = text_of(client.get(url))
@@ -209,7 +226,7 @@ class TestCard:
 
     def test_cancel_page_offers_another_try(self, client, client_user, card_booking):
         client.force_login(client_user)
-        client.post(reverse("payments:pay", args=[card_booking.public_id]), {"kind": "full"})
+        client.post(reverse("payments:pay", args=[card_booking.public_id]), {"choice": "full:100000"})
         payment = Payment.objects.get()
         page = text_of(client.get(reverse("payments:checkout_cancel", args=[payment.public_id])))
         assert "nothing was charged" in page
