@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from catalog.fields import PlaceField
 from catalog.models import (
+    CURRENCIES,
     MAX_BALANCE_DUE_DAYS,
     MAX_DEPOSIT_PERCENT,
     MAX_DURATION_MINUTES,
@@ -132,9 +133,7 @@ class ServiceForm(forms.Form):
         decimal_places=2,
         help_text="The price for one booking of the typical duration.",
     )
-    currency = forms.ChoiceField(
-        label="Currency", choices=[(c, c) for c in ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK")]
-    )
+    currency = forms.ChoiceField(label="Currency", choices=[(c, c) for c in CURRENCIES])
     duration_minutes = forms.IntegerField(
         label="Typical duration (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
     )

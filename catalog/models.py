@@ -10,6 +10,10 @@ MAX_PRICE_MINOR = 100_000_000
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 24 * 60
 MAX_DEPOSIT_PERCENT = 90
+# Currencies a listing may be priced in. All have two decimals, as prices are kept in minor
+# units (cents) and card payments send those to Stripe: a zero-decimal currency such as JPY
+# would be charged a hundred times over.
+CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK")
 MAX_BALANCE_DUE_DAYS = 90
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.cache import catalog_changed
 from catalog.gazetteer import city_nearest, city_resolve, fold
-from catalog.models import BusyDay, Category, Service, ServiceKeyword
+from catalog.models import CURRENCIES, BusyDay, Category, Service, ServiceKeyword
 
 MAX_KEYWORDS = 200
 WORD_RE = re.compile(r"[a-z0-9]+")
@@ -59,6 +59,8 @@ def _apply(service: Service, data: ServiceData) -> None:
     service.description = data.description.strip()
     service.price_minor = data.price_minor
     service.currency = data.currency.strip().upper()
+    if service.currency not in CURRENCIES:
+        errors["currency"] = [f"Prices can be in {', '.join(CURRENCIES)}."]
     service.duration_minutes = data.duration_minutes
     service.is_active = data.is_active
     service.deposit_percent = data.deposit_percent

@@ -101,7 +101,6 @@ def checkout_api(request: HttpRequest, booking_id: UUID, payload: CheckoutIn):
         client=request.auth,
         kind=payload.kind,
         expected_amount_minor=payload.expected_amount_minor,
-        site_url=request.build_absolute_uri("/"),
     )
     return Status(
         201,

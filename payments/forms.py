@@ -1,33 +1,15 @@
 from django import forms
 
-from payments.policy import Due
-
 
 class PayForm(forms.Form):
-    """Which amount the client pays now. Each choice carries the amount the page showed
-    ("deposit:30000"), so a price that changed in the meantime, or a tampered form, is
-    refused instead of charged."""
+    """Which amount the client pays now, as "kind:amount" ("deposit:30000"): the amount the
+    page showed travels with the choice, so the service can refuse a price that changed in
+    the meantime, or a tampered form, instead of charging it."""
 
-    choice = forms.ChoiceField(widget=forms.RadioSelect)
-
-    def __init__(self, *args, choices: list[Due], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = [(self.value_of(due), due.label) for due in choices]
-        self.fields["choice"].error_messages["invalid_choice"] = "That amount is no longer due: check it and try again."
-
-    @staticmethod
-    def value_of(due: Due) -> str:
-        return f"{due.kind}:{due.amount_minor}"
-
-    def full_clean(self):
-        # Any well-formed "kind:amount" is accepted here; whether it is due is the service's call,
-        # so a stale amount gets the service's clear answer rather than a generic form error.
-        if self.data and "choice" in self.data:
-            self.fields["choice"].choices = [(self.data["choice"], "")]
-        super().full_clean()
+    choice = forms.CharField(max_length=40, error_messages={"required": "Choose what to pay."})
 
     def clean_choice(self) -> tuple[str, int]:
         kind, _, amount = self.cleaned_data["choice"].partition(":")
-        if not amount.isdigit():
+        if not kind or not amount.isdigit():
             raise forms.ValidationError("Choose what to pay.")
         return kind, int(amount)

@@ -38,6 +38,7 @@ class Payment(models.Model):
     # Stripe: the Checkout Session id, its URL while open, and the PaymentIntent once paid.
     provider_reference = models.CharField(max_length=255, blank=True)
     checkout_url = models.CharField(max_length=1000, blank=True)
+    checkout_expires_at = models.DateTimeField(null=True, blank=True)
     payment_intent = models.CharField(max_length=255, blank=True)
     # Sent with the Stripe request that created the session, so a retried request never
     # creates a second one.

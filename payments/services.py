@@ -1,7 +1,9 @@
 """Writes for money. The ledger (PaymentEvent) changes only here, always in the same
-transaction as the booking change it belongs to; Stripe is called either before anything is
-written (a checkout) or after commit with an idempotency key (a refund), so a failure never
-leaves money and bookings disagreeing."""
+transaction as the booking change it belongs to. Stripe is called in two ways: opening a
+checkout happens inside the transaction that holds the booking's row lock, before the
+payment row is written, so a Stripe failure rolls everything back; refunds and closing
+checkouts happen after commit with idempotency keys, and the timers retry them. A failure
+never leaves money and bookings disagreeing."""
 
 import datetime as dt
 import logging
@@ -24,8 +26,11 @@ from payments.selectors import totals_of
 log = logging.getLogger(__name__)
 Kind = PaymentEvent.Kind
 
-# A Checkout Session stays open 24 hours at Stripe; after this we open a new one.
-CHECKOUT_REUSE_SECONDS = 23 * 3600
+# Stripe keeps a Checkout Session open from 30 minutes to 24 hours; ours close at the payment
+# deadline within those limits. A session closing this soon is not offered again.
+CHECKOUT_MIN_OPEN = dt.timedelta(minutes=31)
+CHECKOUT_MAX_OPEN = dt.timedelta(hours=23, minutes=55)
+CHECKOUT_REUSE_MARGIN = dt.timedelta(minutes=10)
 
 
 class PaymentError(Exception):
@@ -80,7 +85,7 @@ def _fee(booking: Booking, paid_before: int, amount_minor: int) -> int:
     return platform_fee(paid_before + amount_minor, booking.fee_bps) - platform_fee(paid_before, booking.fee_bps)
 
 
-def _paid(booking: Booking) -> int:
+def _kept(booking: Booking) -> int:
     """What the client has paid and keeps paid: captured less refunds decided. A payment refunded
     because it did not fit (a second tab) must not count towards the price."""
     return sum(t.refundable for t in totals_of(_ledger(booking)).values())
@@ -92,7 +97,7 @@ def _paid(booking: Booking) -> int:
 def record_manual_payment(booking: Booking, event: BookingEvent) -> None:
     """On mark_deposit_paid / mark_paid: the deposit, or whatever remains of the price, arrived
     by bank transfer or cash. Runs inside the booking's transition."""
-    paid = _paid(booking)
+    paid = _kept(booking)
     if event.action == "mark_deposit_paid":
         kind, amount = Payment.Kind.DEPOSIT, deposit_amount(booking)
     else:
@@ -211,21 +216,30 @@ def _record_refunded(due: PaymentEvent, *, provider_reference: str = "", note: s
         return PaymentEvent.objects.get(idempotency_key=f"refunded:{due.public_id}")
 
 
-# Card refunds still due after this long need a person: Stripe refuses them for good (the
-# charge was disputed, the card closed). They stay due in the ledger and are logged.
-REFUND_RETRY_DAYS = 3
+# Card refunds are retried for this long: less than the 24 hours Stripe remembers an
+# idempotency key, so a retry can never send a refund twice. Later they need a person (Stripe
+# refuses them for good: the charge was disputed, the card closed): they stay due in the
+# ledger (admin: Payment events, kind "Refund due") and every timer run logs them as errors.
+REFUND_RETRY_WINDOW = dt.timedelta(hours=20)
 
 
 def refunds_retry(older_than_seconds: int = 60) -> int:
     """Timer: send card refunds still due (Stripe was down). Returns how many were sent."""
     now = timezone.now()
-    waiting = PaymentEvent.objects.filter(
-        kind=Kind.REFUND_DUE,
-        payment__method=PaymentMethod.STRIPE,
-        settled_by__isnull=True,
-        created_at__lte=now - dt.timedelta(seconds=older_than_seconds),
-        created_at__gte=now - dt.timedelta(days=REFUND_RETRY_DAYS),
+    unsent = PaymentEvent.objects.filter(
+        kind=Kind.REFUND_DUE, payment__method=PaymentMethod.STRIPE, settled_by__isnull=True
     ).select_related("payment")
+    for stuck in unsent.filter(created_at__lt=now - REFUND_RETRY_WINDOW):
+        log.error(
+            "card refund %s of payment %s (%s minor units) unsent since %s: refund it by hand in Stripe",
+            stuck.public_id,
+            stuck.payment.public_id,
+            stuck.amount_minor,
+            stuck.created_at.isoformat(),
+        )
+    waiting = unsent.filter(
+        created_at__lte=now - dt.timedelta(seconds=older_than_seconds), created_at__gte=now - REFUND_RETRY_WINDOW
+    )
     return sum(1 for due in waiting if refund_send(due) is not None)
 
 
@@ -251,19 +265,27 @@ def manual_refund_sent(*, due: PaymentEvent, actor: User) -> list[PaymentEvent]:
 # --- Card payments: Stripe Checkout ------------------------------------------------------------
 
 
-def checkout_start(
-    *, booking: Booking, client: User, kind: str, expected_amount_minor: int | None = None, site_url: str = ""
-) -> Payment:
+def _checkout_deadline(booking: Booking, kind: str, ctx) -> dt.datetime:
+    """When this checkout should stop taking money: the end of the payment window (the expire
+    timer), the gig, or for a deposit the balance due date, within Stripe's limits."""
+    deadlines = [ctx.now + CHECKOUT_MAX_OPEN, booking.starts_at]
+    if booking.state == State.ACCEPTED:
+        deadlines.append(booking.updated_at + ctx.pay_within)
+    if kind == Payment.Kind.DEPOSIT:
+        deadlines.append(booking.balance_due_at)
+    return max(min(deadlines), ctx.now + CHECKOUT_MIN_OPEN)
+
+
+def checkout_start(*, booking: Booking, client: User, kind: str, expected_amount_minor: int | None = None) -> Payment:
     """Open (or reopen) a Stripe Checkout for what the client may pay now. Raises
     TransitionNotAllowed when paying is not possible (not the client, already paid, manual
     booking), PaymentError / AmountChanged for a kind or amount that is not due, and
     GatewayUnavailable when Stripe cannot be reached (nothing is written then)."""
     ctx = booking_context()
-    site_url = (site_url or settings.SITE_URL).rstrip("/")
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
         get_transition(locked, client, "pay", ctx)
-        paid = _paid(locked)
+        paid = _kept(locked)
         options = {due.kind: due for due in amounts_due(locked, paid, ctx.now)}
         due = options.get(kind)
         if due is None:
@@ -279,7 +301,7 @@ def checkout_start(
                 status=Payment.Status.PENDING,
                 kind=kind,
                 amount_minor=due.amount_minor,
-                created_at__gte=ctx.now - dt.timedelta(seconds=CHECKOUT_REUSE_SECONDS),
+                checkout_expires_at__gt=ctx.now + CHECKOUT_REUSE_MARGIN,
             )
             .exclude(checkout_url="")
             .last()
@@ -296,6 +318,7 @@ def checkout_start(
             status=Payment.Status.PENDING,
         )
         payment.idempotency_key = f"checkout-{payment.public_id}"
+        payment.checkout_expires_at = _checkout_deadline(locked, kind, ctx)
         try:
             session_id, url = stripe_gateway.checkout_session_create(
                 idempotency_key=payment.idempotency_key,
@@ -303,9 +326,10 @@ def checkout_start(
                 currency=payment.currency,
                 description=f"{locked.service.title}: {payment.get_kind_display().lower()}",
                 metadata={"payment_id": str(payment.public_id), "booking_id": str(locked.public_id)},
-                success_url=site_url + reverse("payments:checkout_success", args=[payment.public_id]),
-                cancel_url=site_url + reverse("payments:checkout_cancel", args=[payment.public_id]),
+                success_url=settings.SITE_URL + reverse("payments:checkout_success", args=[payment.public_id]),
+                cancel_url=settings.SITE_URL + reverse("payments:checkout_cancel", args=[payment.public_id]),
                 customer_email=locked.client.email,
+                expires_at=int(payment.checkout_expires_at.timestamp()),
             )
         except stripe_gateway.GatewayError as exc:
             raise GatewayUnavailable(
@@ -323,6 +347,21 @@ def checkout_start(
             note="Card checkout opened",
         )
     return payment
+
+
+def checkouts_close(booking: Booking, event: BookingEvent) -> None:
+    """After commit, when a booking stops waiting for a payment (paid, withdrawn, expired,
+    cancelled): close its other open card checkouts, so a forgotten tab cannot take money that
+    would only have to be refunded (and Stripe keeps its fee on refunds). If Stripe cannot be
+    reached, the session still ends at its deadline, and a late payment is refunded."""
+    for payment in booking.payments.filter(status=Payment.Status.PENDING, method=PaymentMethod.STRIPE):
+        try:
+            closed = stripe_gateway.checkout_session_expire(payment.provider_reference)
+        except stripe_gateway.GatewayError:
+            continue
+        if closed:
+            with transaction.atomic():
+                _apply_unpaid(payment, Payment.Status.EXPIRED)
 
 
 # --- Stripe webhooks ---------------------------------------------------------------------------
@@ -353,7 +392,11 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
                 record = WebhookEvent.objects.create(event_id=event["id"], type=event_type, outcome="processing")
         except IntegrityError:
             return "duplicate"  # processed before (or right now by a concurrent delivery)
-        payment = _payment_for(obj)
+        try:
+            payment = _payment_for(obj)
+        except NotOurs:
+            transaction.set_rollback(True)  # keep no record: nothing of ours happened
+            return "ignored: not a GigSta payment"
         if event_type in PAID_EVENTS:
             outcome = _apply_paid(payment, obj, event_type, event["id"])
         else:
@@ -364,10 +407,17 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
     return outcome
 
 
+class NotOurs(Exception):
+    """An event about a payment GigSta did not start (another integration on the same Stripe
+    account): acknowledged and ignored, so Stripe does not retry it for days."""
+
+
 def _payment_for(obj: dict) -> Payment:
     """The payment a Checkout Session or PaymentIntent belongs to, by our own id in its metadata,
     cross-checked against the session id we stored."""
     payment_id = (obj.get("metadata") or {}).get("payment_id", "")
+    if not payment_id:
+        raise NotOurs()
     try:
         payment = Payment.objects.get(public_id=uuid.UUID(payment_id))
     except (ValueError, Payment.DoesNotExist):
@@ -389,6 +439,7 @@ def _apply_paid(payment: Payment, obj: dict, event_type: str, event_id: str) -> 
     else:
         amount, intent = obj.get("amount_received") or obj.get("amount"), obj.get("id", "")
     if amount != payment.amount_minor or str(obj.get("currency", "")).upper() != payment.currency:
+        log.error("stripe event %s: paid amount does not match payment %s", event_id, payment.public_id)
         raise WebhookRejected(
             f"Paid {amount} {obj.get('currency')}, but payment {payment.public_id} is for "
             f"{payment.amount_minor} {payment.currency}.",
@@ -398,7 +449,7 @@ def _apply_paid(payment: Payment, obj: dict, event_type: str, event_id: str) -> 
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == Payment.Status.SUCCEEDED:
         return "already captured"  # the other event of the pair arrived first
-    paid_before = _paid(booking)
+    paid_before = _kept(booking)
     payment.status, payment.payment_intent, payment.checkout_url = Payment.Status.SUCCEEDED, intent, ""
     payment.save(update_fields=["status", "payment_intent", "checkout_url", "updated_at"])
     fits = _fits(booking, payment, paid_before)

@@ -32,10 +32,13 @@ def checkout_session_create(
     success_url: str,
     cancel_url: str,
     customer_email: str,
+    expires_at: int,
 ) -> tuple[str, str]:
-    """Open a Checkout Session for one amount; returns its id and the URL to send the client to."""
+    """Open a Checkout Session for one amount, open until `expires_at` (a Unix time 30 minutes
+    to 24 hours ahead); returns its id and the URL to send the client to."""
     params = {
         "mode": "payment",
+        "expires_at": expires_at,
         "line_items": [
             {
                 "quantity": 1,
@@ -59,6 +62,19 @@ def checkout_session_create(
         log.warning("stripe checkout session failed: %s", exc)
         raise GatewayError(str(exc)) from exc
     return session.id, session.url
+
+
+def checkout_session_expire(session_id: str) -> bool:
+    """Close an open Checkout Session so nobody can pay it any more. False when Stripe says it
+    is no longer open (paid or expired already); GatewayError when Stripe cannot be reached."""
+    try:
+        _client().v1.checkout.sessions.expire(session_id)
+    except stripe.InvalidRequestError:
+        return False
+    except stripe.StripeError as exc:
+        log.warning("stripe checkout expire failed: %s", exc)
+        raise GatewayError(str(exc)) from exc
+    return True
 
 
 def refund_create(*, idempotency_key: str, payment_intent: str, amount_minor: int, metadata: dict[str, str]) -> str:

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from bookings.selectors import booking_get_for_user
 from bookings.state_machine import PaymentMethod, TransitionNotAllowed
 from payments.forms import PayForm
-from payments.models import Payment
+from payments.models import Payment, PaymentEvent
 from payments.policy import platform_fee
 from payments.selectors import (
     PaymentTotals,
@@ -26,6 +26,7 @@ from payments.selectors import (
     totals_of,
 )
 from payments.services import (
+    GatewayUnavailable,
     PaymentError,
     WebhookRejected,
     checkout_start,
@@ -44,8 +45,8 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     if booking.client_id != request.user.pk:
         raise PermissionDenied("Only the client of a booking pays for it.")
     money = booking_money(booking)
-    form = PayForm(data=request.POST if request.method == "POST" else None, choices=money.due_now)
-    problem = None
+    form = PayForm(data=request.POST if request.method == "POST" else None)
+    problem, status = None, 200
     if request.method == "POST" and form.is_valid():
         try:
             payment = checkout_start(
@@ -53,12 +54,10 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
                 client=request.user,
                 kind=form.cleaned_data["choice"][0],
                 expected_amount_minor=form.cleaned_data["choice"][1],
-                site_url=request.build_absolute_uri("/"),
             )
         except (TransitionNotAllowed, PaymentError) as exc:
-            problem = str(exc)
+            problem, status = str(exc), 503 if isinstance(exc, GatewayUnavailable) else 409
             money = booking_money(booking)
-            form = PayForm(choices=money.due_now)
         else:
             if request.htmx:
                 return HttpResponseClientRedirect(payment.checkout_url)
@@ -71,7 +70,9 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         "card": booking.payment_method == PaymentMethod.STRIPE,
         "instructions": getattr(booking.provider.provider_profile, "payment_instructions", ""),
     }
-    return render(request, "payments/pay.html", context, status=409 if problem else 200)
+    if form.errors:
+        problem, status = form.errors["choice"][0], 400
+    return render(request, "payments/pay.html", context | {"problem": problem}, status=status)
 
 
 @login_required
@@ -81,7 +82,9 @@ def checkout_success(request: HttpRequest, payment_id: UUID) -> HttpResponse:
     page: until it lands the page says so and checks again every two seconds."""
     payment = payment_get_for_user(user=request.user, public_id=payment_id)
     template = "payments/checkout_success.html#status" if request.htmx else "payments/checkout_success.html"
-    return render(request, template, {"payment": payment, "booking": payment.booking})
+    # Paid after the booking had moved on (withdrawn, expired, paid in another tab): refunded.
+    refunded = payment.events.filter(kind=PaymentEvent.Kind.REFUND_DUE).exists()
+    return render(request, template, {"payment": payment, "booking": payment.booking, "refunded": refunded})
 
 
 @login_required
@@ -110,7 +113,8 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
     entries = [e for e in booking_money(booking).entries if e.payment_id == payment.pk]
     totals = totals_of(entries).get(payment.pk, PaymentTotals())
     kept = totals.captured - totals.refunds
-    fee = platform_fee(kept, booking.fee_bps)
+    # The fee charged on this payment; after a refund, the fee on what the provider keeps of it.
+    fee = platform_fee(kept, booking.fee_bps) if totals.refunds else payment.fee_minor
     return render(
         request,
         "payments/receipt.html",
@@ -119,7 +123,8 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
             "booking": booking,
             "role": role,
             "entries": entries,
-            "refunded": totals.refunds,
+            "refunded": totals.refunded,
+            "refund_due": totals.refunds - totals.refunded,
             "fee": fee,
             "payout": kept - fee,
             "fee_percent": f"{booking.fee_bps / 100:g}",

@@ -250,3 +250,16 @@ def test_api_search_query_count_does_not_grow_with_services(client, provider, dj
     with django_assert_num_queries(2):
         body = client.get(reverse("api:service_list_api"), params).json()
     assert body["count"] == 26 and len(body["items"]) == 20
+
+
+def test_a_currency_without_cents_is_refused(client, provider):
+    """Prices are kept in cents and sent to Stripe as such: JPY would be charged 100 times over."""
+    body = {**NEW, "currency": "JPY", "price_minor": 500000}
+    response = client.post(
+        reverse("api:service_create_api"), json.dumps(body), content_type="application/json", headers=auth(provider)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "currency", "message": "Prices can be in EUR, GBP, USD, CHF, SEK, DKK, NOK, PLN, CZK."}
+    ]
+    assert not Service.objects.exists()

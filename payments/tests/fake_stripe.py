@@ -120,6 +120,7 @@ class FakeStripe:
         self.webhook_url: str | None = None
         self.requests: list[Request] = []
         self.sessions: dict[str, dict] = {}
+        self.expired_by_api: list[str] = []  # sessions closed through POST .../expire
         self.session_params: dict[str, dict] = {}
         self.payment_intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
@@ -272,6 +273,8 @@ class FakeStripe:
             return 200, self._create_session(params)
         if method == "POST" and path == REFUNDS:
             return 200, self._create_refund(params)
+        if method == "POST" and path.startswith(SESSIONS + "/") and path.endswith("/expire"):
+            return 200, self._expire_session(path.removeprefix(SESSIONS + "/").removesuffix("/expire"))
         stores = {
             SESSIONS: ("checkout.session", self.sessions),
             "/v1/payment_intents": ("payment_intent", self.payment_intents),
@@ -291,6 +294,19 @@ class FakeStripe:
         if "payment_intent" in fields and obj.get("payment_intent") in self.payment_intents:
             obj["payment_intent"] = copy.deepcopy(self.payment_intents[obj["payment_intent"]])
         return obj
+
+    def _expire_session(self, session_id: str) -> dict:
+        """POST /v1/checkout/sessions/:id/expire: only an open session can be expired, as at Stripe."""
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise StripeError(
+                404, f"No such checkout.session: '{session_id}'", param="session", code="resource_missing"
+            )
+        if session["status"] != "open":
+            raise StripeError(400, 'Only Checkout Sessions with a status in ["open"] can be expired.')
+        session.update(status="expired", url=None)
+        self.expired_by_api.append(session_id)
+        return copy.deepcopy(session)
 
     def _create_session(self, params: dict) -> dict:
         mode = _required(params, "mode")
@@ -313,6 +329,9 @@ class FakeStripe:
         if len(currencies) > 1:
             raise StripeError(400, "All line items must use the same currency.", param="line_items")
         created = int(time.time())
+        expires_at = int(params.get("expires_at") or created + 24 * 3600)
+        if not created + 30 * 60 - 5 <= expires_at <= created + 24 * 3600 + 5:  # Stripe's own limits
+            raise StripeError(400, "expires_at must be between 30 minutes and 24 hours from now.", param="expires_at")
         session_id = _new_id("cs")
         session = {
             "id": session_id,
@@ -330,7 +349,7 @@ class FakeStripe:
             "success_url": success_url,
             "cancel_url": params.get("cancel_url"),
             "payment_intent": None,
-            "expires_at": int(params.get("expires_at") or created + 24 * 3600),
+            "expires_at": expires_at,
             "created": created,
             "livemode": False,
         }

@@ -68,6 +68,11 @@ def posts(fake, path: str) -> list:
     return [r for r in fake.requests if r.method == "POST" and r.path == path]
 
 
+@pytest.fixture(autouse=True)
+def _site(settings):
+    settings.SITE_URL = SITE  # where Checkout sends the client back
+
+
 @pytest.fixture
 def book(provider, client_user, fake_stripe):
     """A card booking the provider accepted, `days` ahead (or at `starts_at`), on a service with these terms."""
@@ -85,7 +90,7 @@ def book(provider, client_user, fake_stripe):
 @pytest.fixture
 def checkout(client_user):
     def start(booking: Booking, kind: str = "full", **kwargs) -> Payment:
-        return checkout_start(booking=booking, client=client_user, kind=kind, site_url=SITE, **kwargs)
+        return checkout_start(booking=booking, client=client_user, kind=kind, **kwargs)
 
     return start
 
@@ -191,10 +196,10 @@ def test_a_double_click_returns_the_same_checkout_without_a_second_session(fake_
     assert len(ledger(booking, Kind.CHECKOUT_STARTED)) == 1
 
 
-def test_a_checkout_older_than_the_reuse_window_is_replaced(fake_stripe, book, checkout):
+def test_a_checkout_about_to_close_is_replaced(fake_stripe, book, checkout):
     booking = book()
     old = checkout(booking, "full")
-    Payment.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=23, minutes=1))
+    Payment.objects.filter(pk=old.pk).update(checkout_expires_at=timezone.now() + dt.timedelta(minutes=5))
 
     new = checkout(booking, "full")
 
@@ -308,7 +313,7 @@ def test_only_the_client_can_pay(fake_stripe, book, request, who):
     before = counts()
 
     with pytest.raises(TransitionNotAllowed) as refused:
-        checkout_start(booking=booking, client=payer, kind="full", site_url=SITE)
+        checkout_start(booking=booking, client=payer, kind="full")
 
     assert refused.value.code == "not_your_action"
     assert counts() == before and fake_stripe.requests == []
@@ -573,7 +578,7 @@ def _unknown_expiry(fake, payment, completed, intent):
 
 @pytest.mark.parametrize(
     "build",
-    [_unknown_session, _unknown_payment_id, _no_metadata, _not_a_uuid, _unknown_intent_payment, _unknown_expiry],
+    [_unknown_session, _unknown_payment_id, _not_a_uuid, _unknown_intent_payment],
 )
 def test_an_event_for_an_unknown_payment_is_rejected_and_nothing_is_written(
     fake_stripe, book, checkout, deliver, build
@@ -593,6 +598,21 @@ def test_an_event_for_an_unknown_payment_is_rejected_and_nothing_is_written(
     assert payment.status == Payment.Status.PENDING
 
     assert deliver(completed).json()["outcome"] == "captured; confirm_payment"  # the genuine event still applies
+
+
+@pytest.mark.parametrize("build", [_no_metadata, _unknown_expiry])
+def test_an_event_about_someone_elses_payment_is_acknowledged_and_ignored(fake_stripe, book, checkout, deliver, build):
+    """Another integration on the same Stripe account: no payment_id of ours. A 400 would make
+    Stripe retry it for days and could get the endpoint switched off."""
+    booking = book()
+    payment = checkout(booking, "full")
+    completed, succeeded = fake_stripe.complete(payment.provider_reference)
+    before = counts()
+
+    response = deliver(build(fake_stripe, payment, completed["data"]["object"], succeeded["data"]["object"]))
+
+    assert (response.status_code, response.json()["outcome"]) == (200, "ignored: not a GigSta payment")
+    assert counts() == before
 
 
 @pytest.mark.parametrize(
@@ -664,9 +684,10 @@ def test_two_tabs_paying_deposit_and_full_refund_the_second(fake_stripe, book, c
     tabs = {"deposit": checkout(booking, "deposit"), "full": checkout(booking, "full")}
     second_paid = "full" if first_paid == "deposit" else "deposit"
 
-    for kind in (first_paid, second_paid):
-        for event in fake_stripe.complete(tabs[kind].provider_reference):
-            assert deliver(event).status_code == 200
+    # Both paid at Stripe before either webhook arrives (so neither could close the other).
+    events = [e for kind in (first_paid, second_paid) for e in fake_stripe.complete(tabs[kind].provider_reference)]
+    for event in events:
+        assert deliver(event).status_code == 200
 
     booking.refresh_from_db()
     assert booking.state == (State.DEPOSIT_PAID if first_paid == "deposit" else State.CONFIRMED)
@@ -682,12 +703,58 @@ def test_two_tabs_paying_deposit_and_full_refund_the_second(fake_stripe, book, c
     assert [a for a in actions(booking) if a.startswith("confirm")] == [confirmed]
 
 
+def test_a_payment_closes_the_other_open_checkouts(fake_stripe, book, checkout, deliver):
+    """Once the deposit is paid, the "pay in full" tab's checkout is closed at Stripe, so it
+    cannot take money that would only be refunded (Stripe keeps its fee on refunds)."""
+    booking = book(deposit_percent=25, balance_due_days=14)
+    deposit, full = checkout(booking, "deposit"), checkout(booking, "full")
+
+    for event in fake_stripe.complete(deposit.provider_reference):
+        deliver(event)
+
+    assert fake_stripe.expired_by_api == [full.provider_reference]
+    full.refresh_from_db()
+    assert (full.status, full.checkout_url) == (Payment.Status.EXPIRED, "")
+    assert [e.note for e in ledger(booking, Kind.FAILED)] == ["Card checkout expired unpaid"]
+    with pytest.raises(ValueError, match="expired"):
+        fake_stripe.complete(full.provider_reference)
+    # Stripe's own expiry event arriving later changes nothing.
+    assert deliver(fake_stripe.event("checkout.session.expired", fake_stripe.sessions[full.provider_reference]))
+    assert len(ledger(booking, Kind.FAILED)) == 1
+
+
+def test_withdrawing_closes_the_open_checkout(fake_stripe, book, checkout, act, client_user):
+    booking = book()
+    payment = checkout(booking, "full")
+
+    act(Booking.objects.get(pk=booking.pk), "withdraw", client_user)
+
+    assert fake_stripe.expired_by_api == [payment.provider_reference]
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.EXPIRED
+
+
+def test_a_checkout_closes_at_the_payment_deadline(fake_stripe, book, checkout):
+    """A deposit checkout closes when the balance falls due (after that only the whole price is
+    due); otherwise a session stays open for just under Stripe's 24 hours."""
+    starts = timezone.now() + dt.timedelta(days=14, hours=6)  # the balance is due in six hours
+    booking = book(starts_at=starts, deposit_percent=25, balance_due_days=14)
+
+    deposit = checkout(booking, "deposit")
+    full = checkout(booking, "full")
+
+    assert deposit.checkout_expires_at == booking.balance_due_at
+    assert fake_stripe.sessions[deposit.provider_reference]["expires_at"] == int(booking.balance_due_at.timestamp())
+    assert abs(full.checkout_expires_at - (timezone.now() + dt.timedelta(hours=23, minutes=55))) < dt.timedelta(
+        minutes=1
+    )
+
+
 def test_after_a_refunded_second_tab_the_balance_is_still_due_and_payable(fake_stripe, book, checkout, deliver, pay):
     booking = book(deposit_percent=25, balance_due_days=14)
     deposit, full = checkout(booking, "deposit"), checkout(booking, "full")
-    for payment in (deposit, full):
-        for event in fake_stripe.complete(payment.provider_reference):
-            deliver(event)
+    events = [e for payment in (deposit, full) for e in fake_stripe.complete(payment.provider_reference)]
+    for event in events:
+        deliver(event)
     assert Booking.objects.get(pk=booking.pk).state == State.DEPOSIT_PAID
 
     balance = pay(booking, "balance")
@@ -728,12 +795,13 @@ def test_a_deposit_paid_twice_leaves_the_true_balance_to_pay(fake_stripe, book, 
     minus one deposit, not two."""
     booking = book(deposit_percent=25, balance_due_days=14)
     first = checkout(booking, "deposit")
-    Payment.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(hours=23, minutes=1))
+    Payment.objects.filter(pk=first.pk).update(checkout_expires_at=timezone.now() + dt.timedelta(minutes=5))
     second = checkout(booking, "deposit")
     assert second.pk != first.pk
-    for payment in (first, second):
-        for event in fake_stripe.complete(payment.provider_reference):
-            deliver(event)
+    # Both paid at Stripe before either webhook arrives (so neither could close the other).
+    events = [e for payment in (first, second) for e in fake_stripe.complete(payment.provider_reference)]
+    for event in events:
+        deliver(event)
     assert Booking.objects.get(pk=booking.pk).state == State.DEPOSIT_PAID
     [due] = ledger(booking, Kind.REFUND_DUE)
     assert due.payment == second
@@ -769,12 +837,12 @@ def test_a_second_balance_payment_is_refunded(fake_stripe, book, checkout, deliv
     booking = book(deposit_percent=25, balance_due_days=14)
     pay(booking, "deposit")
     first = checkout(booking, "balance")
-    Payment.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(hours=23, minutes=30))
-    second = checkout(booking, "balance")  # the first session is still open at Stripe for another half hour
+    Payment.objects.filter(pk=first.pk).update(checkout_expires_at=timezone.now() + dt.timedelta(minutes=5))
+    second = checkout(booking, "balance")  # the first session is still open at Stripe for a few minutes
 
-    for payment in (first, second):
-        for event in fake_stripe.complete(payment.provider_reference):
-            deliver(event)
+    events = [e for payment in (first, second) for e in fake_stripe.complete(payment.provider_reference)]
+    for event in events:
+        deliver(event)
 
     booking.refresh_from_db()
     assert booking.state == State.CONFIRMED
@@ -990,16 +1058,20 @@ def test_the_retry_leaves_manual_refunds_to_the_provider(fake_stripe, settings, 
     assert ledger(booking, Kind.REFUNDED) == [] and fake_stripe.requests == []
 
 
-def test_the_retry_gives_up_on_refunds_older_than_the_retry_window(fake_stripe, book, pay, act, client_user):
-    """A refund Stripe keeps refusing is not sent every minute for ever: after a few days it
-    stays due in the ledger for staff to look at."""
+def test_the_retry_hands_refunds_older_than_the_retry_window_to_a_person(
+    fake_stripe, book, pay, act, client_user, caplog
+):
+    """A refund Stripe keeps refusing is not sent every minute for ever: after 20 hours (less than
+    the 24 hours Stripe remembers an idempotency key) it stays due and every run logs an error."""
     booking = book(days=30)
     pay(booking, "full")
     fake_stripe.fail_next("/v1/refunds", status=500, times=3)
     act(Booking.objects.get(pk=booking.pk), "cancel", client_user)
     [due] = ledger(booking, Kind.REFUND_DUE)
-    PaymentEvent.objects.filter(pk=due.pk).update(created_at=timezone.now() - dt.timedelta(days=3, minutes=1))
+    PaymentEvent.objects.filter(pk=due.pk).update(created_at=timezone.now() - dt.timedelta(hours=20, minutes=1))
 
-    assert refunds_retry(older_than_seconds=0) == 0
+    with caplog.at_level("ERROR", logger="payments.services"):
+        assert refunds_retry(older_than_seconds=0) == 0
 
     assert ledger(booking, Kind.REFUNDED) == [] and fake_stripe.refunds == {}
+    assert f"card refund {due.public_id}" in caplog.text and "refund it by hand in Stripe" in caplog.text
