@@ -104,6 +104,7 @@ def card_payments(settings, live_server, tls_certificate):
         settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
         settings.STRIPE_API_BASE = fake.base
         fake.webhook_url = live_server.url + "/payments/stripe/webhook/"
+        settings.SITE_URL = live_server.url  # where Checkout sends the client back
         checkout = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         checkout.fake, checkout.daemon_threads = fake, True
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
