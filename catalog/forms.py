@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from catalog.fields import PlaceField
@@ -163,6 +164,10 @@ class ServiceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [(c.slug, c.name) for c in Category.objects.all()]
+        self.fields["price"].help_text = (
+            f"What the client pays for one booking of the typical duration. GigSta's fee of "
+            f"{settings.PLATFORM_FEE_PERCENT:g} % is taken from it when you are paid."
+        )
 
     def to_data(self) -> ServiceData:
         data = self.cleaned_data

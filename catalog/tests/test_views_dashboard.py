@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -172,3 +173,16 @@ def test_cannot_remove_someone_elses_photo(client, provider, stranger, settings,
     client.force_login(other)
     client.post(reverse("catalog:photo-delete", args=[photo.public_id]))
     assert ProviderPhoto.objects.count() == 1
+
+
+def test_deposit_terms_and_the_fee_on_the_service_form(client, provider, settings):
+    settings.PLATFORM_FEE_PERCENT = Decimal("12.5")
+    client.force_login(provider)
+    page = client.get(reverse("catalog:service-new")).content.decode()
+    assert "GigSta's fee of 12.5 % is taken from it when you are paid." in page
+    client.post(reverse("catalog:service-new"), {**FORM, "deposit_percent": "25", "balance_due_days": "10"})
+    service = Service.objects.get()
+    assert (service.deposit_percent, service.balance_due_days) == (25, 10)
+    assert "25 % deposit" in client.get(reverse("catalog:dashboard")).content.decode()
+    response = client.post(reverse("catalog:service-new"), {**FORM, "deposit_percent": "95"})
+    assert response.context["form"].errors == {"deposit_percent": ["Ensure this value is less than or equal to 90."]}
