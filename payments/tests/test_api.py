@@ -118,3 +118,20 @@ class TestCardCheckout:
         body = client.get(reverse("api:booking_detail_api", args=[booking.public_id]), headers=auth(client_user)).json()
         assert body["payment_method"] == "stripe" and body["deposit_percent"] == 30
         assert [a["action_name"] for a in body["actions"]] == ["withdraw", "pay"]
+
+
+def test_money_query_count_does_not_grow_with_payments(
+    client, client_user, provider, deposit_service, django_assert_num_queries
+):
+    booking = _accepted(client_user, provider, deposit_service)
+    headers = auth(client_user)
+    url = reverse("api:booking_money_api", args=[booking.public_id])
+    client.get(url, headers=headers)
+    # token, booking, ledger, payments
+    with django_assert_num_queries(4):
+        client.get(url, headers=headers)
+    booking = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
+    booking_transition(booking=booking, action="mark_paid", actor=provider)
+    with django_assert_num_queries(4):
+        body = client.get(url, headers=headers).json()
+    assert len(body["payments"]) == 2 and len(body["ledger"]) == 2
