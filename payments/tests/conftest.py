@@ -1,6 +1,7 @@
 """Fixtures that aim the real stripe library, and our settings, at a loopback FakeStripe."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -33,3 +34,12 @@ def post_webhook(client, fake_stripe):
         return client.post(WEBHOOK_PATH, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
 
     return post
+
+
+@pytest.fixture
+def manual_terms(settings):
+    """Manual payments (no Stripe keys) and the default money settings, whatever the environment says."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.PLATFORM_FEE_PERCENT = Decimal("10")
+    settings.BALANCE_CANCEL_DAYS = 7

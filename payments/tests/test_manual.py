@@ -19,19 +19,10 @@ from payments.models import Payment, PaymentEvent
 from payments.selectors import booking_money
 from payments.services import PaymentError, RefundTooLarge, manual_refund_sent, refund_record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("manual_terms")]
 
 PRICE = 100_000  # 1,000.00 EUR
 DEFAULT_POLICY = [[14, 100], [7, 50], [0, 0]]
-
-
-@pytest.fixture(autouse=True)
-def _manual_terms(settings):
-    """Manual payments (no Stripe keys) and the default money settings, whatever the environment says."""
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_WEBHOOK_SECRET = ""
-    settings.PLATFORM_FEE_PERCENT = Decimal("10")
-    settings.BALANCE_CANCEL_DAYS = 7
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 balance was never paid. Time travels by moving the booking, not the clock."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -18,19 +17,11 @@ from catalog.tests.factories import make_service
 from payments.models import PaymentEvent
 from payments.selectors import booking_money
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("manual_terms")]
 
 PRICE = 100_000
 DEPOSIT = 30_000
 GIG = dt.timedelta(hours=3)
-
-
-@pytest.fixture(autouse=True)
-def _manual_terms(settings):
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_WEBHOOK_SECRET = ""
-    settings.PLATFORM_FEE_PERCENT = Decimal("10")
-    settings.BALANCE_CANCEL_DAYS = 7
 
 
 @pytest.fixture

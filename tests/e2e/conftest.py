@@ -58,6 +58,18 @@ def viewport(request):
     return request.param
 
 
+def answer_next_dialog(page, *, accept: bool) -> list[str]:
+    """Answer the next confirm() the page shows; the returned list receives its question."""
+    questions: list[str] = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    return questions
+
+
 def open_page(browser, viewport: dict):
     """A fresh browser context and page, and the list its console errors collect in.
     Content-Security-Policy violations and failed loads are reported as console errors."""

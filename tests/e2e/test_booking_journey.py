@@ -13,7 +13,7 @@ from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from catalog.tests.factories import make_service
 from conftest import PASSWORD, make_user
-from tests.e2e.conftest import SCREENSHOTS, open_page
+from tests.e2e.conftest import SCREENSHOTS, answer_next_dialog, open_page
 from tests.e2e.test_journeys import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -110,13 +110,7 @@ def test_client_books_provider_answers_and_both_pages_follow(page: Page, live_se
     assert page.evaluate("window.stillTheSamePage") is True
     screenshot("confirmed")
 
-    questions = []
-
-    def accept(dialog):
-        questions.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
+    questions = answer_next_dialog(page, accept=True)
     page.get_by_test_id("action-cancel").click()
     expect(page.get_by_test_id("booking-state")).to_have_text("cancelled")
     [question] = questions  # the confirmation says what comes back under the policy
@@ -160,13 +154,7 @@ def test_dismissing_the_confirmation_changes_nothing(page: Page, live_server, sc
     expect(note).to_be_focused()
     screenshot("accepted")
 
-    questions = []
-
-    def dismiss(dialog):
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
+    questions = answer_next_dialog(page, accept=False)
     page.get_by_test_id("action-withdraw").click()
     page.wait_for_timeout(500)  # time for a request to leave, if one were sent
     assert questions == ["Withdraw request? This cannot be undone."]

@@ -21,7 +21,7 @@ from catalog.tests.factories import make_service
 from conftest import PASSWORD, make_user
 from payments.models import Payment, PaymentEvent
 from payments.tests.fake_stripe import FakeStripe, _Handler
-from tests.e2e.conftest import SCREENSHOTS, _benign
+from tests.e2e.conftest import SCREENSHOTS, _benign, answer_next_dialog
 from tests.e2e.test_booking_journey import in_days
 from tests.e2e.test_journeys import log_in
 
@@ -286,13 +286,7 @@ def test_bank_transfer_deposit_balance_receipts_and_refund(
     provider_page.goto(booking_url)
 
     # The client cancels well ahead: everything comes back, and the dialog says so.
-    questions = []
-
-    def accept(dialog):
-        questions.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
+    questions = answer_next_dialog(page, accept=True)
     page.get_by_test_id("action-cancel").click()
     expect(page.get_by_test_id("booking-state")).to_have_text("cancelled")
     assert questions == ["Cancel booking? You would get back €1,000 (100 % of what you paid). This cannot be undone."]
