@@ -1,12 +1,13 @@
 # A harness that runs fixed local tools (psql, wrk, curl, gunicorn) with fixed arguments and constants.
 # ruff: noqa: S603, S607, S608
-"""`make bench`: GigSta's search under load, against a fixed floor, on this machine.
+"""`make bench`: GigSta under load (search, a booking page, a webhook), against a fixed floor, on this machine.
 
-Prepares PostgreSQL (database gigsta_bench, migrated, 20,000 seeded providers), starts
-gunicorn with sync workers (2 x cores) on 127.0.0.1:8765, measures three cases with wrk on
-loopback (the floor, the search page, the API search), then the two searches again on a
-gunicorn with the search answer cache off. Writes bench/report.md and stops gunicorn whatever
-happens. Raw wrk output, the checked response bodies and the gunicorn logs go to bench/out/.
+Prepares PostgreSQL (database gigsta_bench, migrated, 20,000 seeded providers, a paid demo
+booking with a logged-in client session, a processed Stripe event), starts gunicorn with sync
+workers (2 x cores) on 127.0.0.1:8765, measures five cases with wrk on loopback (the floor, the
+search page, the API search, a booking page, a replayed Stripe webhook), then the two searches
+again on a gunicorn with the search answer cache off. Writes bench/report.md and stops gunicorn
+whatever happens. Raw wrk output, the checked response bodies and the gunicorn logs go to bench/out/.
 """
 
 import argparse
@@ -46,11 +47,79 @@ ENV = {
     "SECRET_KEY": "bench",
     "DATABASE_URL": f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}",  # default persistent connections
     "ALLOWED_HOSTS": HOST,
+    # wrk is one client address: the API's limits per address (300/m, and 1,200/m, which ninja's
+    # per-account throttle also applies to anonymous calls) would answer 429 after a second.
+    "API_ANON_THROTTLE": "100000/s",
+    "API_USER_THROTTLE": "100000/s",
     "DJANGO_SETTINGS_MODULE": "gigsta.settings",
 }
-ENV_SHOWN = " ".join(f"{key}={ENV[key]}" for key in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"))
+ENV_SHOWN = " ".join(
+    f"{key}={ENV[key]}"
+    for key in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_ANON_THROTTLE", "API_USER_THROTTLE")
+)
 # The second round: the same searches with the search answer cache turned off.
 CACHE_OFF = {"SEARCH_CACHE_SECONDS": "0"}
+# The first round: Stripe switched on, so the webhook checks signatures (no request reaches Stripe).
+STRIPE_ENV = {"STRIPE_SECRET_KEY": "sk_test_bench", "STRIPE_WEBHOOK_SECRET": "whsec_bench"}
+WEBHOOK_PATH = "/payments/stripe/webhook/"
+
+# Run by `manage.py shell -c` before gunicorn starts; idempotent. A confirmed booking of the demo
+# band (30 % deposit) by the demo client, the deposit and the balance marked paid by the provider
+# through the real services (so the ledger is real); a database session logged in as the client;
+# a Stripe event whose id is already processed. Prints them as one BENCH_DATA line of JSON.
+SETUP_SCRIPT = """
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking
+from bookings.services import booking_request, booking_transition
+from catalog.models import Service
+from payments.models import WebhookEvent
+
+VENUE = "Bench Hall, Hamburg (make bench)"
+client = User.objects.get(email="client@demo.gigsta.local")
+band = User.objects.get(email="band@demo.gigsta.local")
+service = Service.objects.get(provider=band, title="Soul and funk band for weddings")
+# Reused while the gig is more than 30 days away, so the page stays the same from run to run.
+later = timezone.now() + dt.timedelta(days=30)
+booking = (
+    Booking.objects.filter(client=client, service=service, venue=VENUE, starts_at__gt=later)
+    .filter(state__in=["requested", "accepted", "deposit_paid", "confirmed"])
+    .order_by("-starts_at")
+    .first()
+)
+if booking is None:
+    starts_at = (timezone.localtime() + dt.timedelta(days=90)).replace(hour=15, minute=0, second=0, microsecond=0)
+    booking = booking_request(client=client, service=service, starts_at=starts_at, venue=VENUE)
+next_action = {"requested": "accept", "accepted": "mark_deposit_paid", "deposit_paid": "mark_paid"}
+while booking.state in next_action:
+    booking = booking_transition(booking=booking, action=next_action[booking.state], actor=band)
+if booking.state != "confirmed" or booking.payments.count() != 2:
+    raise SystemExit(f"bench booking {booking.public_id}: {booking.state}, {booking.payments.count()} payments")
+
+session = SessionStore()
+session["_auth_user_id"] = str(client.pk)
+session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+session["_auth_user_hash"] = client.get_session_auth_hash()
+session.save()
+
+event = {
+    "id": "evt_bench_replayed",
+    "object": "event",
+    "type": "checkout.session.completed",
+    "livemode": False,
+    "data": {"object": {"id": "cs_test_bench", "object": "checkout.session", "payment_status": "paid"}},
+}
+WebhookEvent.objects.get_or_create(
+    event_id=event["id"], defaults={"type": event["type"], "outcome": "recorded by make bench, replayed under load"}
+)
+print("BENCH_DATA " + json.dumps({"booking": str(booking.public_id), "session": session.session_key, "event": event}))
+"""
 
 
 class BenchError(Exception):
@@ -62,6 +131,8 @@ class Case:
     name: str
     path: str
     target: float | None = None  # minimum requests/s as a share of the floor
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""  # sent as a POST when set
     status: int | None = None  # of the check request
     note: str = ""
     requests_per_second: float | None = None
@@ -75,6 +146,10 @@ class Case:
     def measured(self) -> bool:
         return self.requests_per_second is not None and not self.errors
 
+    @property
+    def method(self) -> str:
+        return "POST" if self.body else "GET"
+
 
 def shown(args: list) -> str:
     """A command line as the report shows it: paths inside the project relative to it."""
@@ -85,9 +160,11 @@ def shown(args: list) -> str:
 class Run:
     commands: list[str] = field(default_factory=list)
 
-    def sh(self, args: list[str], *, env: dict | None = None, show_env: str = "", check: bool = True, **kwargs):
-        """Run a command, remember it for the report, and fail loudly if it fails."""
-        line = shown(args)
+    def sh(
+        self, args: list, *, env: dict | None = None, show_env: str = "", check: bool = True, line: str = "", **kwargs
+    ):
+        """Run a command, remember it for the report (as `line` when given), and fail loudly if it fails."""
+        line = line or shown(args)
         self.commands.append(f"{show_env} {line}".strip())
         print(f"$ {line}", flush=True)
         result = subprocess.run([str(a) for a in args], env=env or ENV, cwd=ROOT, check=False, **kwargs)
@@ -175,12 +252,14 @@ def wait_for_health(server: subprocess.Popen, log_name: str, timeout: float = 30
 def check(run: Run, case: Case) -> str:
     """One request with curl before measuring; returns the body."""
     body_file = OUT / f"{slug(case.name)}.body"
-    result = run.sh(
-        ["curl", "-sS", "--max-time", "30", "-o", body_file, "-w", "%{http_code}", BASE_URL + case.path],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    args = ["curl", "-sS", "--max-time", "30", "-o", body_file, "-w", "%{http_code}"]
+    for key, value in case.headers.items():
+        args += ["-b", value] if key == "Cookie" else ["-H", f"{key}: {value}"]
+    if case.body:
+        request_file = OUT / f"{slug(case.name)}.request.json"
+        request_file.write_text(case.body)
+        args += ["--data-binary", f"@{request_file.relative_to(ROOT)}"]
+    result = run.sh([*args, BASE_URL + case.path], capture_output=True, text=True, check=False)
     case.status = int(result.stdout.strip() or 0)
     return body_file.read_text(errors="replace") if body_file.exists() else ""
 
@@ -216,6 +295,15 @@ def parse_wrk(output: str, case: Case) -> None:
 def measure(run: Run, case: Case, duration: int) -> None:
     url = BASE_URL + case.path
     common = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}"]
+    if case.body:  # wrk sends anything but a GET through a Lua script
+        script = OUT / f"{slug(case.name)}.lua"
+        lines = [f'wrk.method = "{case.method}"', f"wrk.body = {json.dumps(case.body)}"]
+        lines += [f"wrk.headers[{json.dumps(key)}] = {json.dumps(value)}" for key, value in case.headers.items()]
+        script.write_text("\n".join(lines) + "\n")
+        common += ["-s", script]
+    else:
+        for key, value in case.headers.items():
+            common += ["-H", f"{key}: {value}"]
     run.sh([*common, f"-d{WARMUP_SECONDS}s", url], capture_output=True, text=True)  # warm-up, discarded
     result = run.sh([*common, f"-d{duration}s", "--latency", url], capture_output=True, text=True)
     (OUT / f"{slug(case.name)}.wrk.txt").write_text(result.stdout)
@@ -287,7 +375,10 @@ def write_report(
         f"Written by `make bench` (bench/run.py) on {started:%Y-%m-%d %H:%M} UTC. Re-run it to refresh.",
         "",
         f"wrk `-t{THREADS} -c{CONNECTIONS} -d{duration}s --latency` on loopback, each case after a "
-        f"{WARMUP_SECONDS} s warm-up; gunicorn with {workers} sync workers; PostgreSQL with persistent connections.",
+        f"{WARMUP_SECONDS} s warm-up; gunicorn with {workers} sync workers; PostgreSQL with persistent connections. "
+        f"API_ANON_THROTTLE={ENV['API_ANON_THROTTLE']} and API_USER_THROTTLE={ENV['API_USER_THROTTLE']} lift the "
+        "API's rate limits per client address (300/m and 1,200/m), which would answer wrk, a single address, "
+        "with 429 within a second.",
         "",
         "| case | request | requests/s | p50 ms | p99 ms | ratio to floor | notes |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
@@ -300,7 +391,7 @@ def write_report(
         else:
             row = [case.note or "; ".join(case.errors) or "not measured", "-", "-", "-"]
             notes = case.errors if case.note else []
-        lines.append(f"| {case.name} | `GET {case.path}` | " + " | ".join(row) + f" | {'; '.join(notes)} |")
+        lines.append(f"| {case.name} | `{case.method} {case.path}` | " + " | ".join(row) + f" | {'; '.join(notes)} |")
     lines += ["", "## Targets", "", "| case | target | result |", "| --- | --- | --- |"]
     for case in cases:
         if case.target is None:
@@ -317,6 +408,19 @@ def write_report(
         'mostly measure cached answers. The rows marked "cache off" send the same requests to a second '
         f"gunicorn started with {' '.join(f'{k}={v}' for k, v in CACHE_OFF.items())}: every request searches "
         "the database. Their targets are the same, for information.",
+        "",
+        "The booking page is `GET /bookings/<id>/` as the booking's client (the demo client, logged in with a "
+        "database session cookie): a confirmed booking of the demo band paid with a 30 % deposit and the balance, "
+        "so the page renders the money panel, two receipts and a history with money lines. It is not cached; the "
+        "test suite asserts 5 queries for it (user, booking, reviews, events, ledger) plus 1 for the session with "
+        "database sessions, as here (no REDIS_URL): 6 per request.",
+        "",
+        "The Stripe webhook row posts a `checkout.session.completed` event whose id is already processed, the "
+        "duplicate that Stripe's retries send, to the first gunicorn, started with "
+        f"{' '.join(f'{k}={v}' for k, v in STRIPE_ENV.items())}; it is signed just before the check (Stripe "
+        "accepts a signature for 300 s). Each request verifies the signature with the stripe library, then one "
+        'indexed read (does this event id exist?) and answers 200 `{"outcome": "duplicate"}`; nothing is '
+        "written, no session, no user.",
     ]
     notes = [f"- {case.name}: {case.note}" for case in cases if case.note and case.measured]
     if notes:
@@ -339,26 +443,52 @@ def write_report(
     (BENCH / "report.md").write_text("\n".join(lines))
 
 
+def describe(case: Case, body: str) -> str:
+    """Note what a 200 check returned; the reason when it is not what the case means to measure."""
+    if case.path == WEBHOOK_PATH:
+        try:
+            outcome = json.loads(body)["outcome"]
+        except (ValueError, KeyError, TypeError):
+            outcome = None
+        case.note = f'check answered {{"outcome": "{outcome}"}} to a {len(case.body.encode()):,}-byte event'
+        return "" if outcome == "duplicate" else 'expected {"outcome": "duplicate"}'
+    if case.path.startswith("/api/"):
+        try:
+            case.note = f"check returned {json.loads(body)['count']} matching services"
+        except (ValueError, KeyError, TypeError):
+            case.note = "check returned 200 but not the expected JSON"
+    elif case.path.startswith("/bookings/"):
+        receipts, money_lines = body.count('data-testid="receipt-link"'), body.count('data-testid="event-money"')
+        case.note = (
+            f"check returned a {len(body.encode()):,}-byte page with the money panel, {receipts} receipts "
+            f"and {money_lines} money lines in the history"
+        )
+        if 'data-testid="money"' not in body or receipts < 2 or money_lines < 2:
+            return "expected the money panel, 2 receipts and 2 money lines (the client's page of the paid booking)"
+    elif case.path != "/health":
+        case.note = f"check returned a {len(body.encode()):,}-byte page"
+    return ""
+
+
 def check_and_measure(run: Run, case: Case, duration: int) -> bool:
     """Check the case answers 200, then measure it. False when something is broken."""
     body = check(run, case)
     ok = True
-    if case.status == 200:
-        if case.path.startswith("/api/"):
-            try:
-                case.note = f"check returned {json.loads(body)['count']} matching services"
-            except (ValueError, KeyError, TypeError):
-                case.note = "check returned 200 but not the expected JSON"
-        elif case.path != "/health":
-            case.note = f"check returned a {len(body.encode()):,}-byte page"
+    request = f"{case.method} {case.path}"
+    problem = describe(case, body) if case.status == 200 else ""
+    if case.status == 200 and not problem:
         measure(run, case, duration)
-    elif case.status == 404 and case.path != "/health":
+    elif case.status == 200:
+        ok = False
+        case.note = f"FAILED: {problem}; {case.note}"
+        print(f"\n*** {case.name}: {request}: {case.note}:\n{body[:2000]}\n", flush=True)
+    elif case.status == 404 and case.path != "/health" and not case.headers:
         case.note = "not available (HTTP 404)"
-        print(f"\n*** {case.name}: GET {case.path} answered 404: reported as not available.\n", flush=True)
+        print(f"\n*** {case.name}: {request} answered 404: reported as not available.\n", flush=True)
     else:
         ok = False
         case.note = f"FAILED: check answered HTTP {case.status}"
-        print(f"\n*** {case.name}: GET {case.path} answered HTTP {case.status}:\n{body[:2000]}\n", flush=True)
+        print(f"\n*** {case.name}: {request} answered HTTP {case.status}:\n{body[:2000]}\n", flush=True)
     if case.errors:
         ok = False
         print(f"*** {case.name}: {'; '.join(case.errors)}", flush=True)
@@ -386,6 +516,36 @@ def start_server(run: Run, *, workers: int, extra_env: dict[str, str], log_name:
             stderr=log,
             start_new_session=True,
         )
+
+
+def prepare_cases(run: Run) -> tuple[Case, Case]:
+    """The booking page and the replayed webhook, from the data SETUP_SCRIPT makes (signed later)."""
+    script_file = OUT / "setup.py"
+    script_file.write_text(SETUP_SCRIPT)
+    args = [PYTHON, "manage.py", "shell", "-c"]
+    line = f'{shown(args)} "$(cat {shown([script_file])})"'
+    result = run.sh([*args, SETUP_SCRIPT], show_env=ENV_SHOWN, line=line, stdout=subprocess.PIPE, text=True)
+    found = [row for row in result.stdout.splitlines() if row.startswith("BENCH_DATA ")]
+    if not found:
+        raise BenchError(f"the setup script printed no BENCH_DATA line: see {script_file}")
+    data = json.loads(found[-1].removeprefix("BENCH_DATA "))
+    booking = Case("booking page", f"/bookings/{data['booking']}/", headers={"Cookie": f"sessionid={data['session']}"})
+    webhook = Case(
+        "Stripe webhook, replayed event",
+        WEBHOOK_PATH,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        body=json.dumps(data["event"]),
+    )
+    return booking, webhook
+
+
+def sign_webhook(case: Case) -> None:
+    """Stripe's signature header, timestamped now: the check, warm-up and run must end within
+    Stripe's 300 s tolerance (any --duration up to about 280 s)."""
+    import stripe  # the project's library, in the virtualenv make bench runs with
+
+    secret = STRIPE_ENV["STRIPE_WEBHOOK_SECRET"]
+    case.headers["Stripe-Signature"] = stripe.WebhookSignature.generate_signature_header(case.body, secret)
 
 
 def main() -> int:
@@ -416,15 +576,18 @@ def main() -> int:
         # Fresh planner statistics after bulk loading, as autovacuum would give a live database.
         run.sh(["psql", "-q", "-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-d", DB_NAME, "-c", "VACUUM ANALYZE"])
         run.sh([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], show_env=ENV_SHOWN)
+        default_cases += prepare_cases(run)
 
         load_before = load_average()
         for cases, extra_env, log_name in (
-            (default_cases, {}, "gunicorn.log"),
+            (default_cases, STRIPE_ENV, "gunicorn.log"),
             (cache_off_cases, CACHE_OFF, "gunicorn-cache-off.log"),
         ):
             server = start_server(run, workers=workers, extra_env=extra_env, log_name=log_name)
             wait_for_health(server, log_name)
             for case in cases:
+                if case.path == WEBHOOK_PATH:
+                    sign_webhook(case)
                 ok = check_and_measure(run, case, args.duration) and ok
             stop(server)
             server = None

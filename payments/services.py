@@ -386,12 +386,15 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
     event_type, obj = event.get("type", ""), event.get("data", {}).get("object", {})
     if event_type not in PAID_EVENTS and event_type not in UNPAID_EVENTS:
         return "ignored"  # acknowledged so Stripe stops sending it; nothing to do
+    if WebhookEvent.objects.filter(event_id=event["id"]).exists():
+        return "duplicate"  # a retry of an event processed before: one indexed read, nothing written
     with transaction.atomic():
+        # The unique event id is the guard against two deliveries of one event at the same moment.
         try:
             with transaction.atomic():
                 record = WebhookEvent.objects.create(event_id=event["id"], type=event_type, outcome="processing")
         except IntegrityError:
-            return "duplicate"  # processed before (or right now by a concurrent delivery)
+            return "duplicate"  # being processed right now by a concurrent delivery
         try:
             payment = _payment_for(obj)
         except NotOurs:
