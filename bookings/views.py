@@ -1,14 +1,17 @@
 """Booking pages: request a booking, my bookings, the booking page and its action buttons."""
 
+import hashlib
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from bookings.forms import ActionNoteForm, BookingForm, ReviewForm
@@ -81,11 +84,11 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/booking_list.html", context)
 
 
-def _card_context(request: HttpRequest, booking, **extra) -> dict:
-    money = booking_money(booking)
+def _card_context(request: HttpRequest, booking, money=None, actions=None, **extra) -> dict:
+    money = money or booking_money(booking)
     return {
         "booking": booking,
-        "actions": available_actions(booking, request.user, booking_context()),
+        "actions": available_actions(booking, request.user, booking_context()) if actions is None else actions,
         "events": _history(booking, money),
         "money": money,
         "role": "client"
@@ -118,12 +121,49 @@ def _history(booking, money) -> list:
     return sorted([*events, *by_event.get(None, [])], key=lambda e: e.created_at)
 
 
+def _card_version(request: HttpRequest, booking, money, actions) -> str:
+    """An ETag for the card: everything it shows that can change, including what only the
+    clock changes (actions whose guards depend on the time, the refund a cancellation gives
+    now). Equal versions mean an identical card."""
+    last = money.entries[-1].pk if money.entries else 0
+    profile = getattr(booking.provider, "provider_profile", None)
+    parts = (
+        request.user.pk,
+        get_token(request) and request.META["CSRF_COOKIE"],  # the card's forms carry tokens made from it
+        booking.state,
+        booking.updated_at.isoformat(),
+        booking.client.display_name,
+        booking.provider.display_name,
+        profile.updated_at.isoformat() if profile else "",
+        len(money.entries),
+        last,
+        [a.name for a in actions],
+        money.refund_percent_now,
+        [(d.kind, d.amount_minor) for d in money.due_now],
+    )
+    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:24] + '"'
+
+
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     booking = booking_get_for_user(user=request.user, public_id=booking_id)
-    if request.htmx and not request.htmx.history_restore_request:  # the card refreshing itself
-        return render(request, "bookings/booking_detail.html#card", _card_context(request, booking))
+    if request.htmx and not request.htmx.history_restore_request:
+        # The card polls every few seconds while the booking can change; nearly every poll
+        # finds nothing new. The browser revalidates its copy with If-None-Match, and an
+        # unchanged card costs the two reads that tell, without rendering it.
+        money = booking_money(booking)
+        actions = available_actions(booking, request.user, booking_context())
+        version = _card_version(request, booking, money, actions)
+        if version in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+        else:
+            context = _card_context(request, booking, money=money, actions=actions)
+            response = render(request, "bookings/booking_detail.html#card", context)
+        response["ETag"] = version
+        response["Cache-Control"] = "private, no-cache"
+        return response
     return render(request, "bookings/booking_detail.html", _page_context(request, booking))
 
 

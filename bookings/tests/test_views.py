@@ -214,3 +214,32 @@ def test_early_review_is_refused_with_a_message(client, client_user, booking):
     response = client.post(reverse("bookings:review", args=[booking.public_id]), {"rating": "5"}, follow=True)
     assert "once the booking is completed" in response.content.decode()
     assert not booking.reviews.exists()
+
+
+def test_card_polls_revalidate_and_an_unchanged_card_is_not_rendered(
+    client, provider, client_user, booking, django_assert_num_queries, settings
+):
+    booking_transition(booking=booking, action="accept", actor=provider)
+    booking_transition(booking=booking, action="mark_paid", actor=provider)
+    client.force_login(client_user)
+    url = reverse("bookings:detail", args=[booking.public_id])
+    poll = {"HX-Request": "true"}
+    first = client.get(url, headers=poll)
+    assert first.status_code == 200 and first["Cache-Control"] == "private, no-cache"
+    assert "HX-Request" in first["Vary"]
+    version = first["ETag"]
+    # user, booking, ledger (+ session): no events, no template
+    with django_assert_num_queries(3 + session_queries(settings)):
+        again = client.get(url, headers={**poll, "If-None-Match": version})
+    assert again.status_code == 304 and again["ETag"] == version and again.content == b""
+    # The full page is never answered from the card's version.
+    assert client.get(url, headers={"If-None-Match": version}).status_code == 200
+    # Time passing changes the card too: closer to the gig, a cancellation refunds less.
+    Booking.objects.filter(pk=booking.pk).update(starts_at=at(10), ends_at=at(10) + dt.timedelta(hours=3))
+    later = client.get(url, headers={**poll, "If-None-Match": version})
+    assert later.status_code == 200 and later["ETag"] != version
+    assert "(50 % of what you paid)" in later.content.decode()
+    # And so does a change by the other party.
+    booking_transition(booking=booking, action="cancel", actor=provider)
+    changed = client.get(url, headers={**poll, "If-None-Match": later["ETag"]})
+    assert changed.status_code == 200 and 'data-testid="booking-state">cancelled<' in changed.content.decode()

@@ -200,3 +200,28 @@ def test_visitor_is_sent_to_log_in_then_told_the_slot_is_taken(page: Page, live_
     page.goto(f"{live_server.url}/services/{service.public_id}/")
     expect(page.get_by_test_id("service-price")).to_be_visible()
     expect(page.get_by_test_id("book")).to_have_count(0)
+
+
+def test_an_idle_booking_page_revalidates_its_card(page: Page, live_server, cast, monkeypatch):
+    """The card polls every 5 s; with nothing new, the browser's copy is revalidated (304) rather
+    than the card being rendered again, and the page keeps showing it."""
+    from bookings import views
+
+    client, provider, service = cast
+    booking = booking_request(
+        client=client, service=service, starts_at=timezone.now() + dt.timedelta(days=30), venue="Villa Rosa"
+    )
+    booking_transition(booking=booking, action="accept", actor=provider)
+    not_modified = []
+    original = views.HttpResponseNotModified
+    monkeypatch.setattr(views, "HttpResponseNotModified", lambda: not_modified.append(1) or original())
+    log_in(page, live_server.url, client.email, PASSWORD)
+    page.goto(f"{live_server.url}/bookings/{booking.public_id}/")
+    for _ in range(3):  # three polls
+        page.evaluate("window.cardBefore = document.getElementById('booking-card')")
+        wait_until(lambda: page.evaluate("document.getElementById('booking-card') !== window.cardBefore"))
+    assert len(not_modified) >= 2  # the first poll stores the card; the next ones revalidate it
+    expect(page.get_by_test_id("booking-state")).to_have_text("accepted")
+    expect(page.get_by_test_id("action-withdraw")).to_be_visible()
+    booking_transition(booking=booking, action="withdraw", actor=client)  # elsewhere: the page follows
+    expect(page.get_by_test_id("booking-state")).to_have_text("cancelled", timeout=12_000)
