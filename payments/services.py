@@ -10,7 +10,9 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,13 +198,19 @@ def refund_send(due: PaymentEvent) -> PaymentEvent | None:
     except stripe_gateway.GatewayError as exc:
         log.error("card refund %s of payment %s still due: %s", due.public_id, payment.public_id, exc)
         return None
-    return _record_refunded(due, provider_reference=refund_id, note="Refunded to the card")
+    refunded, created = _record_refunded(due, provider_reference=refund_id, note="Refunded to the card")
+    if created:
+        transaction.on_commit(lambda: notify_refund_sent(payment.booking, due.amount_minor, PaymentMethod.STRIPE))
+    return refunded
 
 
-def _record_refunded(due: PaymentEvent, *, provider_reference: str = "", note: str, actor=None) -> PaymentEvent:
+def _record_refunded(
+    due: PaymentEvent, *, provider_reference: str = "", note: str, actor=None
+) -> tuple[PaymentEvent, bool]:
+    """The `refunded` row settling `due`, and whether this call wrote it."""
     try:
         with transaction.atomic():
-            return PaymentEvent.objects.create(
+            entry = PaymentEvent.objects.create(
                 payment=due.payment,
                 kind=Kind.REFUNDED,
                 amount_minor=due.amount_minor,
@@ -212,8 +220,9 @@ def _record_refunded(due: PaymentEvent, *, provider_reference: str = "", note: s
                 actor=actor,
                 note=note,
             )
-    except IntegrityError:  # recorded by a concurrent sender
-        return PaymentEvent.objects.get(idempotency_key=f"refunded:{due.public_id}")
+        return entry, True
+    except IntegrityError:  # recorded by a concurrent sender, or a second click
+        return PaymentEvent.objects.get(idempotency_key=f"refunded:{due.public_id}"), False
 
 
 # Card refunds are retried for this long: less than the 24 hours Stripe remembers an
@@ -259,7 +268,28 @@ def manual_refund_sent(*, due: PaymentEvent, actor: User) -> list[PaymentEvent]:
                 booking_event_id=due.booking_event_id, kind=Kind.REFUND_DUE, payment__method=PaymentMethod.MANUAL
             ).select_related("payment")
         note = "Refund sent by the provider (bank transfer or cash)"
-        return [_record_refunded(d, actor=actor, note=note) for d in together]
+        recorded = [_record_refunded(d, actor=actor, note=note) for d in together]
+        sent_now = sum(entry.amount_minor for entry, created in recorded if created)
+        if sent_now:  # one transfer, one email
+            booking = due.payment.booking
+            transaction.on_commit(lambda: notify_refund_sent(booking, sent_now, PaymentMethod.MANUAL))
+        return [entry for entry, _ in recorded]
+
+
+def notify_refund_sent(booking: Booking, amount_minor: int, method: str) -> None:
+    """Tell the client their money is on its way back."""
+    context = {
+        "booking": booking,
+        "amount_minor": amount_minor,
+        "method": method,
+        "link": settings.SITE_URL + reverse("bookings:detail", args=[booking.public_id]),
+    }
+    send_mail(
+        subject=f"[GigSta] Your refund for {booking.service.title}",
+        message=render_to_string("payments/email/refund_sent.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[booking.client.email],
+    )
 
 
 # --- Card payments: Stripe Checkout ------------------------------------------------------------

@@ -505,7 +505,9 @@ def test_the_cancellation_email_says_what_is_refunded(
     assert "€500" in email.alternatives[0][0]
 
 
-def test_one_cancellation_is_one_refund_to_mark_sent(client_user, provider):
+def test_one_cancellation_is_one_refund_to_mark_sent(
+    client_user, provider, mailoutbox, django_capture_on_commit_callbacks
+):
     """Deposit and balance paid, then cancelled: two refund rows (one per payment) but one
     transfer to the client, shown and marked sent together."""
     service = make_service(provider, price_minor=PRICE, deposit_percent=30)
@@ -517,7 +519,16 @@ def test_one_cancellation_is_one_refund_to_mark_sent(client_user, provider):
     assert group.amount_minor == PRICE and group.method == "manual"
     assert PaymentEvent.objects.filter(payment__booking=booking, kind="refund_due").count() == 2
 
-    sent = manual_refund_sent(due=group.first, actor=provider)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = manual_refund_sent(due=group.first, actor=provider)
+        manual_refund_sent(due=group.first, actor=provider)  # a second click: no second email
 
     assert sorted(e.amount_minor for e in sent) == [30_000, 70_000]
     assert booking_money(booking).pending_refunds == []
+    [email] = mailoutbox  # one transfer, one email to the client
+    assert (
+        email.to == [client_user.email]
+        and email.subject == "[GigSta] Your refund for Wedding band for your first dance"
+    )
+    assert "Pete Provider has sent you a refund of €1,000" in email.body and booking.reference in email.body

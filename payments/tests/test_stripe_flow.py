@@ -896,9 +896,10 @@ def test_a_client_cancelling_is_refunded_by_the_policy(fake_stripe, book, pay, a
     assert net_paid(booking) == PRICE - expected
 
 
-def test_a_provider_cancelling_refunds_in_full_even_late(fake_stripe, book, pay, act, provider):
+def test_a_provider_cancelling_refunds_in_full_even_late(fake_stripe, book, pay, act, provider, mailoutbox):
     booking = book(days=2)
     pay(booking, "full")
+    mailoutbox.clear()
 
     booking = act(booking, "cancel", provider)
 
@@ -906,6 +907,9 @@ def test_a_provider_cancelling_refunds_in_full_even_late(fake_stripe, book, pay,
     assert [d.amount_minor for d in ledger(booking, Kind.REFUND_DUE)] == [PRICE]
     assert [r.amount_minor for r in ledger(booking, Kind.REFUNDED)] == [PRICE]
     assert _sent(fake_stripe) == [PRICE]
+    refund_mail = [m for m in mailoutbox if m.subject.startswith("[GigSta] Your refund")]
+    assert [m.to for m in refund_mail] == [[booking.client.email]]
+    assert "We have refunded €1,500 to the card you paid with" in refund_mail[0].body
 
 
 def test_a_refund_spans_deposit_and_balance_newest_first(fake_stripe, book, pay, act, provider, client_user):
