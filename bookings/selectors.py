@@ -7,6 +7,13 @@ from accounts.models import User
 from bookings.models import Booking
 
 
+def party_of(booking: Booking, user: User) -> str:
+    """How a page addresses the user on a booking they may see: "client", "provider" or "staff"."""
+    if booking.client_id == user.pk:
+        return "client"
+    return "provider" if booking.provider_id == user.pk else "staff"
+
+
 def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[Booking]:
     """Bookings the user made or received, newest first."""
     qs = Booking.objects.filter(Q(client=user) | Q(provider=user)).select_related("service", "client", "provider")

@@ -16,7 +16,7 @@ from django_htmx.http import trigger_client_event
 
 from bookings.forms import ActionNoteForm, BookingForm, ReviewForm
 from bookings.models import Booking, BookingEvent
-from bookings.selectors import booking_get_for_user, booking_list_for_user
+from bookings.selectors import booking_get_for_user, booking_list_for_user, party_of
 from bookings.services import (
     ReviewNotAllowed,
     SlotTaken,
@@ -85,17 +85,16 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 
 def _card_context(request: HttpRequest, booking, money=None, actions=None, **extra) -> dict:
-    money = money or booking_money(booking)
+    if money is None:
+        money = booking_money(booking)
+    if actions is None:
+        actions = available_actions(booking, request.user, booking_context())
     return {
         "booking": booking,
-        "actions": available_actions(booking, request.user, booking_context()) if actions is None else actions,
+        "actions": actions,
         "events": _history(booking, money),
         "money": money,
-        "role": "client"
-        if booking.client_id == request.user.pk
-        else "provider"
-        if booking.provider_id == request.user.pk
-        else "staff",
+        "role": party_of(booking, request.user),
         **extra,
     }
 

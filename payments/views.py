@@ -13,13 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from bookings.selectors import booking_get_for_user
+from bookings.selectors import booking_get_for_user, party_of
 from bookings.state_machine import PaymentMethod, TransitionNotAllowed
 from payments.forms import PayForm
 from payments.models import Payment, PaymentEvent
 from payments.policy import platform_fee
 from payments.selectors import (
-    PaymentTotals,
     booking_money,
     payment_get_for_user,
     refund_due_get_for_provider,
@@ -47,7 +46,9 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     money = booking_money(booking)
     form = PayForm(data=request.POST if request.method == "POST" else None)
     problem, status = None, 200
-    if request.method == "POST" and form.is_valid():
+    if form.errors:
+        problem, status = form.errors["choice"][0], 400
+    elif form.is_bound:
         try:
             payment = checkout_start(
                 booking=booking,
@@ -65,14 +66,11 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     context = {
         "booking": booking,
         "money": money,
-        "form": form,
         "problem": problem,
         "card": booking.payment_method == PaymentMethod.STRIPE,
         "instructions": getattr(booking.provider.provider_profile, "payment_instructions", ""),
     }
-    if form.errors:
-        problem, status = form.errors["choice"][0], 400
-    return render(request, "payments/pay.html", context | {"problem": problem}, status=status)
+    return render(request, "payments/pay.html", context, status=status)
 
 
 @login_required
@@ -103,15 +101,8 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
         messages.info(request, "There is no receipt yet: this payment has not been made.")
         return redirect("bookings:detail", booking_id=payment.booking.public_id)
     booking = payment.booking
-    role = (
-        "client"
-        if booking.client_id == request.user.pk
-        else "provider"
-        if booking.provider_id == request.user.pk
-        else "staff"
-    )
-    entries = [e for e in booking_money(booking).entries if e.payment_id == payment.pk]
-    totals = totals_of(entries).get(payment.pk, PaymentTotals())
+    entries = list(payment.events.order_by("created_at", "pk"))
+    totals = totals_of(entries)[payment.pk]  # a paid payment has its captured entry
     kept = totals.captured - totals.refunds
     # The fee charged on this payment; after a refund, the fee on what the provider keeps of it.
     fee = platform_fee(kept, booking.fee_bps) if totals.refunds else payment.fee_minor
@@ -121,7 +112,7 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
         {
             "payment": payment,
             "booking": booking,
-            "role": role,
+            "role": party_of(booking, request.user),
             "entries": entries,
             "refunded": totals.refunded,
             "refund_due": totals.refunds - totals.refunded,
