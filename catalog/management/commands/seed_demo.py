@@ -29,7 +29,7 @@ from accounts.models import ProviderProfile, Role, User
 from catalog.cache import catalog_changed
 from catalog.gazetteer import City, _cities
 from catalog.models import BusyDay, Category, Service, ServiceKeyword
-from catalog.services import MAX_KEYWORDS, ServiceData, service_create, words_of
+from catalog.services import ServiceData, search_words_of, service_create
 
 DEMO_PASSWORD = "gigsta-demo-2026"
 
@@ -800,9 +800,9 @@ def _write_chunk(plans: list[ProviderPlan], *, password: str, categories: dict[s
     for user, plan in zip(users, plans, strict=True):
         for s in plan.services:
             category = categories[s.category]
-            # The same words catalog.services._reindex stores for a service saved one by one.
-            text = " ".join([s.title, s.description, category.name, plan.display_name])
-            words = words_of(text)[:MAX_KEYWORDS]
+            words = search_words_of(
+                title=s.title, description=s.description, category_name=category.name, provider_name=plan.display_name
+            )
             service_words.append(words)
             services.append(
                 Service(
