@@ -8,7 +8,7 @@ from bookings.state_machine import PaymentMethod
 from bookings.terms import deposit_amount
 from payments.errors import PaymentError
 from payments.models import Payment, PaymentEvent
-from payments.services.ledger import Kind, fee_of, kept_of, ledger_append, lock_booking
+from payments.services.ledger import Kind, kept_of, ledger_append, lock_booking, payment_new
 from payments.services.refunds import refund_notify_sent, refunded_record
 
 
@@ -22,16 +22,16 @@ def manual_payment_record(booking: Booking, event: BookingEvent) -> None:
         kind, amount = (Payment.Kind.BALANCE if paid else Payment.Kind.FULL), booking.price_minor - paid
     if amount <= 0:
         return
-    payment = Payment.objects.create(
-        booking=booking,
+    payment = payment_new(
+        booking,
         kind=kind,
         method=PaymentMethod.MANUAL,
         amount_minor=amount,
-        currency=booking.currency,
-        fee_minor=fee_of(booking, paid, amount),
+        paid_before=paid,
         status=Payment.Status.SUCCEEDED,
         idempotency_key=f"manual:{booking.public_id}:{event.pk}",
     )
+    payment.save()
     ledger_append(
         payment,
         Kind.CAPTURED,
