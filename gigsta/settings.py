@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "catalog",
     "bookings",
     "payments",
+    "gigsta",  # project-wide management commands (bench_setup)
 ]
 if importlib.util.find_spec("django_migration_linter"):  # a development tool: `manage.py lintmigrations`
     INSTALLED_APPS.append("django_migration_linter")
