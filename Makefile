@@ -63,7 +63,7 @@ e2e: $(VENV)/.installed-dev
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
 
 bench: $(VENV)/.installed
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 # tests/stack gives its servers only the settings it states; pytest's own Django must not reach
 # the caller's DATABASE_URL or REDIS_URL either.

@@ -1,6 +1,6 @@
 # Runs fixed local tools (gunicorn, nginx, psql, pg_ctlcluster) with fixed arguments, on loopback only.
 # ruff: noqa: S603, S310
-"""Local processes for the stack tests (tests/stack).
+"""Local processes for the stack tests (tests/stack) and the benchmark (bench/run.py).
 
 Start a server in its own process group and wait until it answers, stop it whatever happens,
 run a command to its end with its output in a log, ask PostgreSQL on 127.0.0.1:5432.
