@@ -13,12 +13,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import ApiToken, ProviderProfile, Role, User
+from gigsta.errors import Conflict
 
 TOKEN_PREFIX = "gst_"
 
 
-class EmailTaken(Exception):
+class EmailTaken(Conflict):
     """Another account already uses this email address."""
+
+    code = "email_taken"
+
+    def __init__(self, email: str = ""):
+        super().__init__("An account with this email address already exists.")
+        self.email = email
 
 
 def user_create(

@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
 
 from bookings.models import Booking, BookingEvent
-from bookings.services import SlotTaken, booking_transition
-from bookings.state_machine import TransitionNotAllowed
-from payments.models import Payment
+from bookings.services import booking_transition
+from gigsta.errors import DomainError
 
 
 class BookingEventInline(admin.TabularInline):
@@ -17,23 +16,6 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
-class PaymentInline(admin.TabularInline):
-    """The booking's payments; their ledger is under Payments."""
-
-    model = Payment
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["created_at", "kind", "method", "amount_minor", "fee_minor", "status"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     """State is read-only here: staff change it only through the lifecycle's staff actions."""
@@ -44,7 +26,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "service__title", "client__email", "provider__email"]
     list_select_related = ["service", "client", "provider"]
     readonly_fields = [f.name for f in Booking._meta.fields]
-    inlines = [BookingEventInline, PaymentInline]
+    inlines = [BookingEventInline]
     actions = ["resolve_release", "resolve_refund"]
 
     def has_add_permission(self, request) -> bool:
@@ -59,7 +41,7 @@ class BookingAdmin(admin.ModelAdmin):
             try:
                 booking_transition(booking=booking, action=action, actor=request.user, source="admin")
                 done += 1
-            except (TransitionNotAllowed, SlotTaken) as exc:
+            except DomainError as exc:
                 self.message_user(request, f"{booking}: {exc}", level=messages.WARNING)
         self.message_user(request, f"{done} booking(s) updated.")
 

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import ErrorOut
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, BookingEvent
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH, BookingEvent
 from bookings.selectors import booking_get_for_user, booking_list_for_user
 from bookings.services import booking_context, booking_request, booking_transition, review_create
 from bookings.state_machine import State, available_actions
@@ -25,6 +25,10 @@ class ActionOut(Schema):
     button_label: str
     note: str
     is_critical: bool
+    starts_checkout: bool = Field(
+        description="true: the action opens a card checkout (POST /api/bookings/{id}/checkout) "
+        "instead of changing the state"
+    )
 
 
 class BookingOut(Schema):
@@ -69,7 +73,7 @@ class BookingIn(Schema):
     service_id: UUID
     starts_at: dt.datetime = Field(description="ISO 8601 with offset, e.g. 2027-03-14T20:00:00+01:00")
     duration_minutes: int | None = None
-    venue: str = Field(max_length=200)
+    venue: str = Field(max_length=MAX_VENUE_LENGTH)
     message: str = Field("", max_length=MAX_MESSAGE_LENGTH)
 
 
@@ -131,14 +135,10 @@ def booking_actions_api(request: HttpRequest, booking_id: UUID):
 def booking_action_api(request: HttpRequest, booking_id: UUID, action_name: str, payload: ActionIn | None = None):
     """Take one action. 409 when it is not possible now; 404 for an unknown action or booking."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
-    booking = booking_transition(
-        booking=booking,
-        action=action_name,
-        actor=request.auth,
-        note=payload.note if payload else "",
-        source=BookingEvent.Source.API,
-    )
-    return booking
+    note = payload.note if payload else ""
+    return booking_transition(
+        booking=booking, action=action_name, actor=request.auth, note=note, source=BookingEvent.Source.API
+    ).booking
 
 
 @router.get(
@@ -152,7 +152,7 @@ def booking_events_api(request: HttpRequest, booking_id: UUID):
 
 class ReviewIn(Schema):
     rating: int = Field(ge=1, le=5)
-    comment: str = Field("", max_length=2000)
+    comment: str = Field("", max_length=MAX_REVIEW_LENGTH)
 
 
 class ReviewOut(Schema):

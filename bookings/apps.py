@@ -6,10 +6,4 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self) -> None:
-        from bookings.notifications import notify_parties
-        from bookings.services import AFTER_COMMIT
-        from bookings.state_machine import ACTIONS, REQUEST
-
-        for action in (*ACTIONS, REQUEST):
-            if action.target is not None:
-                AFTER_COMMIT.setdefault(action.name, []).append(notify_parties)
+        from bookings import effects  # noqa: F401  registers the start-up check of the effects table

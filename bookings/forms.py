@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
 from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Service
 
 
@@ -17,7 +17,9 @@ class BookingForm(forms.Form):
         label="Duration (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
     )
     venue = forms.CharField(
-        label="Venue", max_length=200, widget=forms.TextInput(attrs={"placeholder": "Name and address of the venue"})
+        label="Venue",
+        max_length=MAX_VENUE_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": "Name and address of the venue"}),
     )
     message = forms.CharField(
         label="Message to the provider",
@@ -53,5 +55,5 @@ class ReviewForm(forms.Form):
         label="Your rating", coerce=int, choices=[(n, f"{n} of 5") for n in (5, 4, 3, 2, 1)], initial=5
     )
     comment = forms.CharField(
-        label="Your review", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label="Your review", max_length=MAX_REVIEW_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )

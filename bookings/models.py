@@ -8,8 +8,11 @@ from bookings.state_machine import PaymentMethod, State, balance_cancel_at, bala
 from catalog.models import Service
 
 STATE_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in State]
+# Length limits, in one place: models, forms, API schemas, services and templates read them.
 MAX_NOTE_LENGTH = 1000
 MAX_MESSAGE_LENGTH = 2000
+MAX_REVIEW_LENGTH = 2000
+MAX_VENUE_LENGTH = 200
 
 
 class Booking(models.Model):
@@ -24,7 +27,7 @@ class Booking(models.Model):
     state = models.CharField(max_length=16, choices=STATE_CHOICES, default=State.REQUESTED, db_index=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    venue = models.CharField(max_length=200)
+    venue = models.CharField(max_length=MAX_VENUE_LENGTH)
     message = models.TextField(max_length=MAX_MESSAGE_LENGTH, blank=True)
     # The price when requested: later changes to the listing do not change this booking.
     price_minor = models.PositiveIntegerField()
@@ -117,7 +120,7 @@ class Review(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written")
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_received")
     rating = models.PositiveSmallIntegerField()
-    comment = models.TextField(max_length=2000, blank=True)
+    comment = models.TextField(max_length=MAX_REVIEW_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,10 +1,24 @@
-"""Reads for bookings, scoped to the user asking: a booking that is not yours is not found."""
+"""Reads for bookings, scoped to the user asking: a booking that is not yours is not found.
 
+`booking_card` is the booking page's read model: the HTML page, its htmx card and the API
+read everything they show about one booking from it.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import Any
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 from accounts.models import User
-from bookings.models import Booking
+from bookings.models import MAX_NOTE_LENGTH, Booking, Review
+from bookings.services import booking_context
+from bookings.state_machine import FINAL_STATES, Action, Deadline, State, available_actions, deadline_of
 
 
 def party_of(booking: Booking, user: User) -> str:
@@ -31,3 +45,113 @@ def booking_get_for_user(*, user: User, public_id) -> Booking:
     if booking is None:
         raise Http404("No such booking.")
     return booking
+
+
+@cache
+def _money_reader():
+    """The booking's money comes from the payments ledger, which builds on bookings: the project
+    names the reader (settings.BOOKING_MONEY) so that bookings never imports payments."""
+    return import_string(settings.BOOKING_MONEY)
+
+
+@dataclass
+class BookingCard:
+    """Everything the booking page, its htmx card and the API detail show about one booking,
+    for one user at one time. What is cheap is computed up front (enough to tell whether the
+    card changed); the history and the reviews are read only when shown."""
+
+    booking: Booking
+    user: User
+    now: dt.datetime
+    role: str  # "client", "provider" or "staff"
+    actions: list[Action]
+    money: Any  # payments.selectors.Money
+    deadline: Deadline | None
+    note_max_length: int = MAX_NOTE_LENGTH
+
+    @property
+    def is_final(self) -> bool:
+        return self.booking.state in FINAL_STATES
+
+    @property
+    def polls(self) -> bool:
+        """The card refreshes itself while something can still change: the state, or a refund."""
+        return not self.is_final or bool(self.money.pending_refunds)
+
+    @property
+    def status_template(self) -> str:
+        """What the card says about the state, for this party: one include per state."""
+        return f"bookings/status/{self.booking.state}.html"
+
+    @cached_property
+    def reviews(self) -> list[Review]:
+        return list(self.booking.reviews.select_related("author", "subject"))
+
+    @cached_property
+    def may_review(self) -> bool:
+        """A party may review once the gig is completed, once."""
+        return (
+            self.booking.state == State.COMPLETED
+            and self.role != "staff"
+            and all(r.author_id != self.user.pk for r in self.reviews)
+        )
+
+    @cached_property
+    def timeline(self) -> list:
+        """The booking's changes and its money in one list: money a change moved is shown under
+        it (a cancellation and its refund); money that moved on its own (a card refund sent, a
+        late payment) gets its own line."""
+        events = list(self.booking.events.select_related("actor").order_by("created_at", "pk"))
+        by_event: dict[int | None, list] = {}
+        for entry in self.money.timeline:
+            by_event.setdefault(entry.booking_event_id, []).append(entry)
+        for event in events:
+            event.money_lines = _money_lines(by_event.get(event.pk, []))
+        return sorted([*events, *by_event.get(None, [])], key=lambda e: e.created_at)
+
+    @cached_property
+    def version(self) -> str:
+        """An ETag for the card: everything it shows that can change, including what only the
+        clock changes (actions whose guards depend on the time, the refund a cancellation gives
+        now). Equal versions mean an identical card for this user."""
+        booking, money = self.booking, self.money
+        profile = getattr(booking.provider, "provider_profile", None)
+        parts = (
+            self.user.pk,
+            booking.state,
+            booking.updated_at.isoformat(),
+            booking.client.display_name,
+            booking.provider.display_name,
+            profile.updated_at.isoformat() if profile else "",
+            len(money.entries),
+            money.entries[-1].pk if money.entries else 0,
+            [a.name for a in self.actions],
+            money.refund_percent_now,
+            [(d.kind, d.amount_minor) for d in money.due_now],
+        )
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def _money_lines(entries: list) -> list[dict]:
+    """A cancellation refunding deposit and balance is one refund to read: one line per kind."""
+    lines: dict[str, dict] = {}
+    for entry in entries:
+        line = lines.setdefault(
+            entry.kind, {"kind": entry.kind, "label": entry.get_kind_display(), "amount_minor": 0, "note": entry.note}
+        )
+        line["amount_minor"] += entry.amount_minor
+    return list(lines.values())
+
+
+def booking_card(*, booking: Booking, user: User, now: dt.datetime) -> BookingCard:
+    """The booking as `user` sees it at `now`: one ledger read; history and reviews on demand."""
+    ctx = booking_context(now)
+    return BookingCard(
+        booking=booking,
+        user=user,
+        now=now,
+        role=party_of(booking, user),
+        actions=available_actions(booking, user, ctx),
+        money=_money_reader()(booking, now),
+        deadline=deadline_of(booking, ctx),
+    )

@@ -1,7 +1,8 @@
 """Writes for bookings. `booking_transition` is the only code that changes a booking's state."""
 
 import datetime as dt
-from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,21 +11,47 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, BookingEvent, Review
-from bookings.state_machine import REQUEST, Context, PaymentMethod, State, TransitionNotAllowed, get_transition
+from bookings.effects import effects_of
+from bookings.models import (
+    MAX_MESSAGE_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_REVIEW_LENGTH,
+    MAX_VENUE_LENGTH,
+    Booking,
+    BookingEvent,
+    Review,
+)
+from bookings.state_machine import (
+    HOLDING_STATES,
+    REQUEST,
+    Context,
+    State,
+    TransitionNotAllowed,
+    get_transition,
+)
+from bookings.terms import booking_terms, card_payments_on
 from catalog.cache import catalog_changed
 from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, BusyDay, Service
-
-# Bookings that hold their slot: no other booking of the provider may overlap them.
-HOLDING_STATES = (State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED)
+from gigsta.errors import Conflict
 
 
-class SlotTaken(Exception):
+class SlotTaken(Conflict):
     """The provider is already booked (or unavailable) for that time."""
 
+    code = "slot_taken"
 
-def card_payments_on() -> bool:
-    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+class ReviewNotAllowed(Conflict):
+    """The booking is not completed, or this party has reviewed it already."""
+
+    code = "review_not_allowed"
+
+
+class Transition(NamedTuple):
+    """What booking_transition did: the booking as it is now, and the event that says so."""
+
+    booking: Booking
+    event: BookingEvent
 
 
 def booking_context(now: dt.datetime | None = None) -> Context:
@@ -67,30 +94,6 @@ def _check_slot_free(*, provider_id: int, starts_at: dt.datetime, ends_at: dt.da
         raise SlotTaken("The provider is not available that day.")
 
 
-# Side effects per action, filled in by the features that own them (notifications,
-# payments); each receives the booking and its new event. IN_TRANSACTION effects write
-# alongside the transition and roll back with it (the ledger); AFTER_COMMIT effects reach
-# the outside world (emails, refunds at Stripe) only once the change is committed.
-IN_TRANSACTION: dict[str, list[Callable[[Booking, BookingEvent], None]]] = {}
-AFTER_COMMIT: dict[str, list[Callable[[Booking, BookingEvent], None]]] = {}
-
-
-def booking_terms(service: Service) -> dict:
-    """The money terms a new booking copies: how it is paid, the fee, deposit and policy."""
-    from payments.policy import current_fee_bps, policy_snapshot  # payments builds on bookings
-
-    return {
-        "price_minor": service.price_minor,
-        "currency": service.currency,
-        "payment_method": PaymentMethod.STRIPE if card_payments_on() else PaymentMethod.MANUAL,
-        "fee_bps": current_fee_bps(),
-        "deposit_percent": service.deposit_percent,
-        "balance_due_days": service.balance_due_days,
-        "balance_cancel_days": min(settings.BALANCE_CANCEL_DAYS, service.balance_due_days),
-        "cancellation_policy": policy_snapshot(),
-    }
-
-
 def booking_request(
     *,
     client: User,
@@ -116,8 +119,8 @@ def booking_request(
         errors["duration_minutes"] = [f"Between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."]
     if not venue.strip():
         errors["venue"] = ["Say where the gig takes place."]
-    elif len(venue) > 200:
-        errors["venue"] = ["Keep the venue under 200 characters."]
+    elif len(venue) > MAX_VENUE_LENGTH:
+        errors["venue"] = [f"Keep the venue under {MAX_VENUE_LENGTH} characters."]
     if len(message) > MAX_MESSAGE_LENGTH:
         errors["message"] = [f"Keep the message under {MAX_MESSAGE_LENGTH:,} characters."]
     if not service.is_active:
@@ -147,8 +150,7 @@ def booking_request(
             note=REQUEST.note,
             source=source,
         )
-        for effect in AFTER_COMMIT.get(REQUEST.name, []):
-            transaction.on_commit(lambda effect=effect: effect(booking, event))
+        _effects_run(booking, event)
     return booking
 
 
@@ -160,12 +162,13 @@ def booking_transition(
     note: str = "",
     source: str = BookingEvent.Source.WEB,
     now: dt.datetime | None = None,
-) -> Booking:
+) -> Transition:
     """Take one action on a booking: lock it, check the action against the locked row, save
-    the new state, append the event, and schedule side effects after commit.
+    the new state, append the event, and run the action's effects (bookings.effects): those
+    that write inside this transaction, the rest after commit.
 
     A repeat of the action that just happened (a double click, a replayed request) returns the
-    booking unchanged. Raises UnknownAction or TransitionNotAllowed (nothing is written), or
+    booking unchanged with that event. Raises UnknownAction or TransitionNotAllowed (nothing is written), or
     SlotTaken when accepting would double-book the provider.
     """
     if len(note) > MAX_NOTE_LENGTH:
@@ -177,9 +180,9 @@ def booking_transition(
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         last = locked.events.order_by("-created_at", "-pk").first()
         if last is not None and last.action == action and (last.actor_id == (actor.pk if actor else None)):
-            return locked  # harmless repeat
+            return Transition(locked, last)  # harmless repeat
         spec = get_transition(locked, actor, action, ctx)
-        if spec.target is None:
+        if spec.starts_checkout:
             raise TransitionNotAllowed(
                 f"“{spec.button_label}” starts a card checkout rather than changing the booking: "
                 "use the pay page or POST /api/bookings/{id}/checkout.",
@@ -202,11 +205,17 @@ def booking_transition(
             source=source,
         )
         _sync_busy_days(locked, from_state)
-        for effect in IN_TRANSACTION.get(action, []):
-            effect(locked, event)
-        for effect in AFTER_COMMIT.get(action, []):
-            transaction.on_commit(lambda effect=effect: effect(locked, event))
-    return locked
+        _effects_run(locked, event)
+    return Transition(locked, event)
+
+
+def _effects_run(booking: Booking, event: BookingEvent) -> None:
+    """The action's declared effects: in-transaction ones now, the others once committed."""
+    effects = effects_of(event.action)
+    for effect in effects.in_transaction:
+        effect(booking, event)
+    for effect in effects.after_commit:
+        transaction.on_commit(partial(effect, booking, event))
 
 
 def _sync_busy_days(booking: Booking, from_state: str) -> None:
@@ -229,10 +238,6 @@ def _sync_busy_days(booking: Booking, from_state: str) -> None:
     transaction.on_commit(catalog_changed)
 
 
-class ReviewNotAllowed(Exception):
-    """The booking is not completed, or this party has reviewed it already."""
-
-
 def review_create(*, booking: Booking, author: User, rating: int, comment: str = "") -> Review:
     """A party reviews the other after completion. A client's review updates the provider's
     rating shown on the profile and in search."""
@@ -241,8 +246,8 @@ def review_create(*, booking: Booking, author: User, rating: int, comment: str =
     errors = {}
     if not 1 <= rating <= 5:
         errors["rating"] = ["Give 1 to 5 stars."]
-    if len(comment) > 2000:
-        errors["comment"] = ["Keep the review under 2,000 characters."]
+    if len(comment) > MAX_REVIEW_LENGTH:
+        errors["comment"] = [f"Keep the review under {MAX_REVIEW_LENGTH:,} characters."]
     if errors:
         raise ValidationError(errors)
     subject_id = booking.provider_id if author.pk == booking.client_id else booking.client_id

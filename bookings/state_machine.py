@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from gigsta.errors import Conflict, NotFound
+
 
 class State(StrEnum):
     REQUESTED = "requested"
@@ -23,6 +25,12 @@ class State(StrEnum):
     COMPLETED = "completed"
     DISPUTED = "disputed"
     REFUNDED = "refunded"
+
+
+# Nothing can happen to a booking in these states any more.
+FINAL_STATES = (State.DECLINED, State.CANCELLED, State.EXPIRED, State.REFUNDED)
+# Bookings that hold their slot: no other booking of the provider may overlap them.
+HOLDING_STATES = (State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED)
 
 
 class Role(StrEnum):
@@ -155,6 +163,26 @@ def _long_after_gig(booking: BookingLike, ctx: Context) -> str | None:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """When the clock takes `action` on a booking unless a party acts first."""
+
+    at: dt.datetime
+    action: str
+
+
+def deadline_of(booking: BookingLike, ctx: Context) -> Deadline | None:
+    """The next timer action and its time: the moment the action's guard stops refusing."""
+    if booking.state in (State.REQUESTED, State.ACCEPTED):
+        limit = ctx.answer_within if booking.state == State.REQUESTED else ctx.pay_within
+        return Deadline(min(booking.updated_at + limit, booking.starts_at), "expire")
+    if booking.state == State.DEPOSIT_PAID:
+        return Deadline(booking.ends_at + ctx.complete_after, "expire")
+    if booking.state == State.CONFIRMED:
+        return Deadline(booking.ends_at + ctx.complete_after, "auto_complete")
+    return None
+
+
+@dataclass(frozen=True)
 class Action:
     name: str
     sources: frozenset[State]
@@ -164,10 +192,13 @@ class Action:
     note: str  # what the audit trail says happened
     is_critical: bool = False  # destructive: the page asks for confirmation
     guard: Guard | None = None
+    # The action opens a card checkout (the pay page, POST /api/bookings/{id}/checkout) instead
+    # of changing the state; the payment's webhook takes the transition later.
+    starts_checkout: bool = False
 
 
-def _action(name, sources, target, roles, label, note, critical=False, guard=None) -> Action:
-    return Action(name, frozenset(sources), target, frozenset(roles), label, note, critical, guard)
+def _action(name, sources, target, roles, label, note, critical=False, guard=None, starts_checkout=False) -> Action:
+    return Action(name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout)
 
 
 S, R = State, Role
@@ -209,6 +240,7 @@ ACTIONS: tuple[Action, ...] = (
         "Pay now",
         "Card payment started",
         guard=_card_payments_on,
+        starts_checkout=True,
     ),
     _action(
         "confirm_deposit",
@@ -317,16 +349,18 @@ TIMER_ACTIONS = ("expire", "auto_complete", "remind_balance")
 REQUEST = _action("request", [], S.REQUESTED, [R.CLIENT], "Request booking", "Booking requested")
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(Conflict):
     """The action exists but this actor may not take it on this booking now."""
 
-    def __init__(self, message: str, code: str = "transition_not_allowed"):
-        super().__init__(message)
-        self.code = code
+    code = "transition_not_allowed"
 
 
-class UnknownAction(Exception):
-    pass
+class UnknownAction(NotFound):
+    code = "unknown_action"
+
+    def __init__(self, action_name: str):
+        super().__init__("That action does not exist.")
+        self.action_name = action_name
 
 
 def roles_of(booking: BookingLike, actor: ActorLike | None) -> set[Role]:
@@ -376,11 +410,11 @@ def mermaid() -> str:
     """The lifecycle as a Mermaid state diagram, generated from the table above."""
     lines = ["stateDiagram-v2", f"    [*] --> {REQUEST.target}: request (client)"]
     for action in ACTIONS:
-        if action.target is None:
+        if action.starts_checkout:
             continue
         who = ", ".join(sorted(r.value for r in action.roles))
         for source in sorted(action.sources):
             lines.append(f"    {source} --> {action.target}: {action.name} ({who})")
-    for final in (S.DECLINED, S.CANCELLED, S.EXPIRED, S.REFUNDED):
+    for final in FINAL_STATES:
         lines.append(f"    {final} --> [*]")
     return "\n".join(lines) + "\n"

@@ -26,6 +26,11 @@ def words_of(text: str) -> list[str]:
     return list(seen)
 
 
+def search_words_of(*, title: str, description: str, category_name: str, provider_name: str) -> list[str]:
+    """The words a service is found by: its title, description, category and provider name; the first MAX_KEYWORDS."""
+    return words_of(" ".join([title, description, category_name, provider_name]))[:MAX_KEYWORDS]
+
+
 @dataclass(frozen=True)
 class ServiceData:
     """What a provider may set on a service; forms and API schemas both produce one."""
@@ -93,8 +98,12 @@ def _apply(service: Service, data: ServiceData) -> None:
 
 
 def _reindex(service: Service) -> None:
-    text = " ".join([service.title, service.description, service.category.name, service.provider.display_name])
-    words = words_of(text)[:MAX_KEYWORDS]
+    words = search_words_of(
+        title=service.title,
+        description=service.description,
+        category_name=service.category.name,
+        provider_name=service.provider.display_name,
+    )
     service.search_text = " ".join(words)
     service.save(update_fields=["search_text"])
     ServiceKeyword.objects.filter(service=service).delete()

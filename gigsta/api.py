@@ -15,13 +15,11 @@ from ninja.security import HttpBearer, django_auth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from accounts.api import router as accounts_router
-from accounts.services import EmailTaken, api_token_authenticate
+from accounts.services import api_token_authenticate
 from bookings.api import router as bookings_router
-from bookings.services import ReviewNotAllowed, SlotTaken
-from bookings.state_machine import TransitionNotAllowed, UnknownAction
 from catalog.api import router as catalog_router
+from gigsta.errors import DomainError
 from payments.api import router as payments_router
-from payments.services import GatewayUnavailable, PaymentError
 
 
 class InvalidToken(AuthenticationError):
@@ -97,35 +95,9 @@ def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     return response
 
 
-@api.exception_handler(EmailTaken)
-def on_email_taken(request: HttpRequest, exc: EmailTaken) -> HttpResponse:
-    return error(request, 409, "An account with this email address already exists.", "email_taken")
-
-
-@api.exception_handler(TransitionNotAllowed)
-def on_transition_not_allowed(request: HttpRequest, exc: TransitionNotAllowed) -> HttpResponse:
-    return error(request, 409, str(exc), exc.code)
-
-
-@api.exception_handler(SlotTaken)
-def on_slot_taken(request: HttpRequest, exc: SlotTaken) -> HttpResponse:
-    return error(request, 409, str(exc), "slot_taken")
-
-
-@api.exception_handler(ReviewNotAllowed)
-def on_review_not_allowed(request: HttpRequest, exc: ReviewNotAllowed) -> HttpResponse:
-    return error(request, 409, str(exc), "review_not_allowed")
-
-
-@api.exception_handler(PaymentError)
-def on_payment_error(request: HttpRequest, exc: PaymentError) -> HttpResponse:
-    status = 503 if isinstance(exc, GatewayUnavailable) else 409
-    return error(request, status, str(exc), exc.code)
-
-
-@api.exception_handler(UnknownAction)
-def on_unknown_action(request: HttpRequest, exc: UnknownAction) -> HttpResponse:
-    return error(request, 404, f"There is no action {str(exc)!r}.", "unknown_action")
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error(request, exc.status, exc.message, exc.code)
 
 
 @api.exception_handler(PermissionDenied)

@@ -94,7 +94,7 @@ INSTALLED_APPS = [
     "catalog",
     "bookings",
     "payments",
-    "gigsta",  # project-wide management commands (bench_setup)
+    "gigsta",  # the project package: composes the apps (URLs, API, booking effects, timers)
 ]
 if importlib.util.find_spec("django_migration_linter"):  # a development tool: `manage.py lintmigrations`
     INSTALLED_APPS.append("django_migration_linter")
@@ -130,6 +130,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "gigsta.urls"
+# What each booking action causes besides its state change: one table (bookings/effects.py).
+BOOKING_EFFECTS = "gigsta.effects.EFFECTS"
+# The booking card's money, read from the payments ledger (bookings/selectors.py booking_card).
+BOOKING_MONEY = "payments.selectors.booking_money"
 WSGI_APPLICATION = "gigsta.wsgi.application"
 
 TEMPLATES = [

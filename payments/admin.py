@@ -3,6 +3,8 @@ booking's lifecycle actions (Bookings → resolve_refund), which record and send
 
 from django.contrib import admin
 
+from bookings.admin import BookingAdmin
+from bookings.models import Booking
 from payments.models import Payment, PaymentEvent, WebhookEvent
 
 
@@ -62,3 +64,29 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "type", "event_id", "outcome"]
     list_filter = ["type"]
     search_fields = ["event_id", "payment__public_id"]
+
+
+class PaymentInline(admin.TabularInline):
+    """The booking's payments; their ledger is under Payments."""
+
+    model = Payment
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["created_at", "kind", "method", "amount_minor", "fee_minor", "status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# A booking's page shows its payments too; payments builds on bookings, so it adds them here.
+admin.site.unregister(Booking)
+
+
+@admin.register(Booking)
+class BookingWithPaymentsAdmin(BookingAdmin):
+    inlines = [*BookingAdmin.inlines, PaymentInline]

@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema, Status
 from accounts.api import ErrorOut
 from bookings.selectors import booking_get_for_user
 from payments.selectors import booking_money
-from payments.services import checkout_start
+from payments.services.checkout import checkout_start
 
 router = Router(tags=["payments"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.models import Booking
 from bookings.state_machine import State
+from bookings.terms import Due, amounts_due, client_cancel_percent, platform_fee, policy_lines, refund_of
 from payments.models import Payment, PaymentEvent
-from payments.policy import Due, amounts_due, client_cancel_percent, platform_fee, policy_lines, refund_of
 
 Kind = PaymentEvent.Kind
 
@@ -67,8 +67,33 @@ def refunds_due(entries: list[PaymentEvent]) -> list[RefundDue]:
     ]
 
 
+class _Kept:
+    """What the provider keeps of what was paid (`paid` less `refunds` decided) and GigSta's fee
+    on it, taken from the payout."""
+
+    paid: int
+    refunds: int
+    fee_bps: int
+
+    @property
+    def kept(self) -> int:
+        return self.paid - self.refunds
+
+    @property
+    def fee(self) -> int:
+        return platform_fee(self.kept, self.fee_bps)
+
+    @property
+    def payout(self) -> int:
+        return self.kept - self.fee
+
+    @property
+    def fee_percent(self) -> str:
+        return f"{self.fee_bps / 100:g}"
+
+
 @dataclass
-class Money:
+class Money(_Kept):
     """Everything the booking page, pay page, receipts and API show about a booking's money."""
 
     booking: Booking
@@ -86,21 +111,12 @@ class Money:
         return self.booking.currency
 
     @property
+    def fee_bps(self) -> int:
+        return self.booking.fee_bps
+
+    @property
     def refund_pending(self) -> int:
         return self.refunds - self.refunded
-
-    @property
-    def kept(self) -> int:
-        """What the provider keeps of what was paid."""
-        return self.paid - self.refunds
-
-    @property
-    def fee(self) -> int:
-        return platform_fee(self.kept, self.booking.fee_bps)
-
-    @property
-    def payout(self) -> int:
-        return self.kept - self.fee
 
     @property
     def price_fee(self) -> int:
@@ -127,10 +143,6 @@ class Money:
         if self.refund_percent_now is None:
             return None
         return refund_of(self.kept, self.refund_percent_now)
-
-    @property
-    def fee_percent(self) -> str:
-        return f"{self.booking.fee_bps / 100:g}"
 
     @property
     def timeline(self) -> list[PaymentEvent]:
@@ -161,6 +173,40 @@ def booking_money(booking: Booking, now: dt.datetime | None = None) -> Money:
         refund_percent_now=percent,
         policy=policy_lines(booking),
         pending_refunds=refunds_due(entries),
+    )
+
+
+@dataclass
+class Receipt(_Kept):
+    """One payment's receipt; for the provider, its fee and payout too."""
+
+    paid: int
+    refunds: int
+    fee_bps: int
+    payment: Payment
+    entries: list[PaymentEvent]
+    refunded: int
+
+    @property
+    def refund_due(self) -> int:
+        return self.refunds - self.refunded
+
+    @property
+    def fee(self) -> int:
+        """The fee charged on this payment; after a refund, the fee on what the provider keeps of it."""
+        return super().fee if self.refunds else self.payment.fee_minor
+
+
+def receipt_of(payment: Payment) -> Receipt:
+    entries = list(payment.events.order_by("created_at", "pk"))
+    totals = totals_of(entries)[payment.pk]  # a paid payment has its captured entry
+    return Receipt(
+        paid=totals.captured,
+        refunds=totals.refunds,
+        fee_bps=payment.booking.fee_bps,
+        payment=payment,
+        entries=entries,
+        refunded=totals.refunded,
     )
 
 

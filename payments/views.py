@@ -14,24 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from bookings.selectors import booking_get_for_user, party_of
-from bookings.state_machine import PaymentMethod, TransitionNotAllowed
+from bookings.state_machine import PaymentMethod
+from gigsta.errors import DomainError
+from payments.errors import PaymentError, WebhookRejected
 from payments.forms import PayForm
 from payments.models import Payment, PaymentEvent
-from payments.policy import platform_fee
-from payments.selectors import (
-    booking_money,
-    payment_get_for_user,
-    refund_due_get_for_provider,
-    totals_of,
-)
-from payments.services import (
-    GatewayUnavailable,
-    PaymentError,
-    WebhookRejected,
-    checkout_start,
-    manual_refund_sent,
-    stripe_event_handle,
-)
+from payments.selectors import booking_money, payment_get_for_user, receipt_of, refund_due_get_for_provider
+from payments.services.checkout import checkout_start
+from payments.services.manual import manual_refund_mark_sent
+from payments.services.webhooks import stripe_event_handle
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +47,8 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
                 kind=form.cleaned_data["choice"][0],
                 expected_amount_minor=form.cleaned_data["choice"][1],
             )
-        except (TransitionNotAllowed, PaymentError) as exc:
-            problem, status = str(exc), 503 if isinstance(exc, GatewayUnavailable) else 409
+        except DomainError as exc:
+            problem, status = exc.message, exc.status
             money = booking_money(booking)
         else:
             if request.htmx:
@@ -100,27 +91,8 @@ def receipt(request: HttpRequest, payment_id: UUID) -> HttpResponse:
     if payment.status != Payment.Status.SUCCEEDED:
         messages.info(request, "There is no receipt yet: this payment has not been made.")
         return redirect("bookings:detail", booking_id=payment.booking.public_id)
-    booking = payment.booking
-    entries = list(payment.events.order_by("created_at", "pk"))
-    totals = totals_of(entries)[payment.pk]  # a paid payment has its captured entry
-    kept = totals.captured - totals.refunds
-    # The fee charged on this payment; after a refund, the fee on what the provider keeps of it.
-    fee = platform_fee(kept, booking.fee_bps) if totals.refunds else payment.fee_minor
-    return render(
-        request,
-        "payments/receipt.html",
-        {
-            "payment": payment,
-            "booking": booking,
-            "role": party_of(booking, request.user),
-            "entries": entries,
-            "refunded": totals.refunded,
-            "refund_due": totals.refunds - totals.refunded,
-            "fee": fee,
-            "payout": kept - fee,
-            "fee_percent": f"{booking.fee_bps / 100:g}",
-        },
-    )
+    context = {"receipt": receipt_of(payment), "payment": payment, "booking": payment.booking}
+    return render(request, "payments/receipt.html", {**context, "role": party_of(payment.booking, request.user)})
 
 
 @login_required
@@ -129,7 +101,7 @@ def refund_sent(request: HttpRequest, refund_id: UUID) -> HttpResponse:
     """The provider returned a bank-transfer or cash refund."""
     due = refund_due_get_for_provider(user=request.user, public_id=refund_id)
     try:
-        manual_refund_sent(due=due, actor=request.user)
+        manual_refund_mark_sent(due=due, actor=request.user)
     except PaymentError as exc:
         messages.error(request, str(exc))
     else:

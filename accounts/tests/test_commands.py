@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from catalog.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+from catalog.demo.data import DEMO_PASSWORD, DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 

@@ -61,7 +61,7 @@ def test_running_twice_changes_nothing_more(booking, capsys):
 
 def test_a_booking_answered_meanwhile_is_left_alone(booking, provider, monkeypatch):
     """The timer picks a candidate, the provider accepts before the lock: nothing expires."""
-    from bookings.management.commands import run_timers
+    from gigsta.management.commands import run_timers
 
     age(booking, hours=49)
     real_due = run_timers.due

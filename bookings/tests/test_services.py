@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from bookings.effects import Effects, effects_table
 from bookings.models import Booking, BookingEvent
-from bookings.services import AFTER_COMMIT, SlotTaken, booking_request, booking_transition
+from bookings.services import SlotTaken, booking_request, booking_transition
 from bookings.state_machine import TransitionNotAllowed, UnknownAction
 from bookings.tests.conftest import at
 from catalog.models import BusyDay
@@ -72,7 +73,7 @@ def test_each_transition_writes_one_event(booking, provider, client_user):
 
 def test_refused_actions_write_nothing_and_run_no_side_effects(booking, client_user, stranger, monkeypatch):
     ran = []
-    monkeypatch.setitem(AFTER_COMMIT, "accept", [lambda b, e: ran.append(e)])
+    monkeypatch.setitem(effects_table(), "accept", Effects(after_commit=(lambda b, e: ran.append(e),)))
     for actor, action, error in [
         (client_user, "accept", TransitionNotAllowed),  # clients cannot accept
         (stranger, "accept", TransitionNotAllowed),
@@ -88,7 +89,9 @@ def test_refused_actions_write_nothing_and_run_no_side_effects(booking, client_u
 
 def test_side_effects_run_after_commit_only(booking, provider, monkeypatch, django_capture_on_commit_callbacks):
     ran = []
-    monkeypatch.setitem(AFTER_COMMIT, "accept", [lambda b, e: ran.append((b.state, e.action))])
+    monkeypatch.setitem(
+        effects_table(), "accept", Effects(after_commit=(lambda b, e: ran.append((b.state, e.action)),))
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         booking_transition(booking=booking, action="accept", actor=provider)
     assert ran == [] and len(callbacks) >= 1
@@ -99,8 +102,8 @@ def test_side_effects_run_after_commit_only(booking, provider, monkeypatch, djan
 
 def test_a_double_click_is_harmless(booking, provider):
     booking_transition(booking=booking, action="accept", actor=provider)
-    again = booking_transition(booking=booking, action="accept", actor=provider)
-    assert again.state == "accepted"
+    again, event = booking_transition(booking=booking, action="accept", actor=provider)
+    assert again.state == "accepted" and event.action == "accept"
     assert booking.events.filter(action="accept").count() == 1
 
 

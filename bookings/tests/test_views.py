@@ -195,7 +195,7 @@ def test_review_form_after_completion_only(client, client_user, provider, bookin
     assert response.status_code == 302
     page = client.get(url)
     assert page.context["review_form"] is None  # once only
-    assert [r.comment for r in page.context["reviews"]] == ["Superb"]
+    assert [r.comment for r in page.context["card"].reviews] == ["Superb"]
     provider.provider_profile.refresh_from_db()
     assert provider.provider_profile.rating_count == 1
 

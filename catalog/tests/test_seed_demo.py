@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, Role, User
+from catalog.demo.data import DEMO_PASSWORD, DEMO_USERS, SCALE_DOMAIN
+from catalog.demo.plan import city_pool
 from catalog.gazetteer import city_resolve
-from catalog.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS, SCALE_DOMAIN, city_pool
 from catalog.models import BusyDay, Category, Service, ServiceKeyword
 from catalog.selectors import SearchFilters, service_search
 from catalog.services import MAX_KEYWORDS, words_of

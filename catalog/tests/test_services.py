@@ -6,9 +6,11 @@ from django.utils import timezone
 
 from catalog.models import BusyDay, Service, ServiceKeyword
 from catalog.services import (
+    MAX_KEYWORDS,
     ServiceData,
     busy_day_block,
     busy_day_unblock,
+    search_words_of,
     service_create,
     service_set_active,
     words_of,
@@ -21,6 +23,15 @@ pytestmark = pytest.mark.django_db
 
 def test_words_of_folds_accents_case_and_repeats():
     assert words_of("Zürich Jazz-Trio, JAZZ & a 4-piece!") == ["zurich", "jazz", "trio", "piece"]
+
+
+def test_search_words_of_reads_the_service_fields_in_order_up_to_the_cap():
+    words = search_words_of(title="Jazz Trio", description="Swing jazz", category_name="Live music", provider_name="Al")
+    assert words == ["jazz", "trio", "swing", "live", "music", "al"]
+
+    many = " ".join(f"w{n}" for n in range(MAX_KEYWORDS + 10))
+    words = search_words_of(title="Title", description=many, category_name="DJ", provider_name="Nova")
+    assert len(words) == MAX_KEYWORDS and words[:2] == ["title", "w0"]
 
 
 def test_service_create_indexes_words(provider):

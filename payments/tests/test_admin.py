@@ -9,7 +9,7 @@ from bookings.services import booking_request, booking_transition
 from bookings.tests.conftest import at
 from catalog.tests.factories import make_service
 from payments.models import Payment, PaymentEvent, WebhookEvent
-from payments.services import checkout_start
+from payments.services.checkout import checkout_start
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def paid_by_card(fake_stripe, post_webhook, client_user, provider):
     service = make_service(provider, price_minor=50000)
     booking = booking_request(client=client_user, service=service, starts_at=at(20), venue="Villa Rosa")
-    booking = booking_transition(booking=booking, action="accept", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
     payment = checkout_start(booking=booking, client=client_user, kind="full")
     for event in fake_stripe.complete(payment.provider_reference):
         assert post_webhook(event).status_code == 200

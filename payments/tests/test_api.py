@@ -19,12 +19,12 @@ def deposit_service(provider):
 
 def _accepted(client_user, provider, service):
     booking = booking_request(client=client_user, service=service, starts_at=at(30), venue="Villa Rosa")
-    return booking_transition(booking=booking, action="accept", actor=provider)
+    return booking_transition(booking=booking, action="accept", actor=provider).booking
 
 
 def test_money_of_a_paid_manual_booking(client, client_user, provider, deposit_service):
     booking = _accepted(client_user, provider, deposit_service)
-    booking = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
     url = reverse("api:booking_money_api", args=[booking.public_id])
     body = client.get(url, headers=auth(client_user)).json()
     assert body["currency"] == "EUR" and body["price_minor"] == 100000
@@ -130,7 +130,7 @@ def test_money_query_count_does_not_grow_with_payments(
     # token, booking, ledger, payments
     with django_assert_num_queries(4):
         client.get(url, headers=headers)
-    booking = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
     booking_transition(booking=booking, action="mark_paid", actor=provider)
     with django_assert_num_queries(4):
         body = client.get(url, headers=headers).json()

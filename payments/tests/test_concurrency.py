@@ -19,7 +19,8 @@ from bookings.tests.conftest import at
 from catalog.tests.factories import make_service
 from conftest import make_user
 from payments.models import PaymentEvent, WebhookEvent
-from payments.services import checkout_start, stripe_event_handle
+from payments.services.checkout import checkout_start
+from payments.services.webhooks import stripe_event_handle
 
 DELIVERIES = 8
 
@@ -35,7 +36,7 @@ def test_simultaneous_deliveries_capture_once(fake_stripe):
     provider = make_user("band@example.com", "Band", role="provider")
     client = make_user("client@example.com", "Client")
     booking = booking_request(client=client, service=make_service(provider), starts_at=at(30), venue="Hall")
-    booking = booking_transition(booking=booking, action="accept", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
     payment = checkout_start(booking=booking, client=client, kind="full")
     completed, succeeded = fake_stripe.complete(payment.provider_reference)
     # Half the deliveries repeat one event, the other half its twin: the same payment twice over.

@@ -7,17 +7,19 @@ from decimal import Decimal
 
 import pytest
 
+from bookings import terms as policy
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
 from bookings.state_machine import TransitionNotAllowed, balance_cancel_at
 from bookings.tests.conftest import at
 from catalog.services import ServiceData, service_update
 from catalog.tests.factories import make_service
-from payments import policy
-from payments import services as payment_services
+from payments.errors import PaymentError, RefundTooLarge
 from payments.models import Payment, PaymentEvent
 from payments.selectors import booking_money
-from payments.services import PaymentError, RefundTooLarge, manual_refund_sent, refund_record
+from payments.services import refunds as payment_services
+from payments.services.manual import manual_refund_mark_sent
+from payments.services.refunds import refund_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("manual_terms")]
 
@@ -40,7 +42,7 @@ def book(client_user, service, days: int = 30) -> Booking:
 
 
 def act(booking: Booking, action: str, actor, **kwargs) -> Booking:
-    return booking_transition(booking=booking, action=action, actor=actor, **kwargs)
+    return booking_transition(booking=booking, action=action, actor=actor, **kwargs).booking
 
 
 def paid_booking(client_user, provider, service, days: int = 30) -> Booking:
@@ -353,14 +355,14 @@ def test_a_failing_refund_rolls_the_cancel_back(monkeypatch, client_user, provid
 # --- Manual refunds sent by the provider --------------------------------------------------------
 
 
-def test_provider_marks_a_manual_refund_sent(client_user, provider, service):
+def test_provider_marks_a_manual_refund_mark_sent(client_user, provider, service):
     booking = paid_booking(client_user, provider, service)
     act(booking, "cancel", provider)
     [group] = booking_money(booking).pending_refunds
     due = group.first
     assert booking_money(booking).refund_pending == group.amount_minor == PRICE
 
-    [sent] = manual_refund_sent(due=due, actor=provider)
+    [sent] = manual_refund_mark_sent(due=due, actor=provider)
 
     assert (sent.kind, sent.amount_minor, sent.settles, sent.actor) == ("refunded", PRICE, due, provider)
     money = booking_money(booking)
@@ -372,8 +374,8 @@ def test_marking_a_refund_sent_twice_records_it_once(client_user, provider, serv
     act(booking, "cancel", provider)
     [due] = refunds_due(booking)
 
-    [first] = manual_refund_sent(due=due, actor=provider)
-    [second] = manual_refund_sent(due=PaymentEvent.objects.get(pk=due.pk), actor=provider)
+    [first] = manual_refund_mark_sent(due=due, actor=provider)
+    [second] = manual_refund_mark_sent(due=PaymentEvent.objects.get(pk=due.pk), actor=provider)
 
     assert first.pk == second.pk
     assert PaymentEvent.objects.filter(payment__booking=booking, kind="refunded").count() == 1
@@ -386,7 +388,7 @@ def test_only_the_provider_can_mark_a_refund_sent(request, client_user, provider
     act(booking, "cancel", provider)
     [due] = refunds_due(booking)
     with pytest.raises(PaymentError) as excinfo:
-        manual_refund_sent(due=due, actor=request.getfixturevalue(who))
+        manual_refund_mark_sent(due=due, actor=request.getfixturevalue(who))
     assert excinfo.value.code == "not_your_refund"
     assert booking_money(booking).refund_pending == PRICE
 
@@ -397,7 +399,7 @@ def test_card_refunds_cannot_be_marked_sent_by_hand(client_user, provider, servi
     act(booking, "cancel", provider)
     [due] = refunds_due(booking)
     with pytest.raises(PaymentError) as excinfo:
-        manual_refund_sent(due=due, actor=provider)
+        manual_refund_mark_sent(due=due, actor=provider)
     assert excinfo.value.code == "not_manual"
     assert booking_money(booking).refunded == 0
 
@@ -453,7 +455,7 @@ def test_totals_for_a_half_refund(client_user, provider, service):
     assert (money.kept, money.fee, money.payout) == (50_000, 5_000, 45_000)
     assert (money.refund_percent_now, money.refund_now, money.due_now) == (None, None, [])
 
-    manual_refund_sent(due=money.pending_refunds[0].first, actor=provider)
+    manual_refund_mark_sent(due=money.pending_refunds[0].first, actor=provider)
     money = booking_money(booking)
     assert (money.refunded, money.refund_pending, money.kept, money.payout) == (50_000, 0, 50_000, 45_000)
 
@@ -493,8 +495,8 @@ def test_the_cancellation_email_says_what_is_refunded(
 ):
     service = make_service(provider, price_minor=100000)
     booking = booking_request(client=client_user, service=service, starts_at=at(10), venue="Villa Rosa")
-    booking = booking_transition(booking=booking, action="accept", actor=provider)
-    booking = booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="mark_paid", actor=provider)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         booking_transition(booking=booking, action="cancel", actor=client_user)
@@ -521,8 +523,8 @@ def test_one_cancellation_is_one_refund_to_mark_sent(
 
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        sent = manual_refund_sent(due=group.first, actor=provider)
-        manual_refund_sent(due=group.first, actor=provider)  # a second click: no second email
+        sent = manual_refund_mark_sent(due=group.first, actor=provider)
+        manual_refund_mark_sent(due=group.first, actor=provider)  # a second click: no second email
 
     assert sorted(e.amount_minor for e in sent) == [30_000, 70_000]
     assert booking_money(booking).pending_refunds == []

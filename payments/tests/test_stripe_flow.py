@@ -20,17 +20,10 @@ from bookings.state_machine import PaymentMethod, State, TransitionNotAllowed
 from bookings.tests.conftest import at
 from catalog.tests.factories import make_service
 from payments import stripe_gateway
+from payments.errors import AmountChanged, GatewayUnavailable, PaymentError, RefundTooLarge
 from payments.models import Payment, PaymentEvent, WebhookEvent
-from payments.services import (
-    AmountChanged,
-    GatewayUnavailable,
-    PaymentError,
-    RefundTooLarge,
-    checkout_start,
-    refund_record,
-    refund_send,
-    refunds_retry,
-)
+from payments.services.checkout import checkout_start
+from payments.services.refunds import refund_record, refund_send, refunds_retry
 from payments.tests.fake_stripe import REFUNDS, SESSIONS
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +75,7 @@ def book(provider, client_user, fake_stripe):
         booking = booking_request(
             client=client_user, service=service, starts_at=starts_at or at(days), venue="Villa Rosa, Potsdam"
         )
-        return booking_transition(booking=booking, action="accept", actor=provider)
+        return booking_transition(booking=booking, action="accept", actor=provider).booking
 
     return make
 
@@ -127,7 +120,7 @@ def act(django_capture_on_commit_callbacks):
 
     def run(booking: Booking, action: str, actor, **kwargs) -> Booking:
         with django_capture_on_commit_callbacks(execute=True):
-            return booking_transition(booking=booking, action=action, actor=actor, **kwargs)
+            return booking_transition(booking=booking, action=action, actor=actor, **kwargs).booking
 
     return run
 
@@ -343,7 +336,7 @@ def test_a_manual_booking_cannot_be_paid_by_card(fake_stripe, settings, provider
     settings.STRIPE_SECRET_KEY = ""  # card payments were off when it was requested
     service = make_service(provider, price_minor=PRICE)
     booking = booking_request(client=client_user, service=service, starts_at=at(30), venue="Hall")
-    booking = booking_transition(booking=booking, action="accept", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
     settings.STRIPE_SECRET_KEY = fake_stripe.secret_key
 
     with pytest.raises(TransitionNotAllowed) as refused:
@@ -1074,7 +1067,7 @@ def test_the_retry_hands_refunds_older_than_the_retry_window_to_a_person(
     [due] = ledger(booking, Kind.REFUND_DUE)
     PaymentEvent.objects.filter(pk=due.pk).update(created_at=timezone.now() - dt.timedelta(hours=20, minutes=1))
 
-    with caplog.at_level("ERROR", logger="payments.services"):
+    with caplog.at_level("ERROR", logger="payments.services.refunds"):
         assert refunds_retry(older_than_seconds=0) == 0
 
     assert ledger(booking, Kind.REFUNDED) == [] and fake_stripe.refunds == {}

@@ -29,8 +29,8 @@ def deposit_booking(client_user, provider) -> Booking:
     """Accepted, 30 % deposit marked paid; the balance is due 14 days before the gig."""
     service = make_service(provider, price_minor=PRICE, deposit_percent=30, balance_due_days=14)
     booking = booking_request(client=client_user, service=service, starts_at=at(30), venue="Villa Rosa, Potsdam")
-    booking = booking_transition(booking=booking, action="accept", actor=provider)
-    booking = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
     assert booking.state == "deposit_paid"
     return booking
 
@@ -111,7 +111,7 @@ def test_no_reminder_when_the_deposit_came_inside_the_window(deposit_booking, dj
 
 
 def test_no_reminder_once_the_balance_is_paid(deposit_booking, provider, django_capture_on_commit_callbacks):
-    booking = booking_transition(booking=deposit_booking, action="mark_paid", actor=provider)
+    booking, _ = booking_transition(booking=deposit_booking, action="mark_paid", actor=provider)
     booking = move(booking, starts_in=dt.timedelta(days=15), last_change_ago=dt.timedelta(days=10))
     run_timers(django_capture_on_commit_callbacks)
     booking.refresh_from_db()

@@ -23,7 +23,7 @@ def deposit_service(provider):
 @pytest.fixture
 def accepted(client_user, provider, deposit_service):
     booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
-    return booking_transition(booking=booking, action="accept", actor=provider)
+    return booking_transition(booking=booking, action="accept", actor=provider).booking
 
 
 def text_of(response) -> str:
@@ -49,8 +49,8 @@ def test_client_sees_how_to_pay_a_manual_booking(client, client_user, accepted):
 
 
 def test_money_on_the_timeline_and_receipts(client, client_user, provider, accepted):
-    booking = booking_transition(booking=accepted, action="mark_deposit_paid", actor=provider)
-    booking = booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking, _ = booking_transition(booking=accepted, action="mark_deposit_paid", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="mark_paid", actor=provider)
     client.force_login(client_user)
     page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
     # Each payment once, under the change that recorded it.
@@ -73,7 +73,7 @@ def test_money_on_the_timeline_and_receipts(client, client_user, provider, accep
 
 
 def test_receipts_are_private(client, stranger, provider, accepted):
-    booking = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+    booking, _ = booking_transition(booking=accepted, action="mark_paid", actor=provider)
     payment = booking.payments.get()
     client.force_login(stranger)
     assert client.get(reverse("payments:receipt", args=[payment.public_id])).status_code == 404
@@ -83,7 +83,7 @@ def test_receipts_are_private(client, stranger, provider, accepted):
 def test_provider_marks_a_manual_refund_as_sent(
     client, client_user, provider, accepted, django_capture_on_commit_callbacks
 ):
-    booking = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+    booking, _ = booking_transition(booking=accepted, action="mark_paid", actor=provider)
     with django_capture_on_commit_callbacks(execute=True):
         booking_transition(booking=booking, action="cancel", actor=provider)
     due = PaymentEvent.objects.get(kind=PaymentEvent.Kind.REFUND_DUE)
@@ -121,7 +121,7 @@ def test_only_the_client_opens_the_pay_page(client, provider, accepted):
 
 
 def test_pay_page_says_when_nothing_is_due(client, client_user, provider, accepted):
-    booking = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+    booking, _ = booking_transition(booking=accepted, action="mark_paid", actor=provider)
     client.force_login(client_user)
     page = text_of(client.get(reverse("payments:pay", args=[booking.public_id])))
     assert "Nothing to pay" in page and 'data-testid="nothing-due"' in page
@@ -134,7 +134,7 @@ def test_pay_page_query_count_is_constant(client, client_user, provider, accepte
     expected = 3 + session_queries(settings)  # user, booking (with parties and profile), ledger
     with django_assert_num_queries(expected):
         client.get(url)
-    booking = booking_transition(booking=accepted, action="mark_deposit_paid", actor=provider)
+    booking, _ = booking_transition(booking=accepted, action="mark_deposit_paid", actor=provider)
     with django_assert_num_queries(expected):
         assert "Pay the balance" not in client.get(url).content.decode()  # manual: shown, not a card choice
     assert booking.payments.count() == 1
@@ -147,7 +147,7 @@ class TestCard:
     def card_booking(self, fake_stripe, client_user, provider, deposit_service):
         booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
         assert booking.payment_method == "stripe"
-        return booking_transition(booking=booking, action="accept", actor=provider)
+        return booking_transition(booking=booking, action="accept", actor=provider).booking
 
     def test_pay_page_offers_deposit_or_full_and_redirects_to_checkout(
         self, client, client_user, card_booking, fake_stripe, settings
@@ -235,8 +235,8 @@ class TestCard:
 
 def test_statement_after_a_half_refund(client, client_user, provider, deposit_service):
     booking = booking_request(client=client_user, service=deposit_service, starts_at=at(10), venue="Villa Rosa")
-    booking = booking_transition(booking=booking, action="accept", actor=provider)
-    booking = booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="mark_paid", actor=provider)
     booking_transition(booking=booking, action="cancel", actor=client_user)  # 7 to 13 days before: half back
     client.force_login(provider)
     statement = text_of(client.get(reverse("payments:receipt", args=[booking.payments.get().public_id])))
@@ -249,7 +249,7 @@ def test_success_page_says_when_a_late_payment_is_refunded(
     client, client_user, provider, fake_stripe, post_webhook, deposit_service, django_capture_on_commit_callbacks
 ):
     booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
-    booking = booking_transition(booking=booking, action="accept", actor=provider)
+    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
     client.force_login(client_user)
     client.post(reverse("payments:pay", args=[booking.public_id]), {"choice": "full:100000"})
     payment = Payment.objects.get()

@@ -1,20 +1,41 @@
-"""The money rules, declared once: the platform fee, the deposit split and the cancellation
-policy. Plain functions of a booking's snapshotted terms and the time; no database.
+"""A booking's terms, declared once: how it is paid, the platform fee, the deposit split and
+the cancellation policy. Plain functions of a booking's snapshotted terms and the time; no
+database.
 
-Bookings copy these terms when they are requested (bookings.services.booking_request), so a
-later change here or in the settings never changes what an existing booking agreed to.
+Bookings copy these terms when they are requested (`booking_terms`, called by
+bookings.services.booking_request), so a later change here or in the settings never changes
+what an existing booking agreed to.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from bookings.state_machine import BookingLike, State, deposit_allowed
+from bookings.state_machine import BookingLike, PaymentMethod, State, deposit_allowed
 
 # Client cancellations: (at least this many days before the gig, percent of what was paid
 # that is refunded). Checked in order; the last window must start at 0 days.
 CANCELLATION_POLICY: tuple[tuple[int, int], ...] = ((14, 100), (7, 50), (0, 0))
+
+
+def card_payments_on() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+
+def booking_terms(service) -> dict:
+    """The terms a new booking of `service` copies: price, how it is paid, fee, deposit, policy."""
+    return {
+        "price_minor": service.price_minor,
+        "currency": service.currency,
+        "payment_method": PaymentMethod.STRIPE if card_payments_on() else PaymentMethod.MANUAL,
+        "fee_bps": current_fee_bps(),
+        "deposit_percent": service.deposit_percent,
+        "balance_due_days": service.balance_due_days,
+        "balance_cancel_days": min(settings.BALANCE_CANCEL_DAYS, service.balance_due_days),
+        "cancellation_policy": policy_snapshot(),
+    }
 
 
 def policy_snapshot() -> list[list[int]]:
@@ -79,23 +100,34 @@ def client_cancel_percent(booking: BookingLike, now: dt.datetime) -> int:
     return 0
 
 
-def refund_rule(
-    action: str, from_state: str, booking: BookingLike, by_client: bool, now: dt.datetime
-) -> RefundRule | None:
-    """How much of what was paid goes back to the client when `action` takes the booking out
-    of `from_state`, or None when the action moves no money."""
-    if action == "cancel" and by_client:
+# Refund rules: how much of what was paid goes back to the client when an action takes the
+# booking out of `from_state`. The effects table (gigsta/effects.py) names one per action
+# that moves money; `bookings.effects.refund_rule` reads it.
+RefundFn = Callable[..., RefundRule | None]
+
+
+def refund_on_cancel(booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime) -> RefundRule:
+    """A client cancelling gets the policy's share back; a provider cancelling, everything."""
+    if by_client:
         percent = client_cancel_percent(booking, now)
         return RefundRule(percent, f"Client cancelled: {percent} % back under the cancellation policy")
-    if action == "cancel":
-        return RefundRule(100, "Provider cancelled: everything back")
-    if action == "resolve_refund":
-        return RefundRule(100, "Dispute resolved by GigSta staff: everything back")
-    if action == "cancel_unpaid":
-        return RefundRule(0, "Balance not paid: the deposit is kept")
-    if action == "expire" and from_state == State.DEPOSIT_PAID:
-        return RefundRule(0, "Balance never paid: the deposit is kept")
-    return None
+    return RefundRule(100, "Provider cancelled: everything back")
+
+
+def refund_all(reason: str) -> RefundFn:
+    def rule(booking: BookingLike, **_) -> RefundRule:
+        return RefundRule(100, reason)
+
+    return rule
+
+
+def refund_none(reason: str, *, from_state: str) -> RefundFn:
+    """Nothing back (the deposit is kept), when leaving `from_state`; other states paid nothing."""
+
+    def rule(booking: BookingLike, **kwargs) -> RefundRule | None:
+        return RefundRule(0, reason) if kwargs["from_state"] == from_state else None
+
+    return rule
 
 
 def refund_of(paid_minor: int, percent: int) -> int:

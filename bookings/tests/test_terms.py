@@ -1,4 +1,4 @@
-"""payments.policy on its own: plain functions of a booking's snapshotted terms and the time.
+"""bookings.terms on its own: plain functions of a booking's snapshotted terms and the time.
 Fake bookings, a fixed clock, no database."""
 
 import datetime as dt
@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from bookings import terms as policy
+from bookings.effects import refund_rule
 from bookings.state_machine import State
-from payments import policy
-from payments.policy import (
+from bookings.terms import (
     Due,
     RefundRule,
     amounts_due,
@@ -20,7 +21,6 @@ from payments.policy import (
     policy_lines,
     policy_snapshot,
     refund_of,
-    refund_rule,
 )
 
 START = dt.datetime(2031, 6, 20, 18, 0, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from bookings.services import booking_context, booking_transition
 from bookings.state_machine import TIMER_ACTIONS, State, TransitionNotAllowed, available_actions
-from payments.services import refunds_retry
+from payments.services.refunds import refunds_retry
 
 
 def due(now: dt.datetime) -> list[tuple[Booking, str]]:

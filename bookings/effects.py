@@ -1,0 +1,65 @@
+"""What a booking action causes besides its state change, read from one declared table.
+
+The table is `EFFECTS` in gigsta/effects.py (named by settings.BOOKING_EFFECTS, as
+ROOT_URLCONF names the URLs): the project package composes the apps, so bookings, which
+payments builds on, never imports payments. `booking_transition` runs an action's
+`in_transaction` effects inside its transaction and its `after_commit` effects once the
+change is committed; `refund` says how much of what was paid goes back to the client.
+The table is checked at start-up (`check_effects`): every key is an action of the state table.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from bookings.state_machine import ACTIONS_BY_NAME, REQUEST, BookingLike
+from bookings.terms import RefundFn, RefundRule
+
+Effect = Callable  # (booking, event) -> None
+
+
+@dataclass(frozen=True)
+class Effects:
+    in_transaction: tuple[Effect, ...] = ()  # write alongside the change; roll back with it
+    after_commit: tuple[Effect, ...] = ()  # reach the outside world once the change is committed
+    refund: RefundFn | None = None  # the share of what was paid that goes back to the client
+
+
+NONE = Effects()
+
+
+@cache
+def effects_table() -> dict[str, Effects]:
+    return import_string(settings.BOOKING_EFFECTS)
+
+
+def effects_of(action: str) -> Effects:
+    return effects_table().get(action, NONE)
+
+
+def refund_rule(
+    action: str, from_state: str, booking: BookingLike, by_client: bool, now: dt.datetime
+) -> RefundRule | None:
+    """How much of what was paid goes back when `action` takes the booking out of `from_state`;
+    None when the action moves no money."""
+    rule = effects_of(action).refund
+    return rule(booking, from_state=from_state, by_client=by_client, now=now) if rule else None
+
+
+@checks.register()
+def check_effects(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Start-up: the effects table names only actions of the state table, and only callables."""
+    errors = []
+    known = {*ACTIONS_BY_NAME, REQUEST.name}
+    for action, effects in effects_table().items():
+        if action not in known:
+            errors.append(checks.Error(f"{settings.BOOKING_EFFECTS}: {action!r} is not an action.", id="bookings.E001"))
+        for effect in (*effects.in_transaction, *effects.after_commit):
+            if not callable(effect):
+                errors.append(checks.Error(f"{action}: {effect!r} is not callable.", id="bookings.E002"))
+    return errors

@@ -1,0 +1,58 @@
+"""Everything a booking action causes besides its state change, in one table.
+
+Read it per action, left to right:
+- `in_transaction`: written in the same database transaction as the change; rolls back with it.
+- `after_commit`: reaches the outside world (emails, Stripe) only once the change is committed.
+- `refund`: how much of what the client paid goes back (bookings/terms.py); `refunds_record`
+  writes it into the ledger, `refunds_send` sends the card refunds.
+
+An action missing here causes nothing else. bookings.services.booking_transition runs the
+table (through bookings.effects, named by settings.BOOKING_EFFECTS); start-up checks that
+every key is an action of bookings/state_machine.py. The project package composes the apps
+here, so bookings never imports payments.
+"""
+
+from bookings.effects import Effects
+from bookings.notifications import notify_parties
+from bookings.state_machine import State
+from bookings.terms import refund_all, refund_none, refund_on_cancel
+from payments.services.checkout import checkouts_close
+from payments.services.manual import manual_payment_record
+from payments.services.refunds import refunds_record, refunds_send
+
+_notify = Effects(after_commit=(notify_parties,))
+# The booking no longer waits for the payment its open card checkouts were for: close them.
+_paid = Effects(in_transaction=(manual_payment_record,), after_commit=(notify_parties, checkouts_close))
+_settled = Effects(after_commit=(notify_parties, checkouts_close))
+
+
+def _refunding(rule) -> Effects:
+    return Effects(
+        in_transaction=(refunds_record,), after_commit=(notify_parties, refunds_send, checkouts_close), refund=rule
+    )
+
+
+EFFECTS: dict[str, Effects] = {
+    "request": _notify,
+    "accept": _notify,
+    "decline": _notify,
+    "withdraw": _settled,
+    "mark_deposit_paid": _paid,
+    "mark_paid": _paid,
+    # "pay" opens a checkout (payments.services.checkout.checkout_start) and changes nothing.
+    "confirm_deposit": _settled,
+    "confirm_payment": _settled,
+    "remind_balance": _notify,
+    "cancel_unpaid": _refunding(refund_none("Balance not paid: the deposit is kept", from_state=State.DEPOSIT_PAID)),
+    "cancel": _refunding(refund_on_cancel),
+    "complete": _notify,
+    "dispute": _notify,
+    "resolve_release": _notify,
+    "resolve_refund": Effects(
+        in_transaction=(refunds_record,),
+        after_commit=(notify_parties, refunds_send),
+        refund=refund_all("Dispute resolved by GigSta staff: everything back"),
+    ),
+    "expire": _refunding(refund_none("Balance never paid: the deposit is kept", from_state=State.DEPOSIT_PAID)),
+    "auto_complete": _notify,
+}

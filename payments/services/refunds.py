@@ -1,0 +1,160 @@
+"""Refunds: decided inside the booking change that gives them (by the action's refund rule in
+the effects table), sent to Stripe after commit, retried by the timers, or marked sent by the
+provider for bank transfers (payments.services.manual)."""
+
+import datetime as dt
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.effects import refund_rule
+from bookings.models import Booking, BookingEvent
+from bookings.state_machine import PaymentMethod
+from bookings.terms import refund_of
+from payments import stripe_gateway
+from payments.errors import RefundTooLarge
+from payments.models import Payment, PaymentEvent
+from payments.selectors import totals_of
+from payments.services.ledger import Kind, ledger_append, ledger_of
+
+log = logging.getLogger(__name__)
+
+# Card refunds are retried for this long: less than the 24 hours Stripe remembers an
+# idempotency key, so a retry can never send a refund twice. Later they need a person (Stripe
+# refuses them for good: the charge was disputed, the card closed): they stay due in the
+# ledger (admin: Payment events, kind "Refund due") and every timer run logs them as errors.
+REFUND_RETRY_WINDOW = dt.timedelta(hours=20)
+
+
+def refund_record(
+    *, payment: Payment, amount_minor: int, note: str, booking_event: BookingEvent | None = None, actor=None
+) -> PaymentEvent:
+    """Decide a refund of part of one payment. Refuses more than what remains refundable.
+    Call inside a transaction holding the booking's lock."""
+    totals = totals_of(PaymentEvent.objects.filter(payment=payment)).get(payment.pk)
+    refundable = totals.refundable if totals else 0
+    if amount_minor <= 0:
+        raise RefundTooLarge("A refund must be more than nothing.")
+    if amount_minor > refundable:
+        raise RefundTooLarge(
+            f"Cannot refund {amount_minor / 100:.2f} {payment.currency}: only {refundable / 100:.2f} remains "
+            "refundable on this payment."
+        )
+    return ledger_append(
+        payment,
+        Kind.REFUND_DUE,
+        of=uuid.uuid4(),  # a payment may be refunded in several parts
+        amount_minor=amount_minor,
+        booking_event=booking_event,
+        actor=actor,
+        note=note,
+    )
+
+
+def refunds_record(booking: Booking, event: BookingEvent) -> None:
+    """In the transition of an action with a refund rule (cancel, resolve_refund…): record the
+    refunds the rule gives, newest payment first. Sending is after commit (`refunds_send`)."""
+    rule = refund_rule(
+        event.action, event.from_state, booking, by_client=event.actor_id == booking.client_id, now=event.created_at
+    )
+    if rule is None:
+        return
+    totals = totals_of(ledger_of(booking))
+    remaining = refund_of(sum(t.refundable for t in totals.values()), rule.percent)
+    for payment in Payment.objects.filter(pk__in=totals.keys()).order_by("-created_at", "-pk"):
+        share = min(remaining, totals[payment.pk].refundable)
+        if share > 0:
+            refund_record(payment=payment, amount_minor=share, note=rule.reason, booking_event=event)
+            remaining -= share
+
+
+def refunds_send(booking: Booking, event: BookingEvent) -> None:
+    """After commit: send the card refunds this booking change decided."""
+    for due in PaymentEvent.objects.filter(booking_event=event, kind=Kind.REFUND_DUE).select_related("payment"):
+        refund_send(due)
+
+
+def refund_send(due: PaymentEvent) -> PaymentEvent | None:
+    """Send one card refund to Stripe and record it. Safe to repeat: Stripe's idempotency key
+    returns the same refund, and the ledger's unique key records it once. A Stripe outage
+    leaves the refund due; the timers retry it."""
+    payment = due.payment
+    if payment.method != PaymentMethod.STRIPE or hasattr(due, "settled_by"):
+        return None
+    try:
+        refund_id = stripe_gateway.refund_create(
+            idempotency_key=f"refund-{due.public_id}",
+            payment_intent=payment.payment_intent,
+            amount_minor=due.amount_minor,
+            metadata={"payment_id": str(payment.public_id), "refund_due_id": str(due.public_id)},
+        )
+    except stripe_gateway.GatewayError as exc:
+        log.error("card refund %s of payment %s still due: %s", due.public_id, payment.public_id, exc)
+        return None
+    refunded, created = refunded_record(due, provider_reference=refund_id, note="Refunded to the card")
+    if created:
+        transaction.on_commit(lambda: refund_notify_sent(payment.booking, due.amount_minor, PaymentMethod.STRIPE))
+    return refunded
+
+
+def refunded_record(
+    due: PaymentEvent, *, provider_reference: str = "", note: str, actor=None
+) -> tuple[PaymentEvent, bool]:
+    """The `refunded` line settling `due`, and whether this call wrote it."""
+    try:
+        with transaction.atomic():
+            entry = ledger_append(
+                due.payment,
+                Kind.REFUNDED,
+                of=due.public_id,
+                amount_minor=due.amount_minor,
+                provider_reference=provider_reference,
+                settles=due,
+                actor=actor,
+                note=note,
+            )
+        return entry, True
+    except IntegrityError:  # recorded by a concurrent sender, or a second click
+        return PaymentEvent.objects.get(idempotency_key=f"{Kind.REFUNDED}:{due.public_id}"), False
+
+
+def refunds_retry(older_than_seconds: int = 60) -> int:
+    """Timer: send card refunds still due (Stripe was down). Returns how many were sent."""
+    now = timezone.now()
+    unsent = PaymentEvent.objects.filter(
+        kind=Kind.REFUND_DUE, payment__method=PaymentMethod.STRIPE, settled_by__isnull=True
+    ).select_related("payment")
+    for stuck in unsent.filter(created_at__lt=now - REFUND_RETRY_WINDOW):
+        log.error(
+            "card refund %s of payment %s (%s minor units) unsent since %s: refund it by hand in Stripe",
+            stuck.public_id,
+            stuck.payment.public_id,
+            stuck.amount_minor,
+            stuck.created_at.isoformat(),
+        )
+    waiting = unsent.filter(
+        created_at__lte=now - dt.timedelta(seconds=older_than_seconds), created_at__gte=now - REFUND_RETRY_WINDOW
+    )
+    return sum(1 for due in waiting if refund_send(due) is not None)
+
+
+def refund_notify_sent(booking: Booking, amount_minor: int, method: str) -> None:
+    """Tell the client their money is on its way back."""
+    context = {
+        "booking": booking,
+        "amount_minor": amount_minor,
+        "method": method,
+        "link": settings.SITE_URL + reverse("bookings:detail", args=[booking.public_id]),
+    }
+    send_mail(
+        subject=f"[GigSta] Your refund for {booking.service.title}",
+        message=render_to_string("payments/email/refund_sent.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[booking.client.email],
+    )
