@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_context
-from bookings.state_machine import PaymentMethod, State, get_transition
+from bookings.state_machine import ActionName, PaymentMethod, State, get_transition
 from bookings.terms import amounts_due
 from payments import stripe_gateway
 from payments.errors import AmountChanged, GatewayUnavailable, PaymentError
@@ -58,7 +58,7 @@ def checkout_start(*, booking: Booking, client: User, kind: str, expected_amount
     ctx = booking_context()
     with transaction.atomic():
         locked = lock_booking(booking.pk)
-        get_transition(locked, client, "pay", ctx)
+        get_transition(locked, client, ActionName.PAY, ctx)
         paid = kept_of(locked)
         amount = _due(locked, kind, paid, expected_amount_minor, ctx.now)
         reusable = (

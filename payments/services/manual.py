@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
-from bookings.state_machine import PaymentMethod
+from bookings.state_machine import ActionName, PaymentMethod
 from bookings.terms import deposit_amount
 from payments.errors import PaymentError
 from payments.models import Payment, PaymentEvent
@@ -16,7 +16,7 @@ def manual_payment_record(booking: Booking, event: BookingEvent) -> None:
     """On mark_deposit_paid / mark_paid: the deposit, or whatever remains of the price, arrived
     by bank transfer or cash. Runs inside the booking's transition."""
     paid = kept_of(booking)
-    if event.action == "mark_deposit_paid":
+    if event.action == ActionName.MARK_DEPOSIT_PAID:
         kind, amount = Payment.Kind.DEPOSIT, deposit_amount(booking)
     else:
         kind, amount = (Payment.Kind.BALANCE if paid else Payment.Kind.FULL), booking.price_minor - paid

@@ -19,6 +19,8 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
+from bookings.state_machine import ActionName as N
+from bookings.state_machine import State as S
 from catalog.models import Service
 from payments.models import WebhookEvent
 
@@ -26,7 +28,7 @@ CLIENT, BAND = "client@demo.gigsta.local", "band@demo.gigsta.local"
 SERVICE = "Soul and funk band for weddings"
 VENUE = "Bench Hall, Hamburg (make bench)"
 # What the band does next on the way to a confirmed, fully paid booking.
-NEXT_ACTION = {"requested": "accept", "accepted": "mark_deposit_paid", "deposit_paid": "mark_paid"}
+NEXT_ACTION = {S.REQUESTED: N.ACCEPT, S.ACCEPTED: N.MARK_DEPOSIT_PAID, S.DEPOSIT_PAID: N.MARK_PAID}
 REPLAYED_EVENT = {
     "id": "evt_bench_replayed",
     "object": "event",
@@ -41,7 +43,7 @@ def bench_booking(*, client: User, band: User) -> Booking:
     later = timezone.now() + dt.timedelta(days=30)
     booking = (
         Booking.objects.filter(client=client, service=service, venue=VENUE, starts_at__gt=later)
-        .filter(state__in=[*NEXT_ACTION, "confirmed"])
+        .filter(state__in=[*NEXT_ACTION, S.CONFIRMED])
         .order_by("-starts_at")
         .first()
     )
