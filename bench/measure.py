@@ -2,7 +2,12 @@
 
 import json
 import re
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from deploy.processes import HOST, ROOT, ProcessError, clean_env, command_line, postgres_url, run
 
@@ -13,11 +18,24 @@ PORT = 8765
 BASE_URL = f"http://{HOST}:{PORT}"
 CONNECTIONS, THREADS, WARMUP_SECONDS = 32, 2, 3
 
+VARIED_SCRIPT = BENCH / "varied.lua"
+
+
+def database_for(providers: int) -> str:
+    """Each catalogue size keeps its own database between runs: gigsta_bench_20000, ..."""
+    return f"{PG_DATABASE}_{providers}"
+
+
+def bench_env(database: str) -> dict[str, str]:
+    """The settings every command and server of a run gets, for the database of one size."""
+    return {**ENV, "DATABASE_URL": postgres_url(database)}
+
+
 # Only what the benchmark states, so settings in the caller's shell (REDIS_URL, ...) cannot leak in.
 ENV = clean_env(
     DEBUG="0",
     SECRET_KEY="bench",
-    DATABASE_URL=postgres_url(PG_DATABASE),  # default persistent connections
+    DATABASE_URL=postgres_url(PG_DATABASE),  # default persistent connections; bench_env names each size's
     ALLOWED_HOSTS=HOST,
     # wrk is one client address: the API's limits per address (300/m, and 1,200/m, which ninja's
     # per-account throttle also applies to anonymous calls) would answer 429 after a second.
@@ -25,13 +43,10 @@ ENV = clean_env(
     API_USER_THROTTLE="100000/s",
     DJANGO_SETTINGS_MODULE="gigsta.settings",
 )
-ENV_SHOWN = " ".join(
-    f"{key}={ENV[key]}"
-    for key in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_ANON_THROTTLE", "API_USER_THROTTLE")
-)
-# The second round: the same searches with the search answer cache turned off.
+SHOWN = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_ANON_THROTTLE", "API_USER_THROTTLE")
+# Every search reads the database: the varied workload asks each question about once anyway.
 CACHE_OFF = {"SEARCH_CACHE_SECONDS": "0"}
-# The first round: Stripe switched on, so the webhook checks signatures (no request reaches Stripe).
+# Stripe switched on, so the webhook checks signatures (no request reaches Stripe).
 STRIPE_ENV = {"STRIPE_SECRET_KEY": "sk_test_bench", "STRIPE_WEBHOOK_SECRET": "whsec_bench"}
 WEBHOOK_PATH = "/payments/stripe/webhook/"
 
@@ -47,6 +62,7 @@ class Case:
     target: float | None = None  # minimum requests/s as a share of the floor
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""  # sent as a POST when set
+    paths_file: Path | None = None  # varied: GET each path of this file in turn (bench/varied.lua)
     status: int | None = None  # of the check request
     note: str = ""
     requests_per_second: float | None = None
@@ -70,6 +86,12 @@ class Run:
     """The commands of a run, for the report; their output goes to bench/out/commands.log."""
 
     commands: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=lambda: dict(ENV))
+
+    @property
+    def env_shown(self) -> str:
+        """The settings the report shows in front of a command."""
+        return " ".join(f"{key}={self.env[key]}" for key in SHOWN)
 
     def sh(self, args: list, *, show_env: str = "") -> str:
         """Run a command with ENV to its end and remember it for the report (after `show_env`, the
@@ -77,7 +99,7 @@ class Run:
         line = command_line(args)
         self.commands.append(f"{show_env} {line}".strip())
         print(f"$ {line}", flush=True)
-        return run(args, env=ENV, log=OUT / "commands.log", timeout=None)
+        return run(args, env=self.env, log=OUT / "commands.log", timeout=None)
 
 
 def check(run: Run, case: Case) -> str:
@@ -129,7 +151,12 @@ def parse_wrk(output: str, case: Case) -> None:
 def measure(run: Run, case: Case, duration: int) -> None:
     url = BASE_URL + case.path
     common = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}"]
-    if case.body:  # wrk sends anything but a GET through a Lua script
+    after_url = []
+    if case.paths_file is not None:
+        common += ["-s", VARIED_SCRIPT]
+        after_url = ["--", case.paths_file]
+        url = BASE_URL + "/"
+    elif case.body:  # wrk sends anything but a GET through a Lua script
         script = OUT / f"{slug(case.name)}.lua"
         lines = [f'wrk.method = "{case.method}"', f"wrk.body = {json.dumps(case.body)}"]
         lines += [f"wrk.headers[{json.dumps(key)}] = {json.dumps(value)}" for key, value in case.headers.items()]
@@ -138,8 +165,8 @@ def measure(run: Run, case: Case, duration: int) -> None:
     else:
         for key, value in case.headers.items():
             common += ["-H", f"{key}: {value}"]
-    run.sh([*common, f"-d{WARMUP_SECONDS}s", url])  # warm-up, discarded
-    output = run.sh([*common, f"-d{duration}s", "--latency", url])
+    run.sh([*common, f"-d{WARMUP_SECONDS}s", url, *after_url])  # warm-up, discarded
+    output = run.sh([*common, f"-d{duration}s", "--latency", url, *after_url])
     (OUT / f"{slug(case.name)}.wrk.txt").write_text(output)
     print(output, flush=True)
     parse_wrk(output, case)
@@ -201,3 +228,53 @@ def check_and_measure(run: Run, case: Case, duration: int) -> bool:
     if case.warnings:
         print(f"*** {case.name}: {'; '.join(case.warnings)}", flush=True)
     return ok
+
+
+@dataclass
+class Single:
+    """Searches one at a time, no other load: each answer's time as the client saw it (loopback)."""
+
+    times_ms: list[tuple[float, str]] = field(default_factory=list)
+
+    def percentile(self, share: float) -> float | None:
+        ordered = sorted(ms for ms, _ in self.times_ms)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else None
+
+    def slowest(self, count: int = 5) -> list[tuple[float, str]]:
+        return sorted(self.times_ms, reverse=True)[:count]
+
+
+def single_searches(api_file: Path, page_file: Path) -> Single:
+    """Each API search once, in turn, timed; a page past the last (422) is asked as page 1 instead, in
+    both files, so the varied workload only asks answerable questions."""
+    api_paths, page_paths = api_file.read_text().split(), page_file.read_text().split()
+    single = Single()
+    for i, path in enumerate(api_paths):
+        started = time.perf_counter()
+        status = _get(path)
+        elapsed = (time.perf_counter() - started) * 1000
+        if status == 422 and "page=" in path:
+            api_paths[i], page_paths[i] = (_first_page(p) for p in (path, page_paths[i]))
+            started = time.perf_counter()
+            status = _get(api_paths[i])
+            elapsed = (time.perf_counter() - started) * 1000
+        if status != 200:
+            raise BenchError(f"GET {api_paths[i]} answered HTTP {status}")
+        single.times_ms.append((elapsed, api_paths[i]))
+    api_file.write_text("\n".join(api_paths) + "\n")
+    page_file.write_text("\n".join(page_paths) + "\n")
+    return single
+
+
+def _first_page(path: str) -> str:
+    base, _, query = path.partition("?")
+    return f"{base}?{urlencode([(k, v) for k, v in parse_qsl(query) if k != 'page'])}"
+
+
+def _get(path: str) -> int:
+    try:
+        with urllib.request.urlopen(BASE_URL + path, timeout=60) as response:  # noqa: S310 (loopback)
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
