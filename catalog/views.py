@@ -1,16 +1,19 @@
 """Catalog pages: search, public provider and service pages, city suggestions, provider dashboard."""
 
 import datetime as dt
+import hashlib
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -33,6 +36,7 @@ from catalog.services import busy_day_block, busy_day_unblock, service_create, s
 from gigsta.forms import form_submit
 
 AVAILABILITY_DAYS = 42
+CALENDAR_CACHE_SECONDS = 24 * 3600
 
 
 @require_GET
@@ -91,14 +95,29 @@ def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
     today = timezone.localdate()
     busy = busy_days_for_provider(provider=provider, start=today, days=AVAILABILITY_DAYS)
     days = [today + dt.timedelta(days=i) for i in range(AVAILABILITY_DAYS)]
+    availability = [{"date": d, "busy": d in busy} for d in days]
     context = {
         "provider": provider,
         "profile": provider.provider_profile,
         "services": provider.services.filter(is_active=True).select_related("category"),
         "photos": provider.photos.all(),
-        "availability": [{"date": d, "busy": d in busy} for d in days],
+        "availability": availability,
+        "calendar_html": availability_calendar(availability),
     }
     return render(request, "catalog/provider_detail.html", context)
+
+
+def availability_calendar(availability: list[dict]) -> str:
+    """The availability calendar's HTML, cached under everything it shows (the days, which are
+    busy, the language): most providers are free all six weeks and share one rendering, and a
+    newly blocked or booked day changes the key, so nothing needs invalidating."""
+    days = "".join(f"{d['date']:%Y%m%d}{'b' if d['busy'] else 'f'}" for d in availability)
+    key = "calendar:" + get_language() + ":" + hashlib.sha256(days.encode()).hexdigest()[:32]
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("catalog/provider_detail.html#calendar", {"availability": availability})
+        cache.set(key, html, timeout=CALENDAR_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (HTML we rendered ourselves)
 
 
 @require_GET

@@ -143,6 +143,18 @@ def test_provider_page_shows_services_and_availability(client, listings):
     assert busy == [day]
 
 
+def test_provider_calendar_shows_a_newly_busy_day_at_once(client, listings, django_assert_num_queries):
+    url = reverse("catalog:provider", args=[listings.public_id])
+    day = timezone.localdate() + dt.timedelta(days=5)
+    with django_assert_num_queries(4):  # provider, busy days, photos, services
+        before = client.get(url).content.decode()
+    assert f'data-busy="false" data-date="{day:%Y-%m-%d}"' in before
+    busy_day_block(provider=listings, start=day)
+    after = client.get(url).content.decode()
+    assert f'data-busy="true" data-date="{day:%Y-%m-%d}"' in after
+    assert after.count('data-busy="true"') == 1 and after.count("calendar__day ") == 42
+
+
 def test_provider_page_is_404_for_clients_and_strangers(client, client_user):
     assert client.get(reverse("catalog:provider", args=[client_user.public_id])).status_code == 404
 
