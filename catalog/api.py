@@ -15,7 +15,14 @@ from catalog.models import (
     Category,
     Service,
 )
-from catalog.selectors import MAX_PAGE_SIZE, SearchFilters, service_get_for_owner, service_get_public, service_search
+from catalog.selectors import (
+    COUNT_LIMIT,
+    MAX_PAGE_SIZE,
+    SearchFilters,
+    service_get_for_owner,
+    service_get_public,
+    service_search,
+)
 from catalog.services import ServiceData, service_create, service_update
 
 router = Router(tags=["catalog"])
@@ -76,7 +83,8 @@ class ServiceListItemOut(ServiceOut):
 
 class ServiceListOut(Schema):
     items: list[ServiceListItemOut]
-    count: int
+    count: int = Field(description=f"Matching services, counted up to {COUNT_LIMIT:,}; `more` says there are more.")
+    more: bool = Field(False, description="More services matched than `count`; narrow the search to see them.")
     page: int
     page_size: int
 
@@ -142,7 +150,13 @@ def service_list_api(request: HttpRequest, filters: Query[ServiceFiltersIn]):
     body = search_cache_get(key)
     if body is None:
         page = service_search(SearchFilters(**filters.dict()))
-        answer = {"items": page.items, "count": page.count, "page": page.page, "page_size": page.page_size}
+        answer = {
+            "items": page.items,
+            "count": page.count,
+            "more": page.more,
+            "page": page.page,
+            "page_size": page.page_size,
+        }
         body = ServiceListOut.model_validate(answer).model_dump_json()
         search_cache_set(key, body)
     return HttpResponse(body, content_type="application/json")

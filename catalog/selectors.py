@@ -11,7 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
-from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Service, ServiceKeyword
+from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Service
+from catalog.search_sql import nearest_cutoff, nearest_first, within_box, words_match
 from catalog.services import words_of
 
 EARTH_RADIUS_KM = 6371.0088
@@ -19,6 +20,9 @@ MAX_RADIUS_KM = 500
 MAX_QUERY_WORDS = 6
 MAX_PAGE_SIZE = 100
 SORTS = ("relevance", "price", "-price", "distance", "rating")
+# Searches count their matches up to this many and then say "more": an exact count of a broad
+# search would read every matching row, however few of them anyone pages through.
+COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class SearchPage:
     page_size: int
     filters: SearchFilters
     category: Category | None = None
+    more: bool = False  # more than `count` matched: the count stopped at COUNT_LIMIT
     relaxations: list[str] = field(default_factory=list)
 
     @property
@@ -133,13 +138,18 @@ def busy_on(date: dt.date) -> Exists:
 
 
 def service_search(filters: SearchFilters) -> SearchPage:
-    """Active services matching the filters, one page of them, in the asked order. Two queries."""
+    """Active services matching the filters, one page of them, in the asked order. Two queries.
+
+    The count stops at COUNT_LIMIT (then `more` is set), so only that many pages can be reached;
+    ranked by relevance, those are the COUNT_LIMIT best-rated matches, title matches first."""
     category = search_validate(filters)
-    qs = Service.objects.filter(is_active=True, provider__is_active=True)
+    # Every provider has a profile; saying so makes the joins inner, so PostgreSQL can walk the
+    # profile_rating index best-rated first instead of sorting every match.
+    qs = Service.objects.filter(is_active=True, provider__is_active=True, provider__provider_profile__isnull=False)
 
     words = words_of(filters.q)[:MAX_QUERY_WORDS]
-    for word in words:
-        qs = qs.filter(Exists(ServiceKeyword.objects.filter(service_id=OuterRef("pk"), word__startswith=word)))
+    if words:
+        qs = qs.filter(words_match(words))
     if category is not None:
         qs = qs.filter(category=category)
     if filters.min_price is not None:
@@ -150,28 +160,41 @@ def service_search(filters: SearchFilters) -> SearchPage:
         qs = qs.annotate(distance_km=_distance_km(filters.lat, filters.lng))
         if filters.radius_km is not None:
             box = _bounding_box(filters.lat, filters.lng, filters.radius_km)
-            if box is not None:
-                min_lat, max_lat, min_lng, max_lng = box
-                qs = qs.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
+            qs = qs.filter(within_box(filters.lat, filters.lng, filters.radius_km, box))
             qs = qs.filter(distance_km__lte=filters.radius_km)
     if filters.date is not None:
         qs = qs.exclude(busy_on(filters.date))
 
-    count = qs.count()
+    # The first query reads the ids of up to COUNT_LIMIT + 1 matches, in no order: that counts
+    # them and, when that is all of them, the page sorts just these instead of searching again.
+    ids = list(qs.order_by().values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+    more = len(ids) > COUNT_LIMIT
+    count = min(len(ids), COUNT_LIMIT)
+    if not more:
+        qs = Service.objects.filter(pk__in=ids).annotate(**qs.query.annotations)
     page = filters.page
     if count and (page - 1) * filters.page_size >= count:
         num_pages = math.ceil(count / filters.page_size)
         raise ValidationError({"page": [f"There are only {num_pages} page(s) of results."]})
 
-    rating = F("provider__provider_profile__rating_avg")
+    # Best rated first, as the profile_rating index is ordered, then the newest.
+    best_rated = [
+        F("provider__provider_profile__rating_avg").desc(),
+        F("provider__provider_profile__rating_count").desc(),
+        "-created_at",
+    ]
+    nearest = None if filters.lat is None else nearest_first(filters.lat, filters.lng, F("distance_km"))
     order = {
         "price": ["price_minor", "-created_at"],
         "-price": ["-price_minor", "-created_at"],
-        "distance": ["distance_km", "price_minor"],
-        "rating": [rating.desc(nulls_last=True), "-provider__provider_profile__rating_count", "-created_at"],
+        "distance": [nearest, "price_minor"],
+        "rating": best_rated,
     }.get(filters.sort)
     if order is None:  # relevance: titles that contain the words first, then the best rated
         if words:
+            if more:  # rank the COUNT_LIMIT best-rated matches, not every match of a common word
+                pool = qs.order_by(*best_rated, "pk").values("pk")[:COUNT_LIMIT]
+                qs = Service.objects.filter(pk__in=pool).annotate(**qs.query.annotations)
             qs = qs.annotate(
                 title_hits=sum(
                     (
@@ -181,19 +204,27 @@ def service_search(filters: SearchFilters) -> SearchPage:
                     Value(0, output_field=IntegerField()),
                 )
             )
-            order = ["-title_hits", rating.desc(nulls_last=True), "-created_at"]
+            order = ["-title_hits", *best_rated]
         elif filters.lat is not None:
-            order = ["distance_km", rating.desc(nulls_last=True)]
+            order = [nearest, *best_rated]
         else:
-            order = [rating.desc(nulls_last=True), "-created_at"]
+            order = best_rated
     start = (page - 1) * filters.page_size
+    if order[0] is nearest and more:  # few matches are sorted whole, faster than any walk
+        qs = qs.filter(nearest_cutoff(qs, filters.lat, filters.lng, start + filters.page_size))
     items = list(
         qs.select_related("category", "provider", "provider__provider_profile").order_by(*order, "pk")[
             start : start + filters.page_size
         ]
     )
     result = SearchPage(
-        items=items, count=count, page=page, page_size=filters.page_size, filters=filters, category=category
+        items=items,
+        count=count,
+        page=page,
+        page_size=filters.page_size,
+        filters=filters,
+        category=category,
+        more=more,
     )
     if not count:
         result.relaxations = _relaxations(filters)

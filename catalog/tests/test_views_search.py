@@ -175,3 +175,15 @@ def test_other_providers_are_found_too(client, listings):
     other = make_user("other@example.com", "Other Act", role="provider")
     make_service(other, title="Magic show", category="magic")
     assert get(client, category="magic").context["results"].count == 1
+
+
+def test_a_count_past_the_limit_reads_as_more(client, listings, monkeypatch, settings):
+    from catalog import selectors
+
+    settings.SEARCH_CACHE_SECONDS = 0
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+    page = get(client).content.decode()
+    assert "<strong>2+</strong> results" in page
+    api = client.get(reverse("api:service_list_api")).json()
+    assert (api["count"], api["more"], len(api["items"])) == (2, True, 3)
+    assert client.get(reverse("api:service_list_api"), {"q": "jazz"}).json()["more"] is False
