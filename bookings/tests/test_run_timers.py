@@ -4,10 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
 from bookings.tests.conftest import at
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from bookings.effects import Effects, effects_table
 from bookings.models import Booking, BookingEvent
 from bookings.services import SlotTaken, booking_request, booking_transition
@@ -13,7 +14,6 @@ from bookings.state_machine import TransitionNotAllowed, UnknownAction
 from bookings.tests.conftest import at
 from catalog.models import BusyDay
 from catalog.services import busy_day_block
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

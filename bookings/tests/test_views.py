@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from bookings.tests.conftest import at
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import api_token_create
+from accounts.tests.factories import make_user
 from catalog.models import Service
 from catalog.services import busy_day_block
 from catalog.tests.factories import make_service
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

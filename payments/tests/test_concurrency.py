@@ -13,11 +13,11 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from accounts.tests.factories import make_user
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from bookings.tests.conftest import at
 from catalog.tests.factories import make_service
-from conftest import make_user
 from payments.models import PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start
 from payments.services.webhooks import stripe_event_handle

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from catalog.tests.factories import make_service
-from conftest import PASSWORD, make_user
 from tests.e2e.conftest import SCREENSHOTS, answer_next_dialog, open_page
 from tests.e2e.test_journeys import log_in
 

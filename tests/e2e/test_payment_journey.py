@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
 from catalog.tests.factories import make_service
-from conftest import PASSWORD, make_user
 from payments.models import Payment, PaymentEvent
 from payments.tests.fake_stripe import FakeStripe, _Handler
 from tests.e2e.conftest import SCREENSHOTS, _benign, answer_next_dialog
