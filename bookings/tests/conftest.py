@@ -1,21 +1,13 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from bookings.services import booking_request
+from bookings.tests.factories import at
 from catalog.tests.factories import make_service
 
 
 @pytest.fixture
 def service(provider):
     return make_service(provider, duration_minutes=180)
-
-
-def at(days: int, hour: int = 20) -> dt.datetime:
-    """A time `days` from now at `hour`:00 local time."""
-    day = timezone.localdate() + dt.timedelta(days=days)
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.services import api_token_create
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 
 pytestmark = pytest.mark.django_db
 

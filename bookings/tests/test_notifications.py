@@ -3,7 +3,7 @@ from django.core import mail
 
 from bookings.services import booking_request, booking_transition
 from bookings.state_machine import TransitionNotAllowed
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from accounts.services import api_token_create
 from accounts.tests.factories import make_user
 from bookings.models import Review
 from bookings.services import ReviewNotAllowed, booking_request, booking_transition, review_create
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 
 pytestmark = pytest.mark.django_db
 

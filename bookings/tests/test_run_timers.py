@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.tests.factories import make_user
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from bookings.effects import Effects, effects_table
 from bookings.models import Booking, BookingEvent
 from bookings.services import SlotTaken, booking_request, booking_transition
 from bookings.state_machine import TransitionNotAllowed, UnknownAction
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from catalog.models import BusyDay
 from catalog.services import busy_day_block
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from catalog.tests.factories import make_service
 from payments.models import Payment, PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start

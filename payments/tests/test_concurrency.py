@@ -16,7 +16,7 @@ from django.db import connection
 from accounts.tests.factories import make_user
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from catalog.tests.factories import make_service
 from payments.models import PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start

@@ -11,7 +11,7 @@ from bookings import terms as policy
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
 from bookings.state_machine import TransitionNotAllowed, balance_cancel_at
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from catalog.services import ServiceData, service_update
 from catalog.tests.factories import make_service
 from payments.errors import PaymentError, RefundTooLarge

@@ -17,7 +17,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
 from bookings.state_machine import PaymentMethod, State, TransitionNotAllowed
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from catalog.tests.factories import make_service
 from payments import stripe_gateway
 from payments.errors import AmountChanged, GatewayUnavailable, PaymentError, RefundTooLarge

@@ -11,7 +11,7 @@ from django.utils import dateformat, timezone
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
 from bookings.state_machine import balance_due_at
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from catalog.models import BusyDay
 from catalog.tests.factories import make_service
 from payments.models import PaymentEvent

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from bookings.tests.test_views import session_queries
 from catalog.tests.factories import make_service
 from payments.models import Payment, PaymentEvent
