@@ -13,8 +13,7 @@ from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from catalog.tests.factories import make_service
-from tests.e2e.conftest import SCREENSHOTS, answer_next_dialog, open_page
-from tests.e2e.test_journeys import log_in
+from tests.e2e.helpers import SCREENSHOTS, answer_next_dialog, in_days, log_in, open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -48,10 +47,6 @@ def wait_until(condition, seconds: float = 12) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
-
-
-def in_days(days: int) -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=days)
 
 
 def test_client_books_provider_answers_and_both_pages_follow(page: Page, live_server, screenshot, cast, second_browser):
