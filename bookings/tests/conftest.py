@@ -1,7 +1,6 @@
 import pytest
 
-from bookings.services import booking_request
-from bookings.tests.factories import at
+from bookings.tests.factories import make_booking
 from catalog.tests.factories import make_service
 
 
@@ -12,4 +11,4 @@ def service(provider):
 
 @pytest.fixture
 def booking(client_user, service):
-    return booking_request(client=client_user, service=service, starts_at=at(30), venue="Villa Rosa, Potsdam")
+    return make_booking(client=client_user, service=service)

@@ -11,7 +11,7 @@ from bookings.effects import Effects, effects_table
 from bookings.models import Booking, BookingEvent
 from bookings.services import SlotTaken, booking_request, booking_transition
 from bookings.state_machine import TransitionNotAllowed, UnknownAction
-from bookings.tests.factories import at
+from bookings.tests.factories import at, make_booking
 from catalog.models import BusyDay
 from catalog.services import busy_day_block
 
@@ -125,8 +125,8 @@ def test_accepting_an_overlapping_request_is_refused(client_user, provider, serv
     assert rival.state == "requested" and rival.events.count() == 1
 
 
-def test_new_requests_for_a_held_slot_are_refused(client_user, provider, service, booking):
-    booking_transition(booking=booking, action="accept", actor=provider)
+def test_new_requests_for_a_held_slot_are_refused(client_user, service):
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     with pytest.raises(SlotTaken):
         booking_request(client=client_user, service=service, starts_at=booking.starts_at, venue="Again")
 
@@ -139,11 +139,8 @@ def test_held_bookings_occupy_their_days_in_search(booking, provider, client_use
     assert not BusyDay.objects.filter(source_id=booking.public_id).exists()
 
 
-def test_staff_resolve_a_dispute(booking, provider, client_user, staff_user):
-    booking_transition(booking=booking, action="accept", actor=provider)
-    booking_transition(booking=booking, action="mark_paid", actor=provider)
-    after_gig = booking.ends_at + dt.timedelta(days=1)
-    booking_transition(booking=booking, action="dispute", actor=client_user, now=after_gig, note="No-show")
+def test_staff_resolve_a_dispute(service, client_user, staff_user):
+    booking = make_booking(client=client_user, service=service, to_state="disputed")
     booking_transition(booking=booking, action="resolve_refund", actor=staff_user, source="admin")
     booking.refresh_from_db()
     assert booking.state == "refunded"
@@ -157,9 +154,9 @@ def test_system_actions_have_no_actor(booking):
     assert event.actor is None and event.to_state == "expired"
 
 
-def test_pay_is_not_a_state_change(booking, provider, client_user, settings):
+def test_pay_is_not_a_state_change(service, client_user, settings):
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     settings.STRIPE_SECRET_KEY = "sk_test_x"
-    booking_transition(booking=booking, action="accept", actor=provider)
     with pytest.raises(TransitionNotAllowed):
         booking_transition(booking=booking, action="pay", actor=client_user)
     assert booking.events.count() == 2
@@ -172,8 +169,7 @@ def test_events_are_immutable(booking):
         event.save()
 
 
-def test_a_gig_past_midnight_occupies_both_days(client_user, provider, service):
-    late = booking_request(client=client_user, service=service, starts_at=at(40, hour=22), venue="Club")
-    booking_transition(booking=late, action="accept", actor=provider)
+def test_a_gig_past_midnight_occupies_both_days(client_user, service):
+    late = make_booking(client=client_user, service=service, to_state="accepted", starts_at=at(40, hour=22))
     days = sorted(BusyDay.objects.filter(source_id=late.public_id).values_list("date", flat=True))
     assert days == [at(40).date(), at(41).date()]
