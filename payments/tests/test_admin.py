@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from bookings.services import booking_request, booking_transition
-from bookings.tests.factories import at
+from bookings.services import booking_transition
+from bookings.tests.factories import at, make_booking
 from catalog.tests.factories import make_service
 from payments.models import Payment, PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start
@@ -17,8 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def paid_by_card(fake_stripe, post_webhook, client_user, provider):
     service = make_service(provider, price_minor=50000)
-    booking = booking_request(client=client_user, service=service, starts_at=at(20), venue="Villa Rosa")
-    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking = make_booking(client=client_user, service=service, to_state="accepted", starts_at=at(20))
     payment = checkout_start(booking=booking, client=client_user, kind="full")
     for event in fake_stripe.complete(payment.provider_reference):
         assert post_webhook(event).status_code == 200

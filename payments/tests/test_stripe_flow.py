@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent
-from bookings.services import booking_request, booking_transition
+from bookings.services import booking_transition
 from bookings.state_machine import PaymentMethod, State, TransitionNotAllowed
-from bookings.tests.factories import at
+from bookings.tests.factories import at, make_booking
 from catalog.tests.factories import make_service
 from payments import stripe_gateway
 from payments.errors import AmountChanged, GatewayUnavailable, PaymentError, RefundTooLarge
@@ -72,10 +72,7 @@ def book(provider, client_user, fake_stripe):
 
     def make(*, days: int = 30, starts_at: dt.datetime | None = None, **terms) -> Booking:
         service = make_service(provider, **{"price_minor": PRICE, **terms})
-        booking = booking_request(
-            client=client_user, service=service, starts_at=starts_at or at(days), venue="Villa Rosa, Potsdam"
-        )
-        return booking_transition(booking=booking, action="accept", actor=provider).booking
+        return make_booking(client=client_user, service=service, to_state="accepted", starts_at=starts_at or at(days))
 
     return make
 
@@ -335,8 +332,7 @@ def test_the_provider_cannot_pay_through_the_page(fake_stripe, book, client, pro
 def test_a_manual_booking_cannot_be_paid_by_card(fake_stripe, settings, provider, client_user, checkout):
     settings.STRIPE_SECRET_KEY = ""  # card payments were off when it was requested
     service = make_service(provider, price_minor=PRICE)
-    booking = booking_request(client=client_user, service=service, starts_at=at(30), venue="Hall")
-    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     settings.STRIPE_SECRET_KEY = fake_stripe.secret_key
 
     with pytest.raises(TransitionNotAllowed) as refused:
@@ -1043,9 +1039,7 @@ def test_refund_record_refuses_a_payment_never_captured(fake_stripe, book, check
 def test_the_retry_leaves_manual_refunds_to_the_provider(fake_stripe, settings, provider, client_user, act):
     settings.STRIPE_SECRET_KEY = ""
     service = make_service(provider, price_minor=PRICE)
-    booking = booking_request(client=client_user, service=service, starts_at=at(30), venue="Hall")
-    booking_transition(booking=booking, action="accept", actor=provider)
-    booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking = make_booking(client=client_user, service=service, to_state="confirmed")
     settings.STRIPE_SECRET_KEY = fake_stripe.secret_key
     act(booking, "cancel", provider)
     assert [d.amount_minor for d in ledger(booking, Kind.REFUND_DUE)] == [PRICE]
