@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.tests.factories import make_service
 from payments.tests.fake_stripe import FakeStripe
 
 WEBHOOK_PATH = "/payments/stripe/webhook/"
@@ -34,6 +35,14 @@ def post_webhook(client, fake_stripe):
         return client.post(WEBHOOK_PATH, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
 
     return post
+
+
+@pytest.fixture
+def deposit_service(provider):
+    """1,000.00 EUR with a 30 % deposit, from a provider whose payment instructions give an IBAN."""
+    provider.provider_profile.payment_instructions = "IBAN DE89 3704 0044 0532 0130 00"
+    provider.provider_profile.save()
+    return make_service(provider, price_minor=100_000, deposit_percent=30)
 
 
 @pytest.fixture

@@ -6,15 +6,9 @@ from django.urls import reverse
 from bookings.services import booking_transition
 from bookings.tests.factories import make_booking
 from bookings.tests.test_api import auth, post
-from catalog.tests.factories import make_service
 from payments.models import Payment
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def deposit_service(provider):
-    return make_service(provider, price_minor=100000, deposit_percent=30)
 
 
 def test_money_of_a_paid_manual_booking(client, client_user, provider, deposit_service):

@@ -32,11 +32,6 @@ def service(provider):
     return make_service(provider, price_minor=PRICE)
 
 
-@pytest.fixture
-def deposit_service(provider):
-    return make_service(provider, title="Jazz trio with deposit", price_minor=PRICE, deposit_percent=30)
-
-
 def act(booking: Booking, action: str, actor, **kwargs) -> Booking:
     return booking_transition(booking=booking, action=action, actor=actor, **kwargs).booking
 

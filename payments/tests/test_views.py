@@ -9,15 +9,7 @@ from django.urls import reverse
 from bookings.services import booking_transition
 from bookings.tests.factories import at, make_booking
 from bookings.tests.test_views import session_queries
-from catalog.tests.factories import make_service
 from payments.models import Payment, PaymentEvent
-
-
-@pytest.fixture
-def deposit_service(provider):
-    provider.provider_profile.payment_instructions = "IBAN DE89 3704 0044 0532 0130 00"
-    provider.provider_profile.save()
-    return make_service(provider, price_minor=100000, deposit_percent=30)
 
 
 @pytest.fixture
