@@ -63,10 +63,12 @@ e2e: $(VENV)/.installed-dev
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
 
 bench: $(VENV)/.installed
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
-stack: $(VENV)/.installed
-	$(BIN)/python deploy/stack.py
+# tests/stack gives its servers only the settings it states; pytest's own Django must not reach
+# the caller's DATABASE_URL or REDIS_URL either.
+stack: $(VENV)/.installed-dev
+	DATABASE_URL= REDIS_URL= $(BIN)/pytest tests/stack -v
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-results

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_transition
+from bookings.state_machine import ActionName
 from gigsta.errors import DomainError
 
 
@@ -47,8 +48,8 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resolve dispute: release payment to the provider")
     def resolve_release(self, request, queryset):
-        self._resolve(request, queryset, "resolve_release")
+        self._resolve(request, queryset, ActionName.RESOLVE_RELEASE)
 
     @admin.action(description="Resolve dispute: refund the client in full (card refunds are sent to Stripe)")
     def resolve_refund(self, request, queryset):
-        self._resolve(request, queryset, "resolve_refund")
+        self._resolve(request, queryset, ActionName.RESOLVE_REFUND)

@@ -24,6 +24,7 @@ from bookings.models import (
 from bookings.state_machine import (
     HOLDING_STATES,
     REQUEST,
+    ActionName,
     Context,
     State,
     TransitionNotAllowed,
@@ -175,7 +176,7 @@ def booking_transition(
         raise ValidationError({"note": [f"Keep the note under {MAX_NOTE_LENGTH:,} characters."]})
     ctx = booking_context(now)
     with transaction.atomic():
-        if action == "accept":
+        if action == ActionName.ACCEPT:
             _lock_provider(booking.provider_id)  # provider first, then the booking: one lock order
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         last = locked.events.order_by("-created_at", "-pk").first()
@@ -188,7 +189,7 @@ def booking_transition(
                 "use the pay page or POST /api/bookings/{id}/checkout.",
                 "not_a_transition",
             )
-        if action == "accept":
+        if action == ActionName.ACCEPT:
             _check_slot_free(
                 provider_id=locked.provider_id, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude_pk=locked.pk
             )

@@ -33,6 +33,29 @@ FINAL_STATES = (State.DECLINED, State.CANCELLED, State.EXPIRED, State.REFUNDED)
 HOLDING_STATES = (State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED)
 
 
+class ActionName(StrEnum):
+    """Every action's name, for code that names one (the API and the URLs take them as text)."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    WITHDRAW = "withdraw"
+    MARK_DEPOSIT_PAID = "mark_deposit_paid"
+    MARK_PAID = "mark_paid"
+    PAY = "pay"
+    CONFIRM_DEPOSIT = "confirm_deposit"
+    CONFIRM_PAYMENT = "confirm_payment"
+    REMIND_BALANCE = "remind_balance"
+    CANCEL_UNPAID = "cancel_unpaid"
+    CANCEL = "cancel"
+    COMPLETE = "complete"
+    DISPUTE = "dispute"
+    RESOLVE_RELEASE = "resolve_release"
+    RESOLVE_REFUND = "resolve_refund"
+    EXPIRE = "expire"
+    AUTO_COMPLETE = "auto_complete"
+    REQUEST = "request"
+
+
 class Role(StrEnum):
     CLIENT = "client"
     PROVIDER = "provider"
@@ -174,11 +197,11 @@ def deadline_of(booking: BookingLike, ctx: Context) -> Deadline | None:
     """The next timer action and its time: the moment the action's guard stops refusing."""
     if booking.state in (State.REQUESTED, State.ACCEPTED):
         limit = ctx.answer_within if booking.state == State.REQUESTED else ctx.pay_within
-        return Deadline(min(booking.updated_at + limit, booking.starts_at), "expire")
+        return Deadline(min(booking.updated_at + limit, booking.starts_at), ActionName.EXPIRE)
     if booking.state == State.DEPOSIT_PAID:
-        return Deadline(booking.ends_at + ctx.complete_after, "expire")
+        return Deadline(booking.ends_at + ctx.complete_after, ActionName.EXPIRE)
     if booking.state == State.CONFIRMED:
-        return Deadline(booking.ends_at + ctx.complete_after, "auto_complete")
+        return Deadline(booking.ends_at + ctx.complete_after, ActionName.AUTO_COMPLETE)
     return None
 
 
@@ -201,12 +224,12 @@ def _action(name, sources, target, roles, label, note, critical=False, guard=Non
     return Action(name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout)
 
 
-S, R = State, Role
+S, R, N = State, Role, ActionName
 ACTIONS: tuple[Action, ...] = (
-    _action("accept", [S.REQUESTED], S.ACCEPTED, [R.PROVIDER], "Accept request", "Request accepted"),
-    _action("decline", [S.REQUESTED], S.DECLINED, [R.PROVIDER], "Decline", "Request declined", critical=True),
+    _action(N.ACCEPT, [S.REQUESTED], S.ACCEPTED, [R.PROVIDER], "Accept request", "Request accepted"),
+    _action(N.DECLINE, [S.REQUESTED], S.DECLINED, [R.PROVIDER], "Decline", "Request declined", critical=True),
     _action(
-        "withdraw",
+        N.WITHDRAW,
         [S.REQUESTED, S.ACCEPTED],
         S.CANCELLED,
         [R.CLIENT],
@@ -215,7 +238,7 @@ ACTIONS: tuple[Action, ...] = (
         critical=True,
     ),
     _action(
-        "mark_deposit_paid",
+        N.MARK_DEPOSIT_PAID,
         [S.ACCEPTED],
         S.DEPOSIT_PAID,
         [R.PROVIDER],
@@ -224,7 +247,7 @@ ACTIONS: tuple[Action, ...] = (
         guard=_deposit_paid_manually,
     ),
     _action(
-        "mark_paid",
+        N.MARK_PAID,
         [S.ACCEPTED, S.DEPOSIT_PAID],
         S.CONFIRMED,
         [R.PROVIDER],
@@ -233,7 +256,7 @@ ACTIONS: tuple[Action, ...] = (
         guard=_paid_manually,
     ),
     _action(
-        "pay",
+        N.PAY,
         [S.ACCEPTED, S.DEPOSIT_PAID],
         None,
         [R.CLIENT],
@@ -243,7 +266,7 @@ ACTIONS: tuple[Action, ...] = (
         starts_checkout=True,
     ),
     _action(
-        "confirm_deposit",
+        N.CONFIRM_DEPOSIT,
         [S.ACCEPTED],
         S.DEPOSIT_PAID,
         [R.SYSTEM],
@@ -251,7 +274,7 @@ ACTIONS: tuple[Action, ...] = (
         "Deposit received by card",
     ),
     _action(
-        "confirm_payment",
+        N.CONFIRM_PAYMENT,
         [S.ACCEPTED, S.DEPOSIT_PAID],
         S.CONFIRMED,
         [R.SYSTEM],
@@ -259,7 +282,7 @@ ACTIONS: tuple[Action, ...] = (
         "Payment received by card",
     ),
     _action(
-        "remind_balance",
+        N.REMIND_BALANCE,
         [S.DEPOSIT_PAID],
         S.DEPOSIT_PAID,
         [R.SYSTEM],
@@ -268,7 +291,7 @@ ACTIONS: tuple[Action, ...] = (
         guard=_balance_reminder_due,
     ),
     _action(
-        "cancel_unpaid",
+        N.CANCEL_UNPAID,
         [S.DEPOSIT_PAID],
         S.CANCELLED,
         [R.PROVIDER],
@@ -278,7 +301,7 @@ ACTIONS: tuple[Action, ...] = (
         guard=_balance_overdue,
     ),
     _action(
-        "cancel",
+        N.CANCEL,
         [S.DEPOSIT_PAID, S.CONFIRMED],
         S.CANCELLED,
         [R.CLIENT, R.PROVIDER],
@@ -287,7 +310,7 @@ ACTIONS: tuple[Action, ...] = (
         critical=True,
     ),
     _action(
-        "complete",
+        N.COMPLETE,
         [S.CONFIRMED],
         S.COMPLETED,
         [R.PROVIDER],
@@ -296,7 +319,7 @@ ACTIONS: tuple[Action, ...] = (
         guard=_gig_started,
     ),
     _action(
-        "dispute",
+        N.DISPUTE,
         [S.CONFIRMED, S.COMPLETED],
         S.DISPUTED,
         [R.CLIENT],
@@ -306,7 +329,7 @@ ACTIONS: tuple[Action, ...] = (
         guard=_within_dispute_window,
     ),
     _action(
-        "resolve_release",
+        N.RESOLVE_RELEASE,
         [S.DISPUTED],
         S.COMPLETED,
         [R.STAFF],
@@ -314,7 +337,7 @@ ACTIONS: tuple[Action, ...] = (
         "Dispute resolved, payment released",
     ),
     _action(
-        "resolve_refund",
+        N.RESOLVE_REFUND,
         [S.DISPUTED],
         S.REFUNDED,
         [R.STAFF],
@@ -323,7 +346,7 @@ ACTIONS: tuple[Action, ...] = (
         critical=True,
     ),
     _action(
-        "expire",
+        N.EXPIRE,
         [S.REQUESTED, S.ACCEPTED, S.DEPOSIT_PAID],
         S.EXPIRED,
         [R.SYSTEM],
@@ -332,7 +355,7 @@ ACTIONS: tuple[Action, ...] = (
         guard=_timed_out,
     ),
     _action(
-        "auto_complete",
+        N.AUTO_COMPLETE,
         [S.CONFIRMED],
         S.COMPLETED,
         [R.SYSTEM],
@@ -344,9 +367,9 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
 # System actions the clock takes (manage.py run_timers); the other system actions are taken
 # by payment webhooks.
-TIMER_ACTIONS = ("expire", "auto_complete", "remind_balance")
+TIMER_ACTIONS = (N.EXPIRE, N.AUTO_COMPLETE, N.REMIND_BALANCE)
 # The initial transition, for the audit trail and the diagram: a client requests a free slot.
-REQUEST = _action("request", [], S.REQUESTED, [R.CLIENT], "Request booking", "Booking requested")
+REQUEST = _action(N.REQUEST, [], S.REQUESTED, [R.CLIENT], "Request booking", "Booking requested")
 
 
 class TransitionNotAllowed(Conflict):

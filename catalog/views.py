@@ -30,7 +30,7 @@ from catalog.selectors import (
     service_search,
 )
 from catalog.services import busy_day_block, busy_day_unblock, service_create, service_set_active, service_update
-from gigsta.forms import add_service_errors
+from gigsta.forms import form_submit
 
 AVAILABILITY_DAYS = 42
 
@@ -194,14 +194,10 @@ def service_toggle(request: HttpRequest, service_id: UUID) -> HttpResponse:
 def block_dates(request: HttpRequest) -> HttpResponse:
     _provider_only(request)
     form = BlockDatesForm(data=request.POST)
-    if form.is_valid():
-        try:
-            days = busy_day_block(provider=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Blocked {len(days)} day(s).")
-            return redirect("catalog:dashboard")
+    days = form_submit(form, busy_day_block, provider=request.user, **form.cleaned_data) if form.is_valid() else None
+    if days is not None:
+        messages.success(request, f"Blocked {len(days)} day(s).")
+        return redirect("catalog:dashboard")
     return _dashboard(request, block_form=form)
 
 
@@ -225,14 +221,10 @@ def unblock_date(request: HttpRequest, date: str) -> HttpResponse:
 def photo_upload(request: HttpRequest) -> HttpResponse:
     _provider_only(request)
     form = PhotoForm(data=request.POST, files=request.FILES)
-    if form.is_valid():
-        try:
-            provider_photo_add(provider=request.user, upload=form.cleaned_data["photo"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Photo added to your public profile.")
-            return redirect("catalog:dashboard")
+    upload = form.cleaned_data["photo"] if form.is_valid() else None
+    if upload and form_submit(form, provider_photo_add, provider=request.user, upload=upload):
+        messages.success(request, "Photo added to your public profile.")
+        return redirect("catalog:dashboard")
     return _dashboard(request, photo_form=form)
 
 

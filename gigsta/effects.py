@@ -14,7 +14,8 @@ here, so bookings never imports payments.
 
 from bookings.effects import Effects
 from bookings.notifications import notify_parties
-from bookings.state_machine import State
+from bookings.state_machine import ActionName as N
+from bookings.state_machine import State as S
 from bookings.terms import refund_all, refund_none, refund_on_cancel
 from payments.services.checkout import checkouts_close
 from payments.services.manual import manual_payment_record
@@ -33,26 +34,26 @@ def _refunding(rule) -> Effects:
 
 
 EFFECTS: dict[str, Effects] = {
-    "request": _notify,
-    "accept": _notify,
-    "decline": _notify,
-    "withdraw": _settled,
-    "mark_deposit_paid": _paid,
-    "mark_paid": _paid,
-    # "pay" opens a checkout (payments.services.checkout.checkout_start) and changes nothing.
-    "confirm_deposit": _settled,
-    "confirm_payment": _settled,
-    "remind_balance": _notify,
-    "cancel_unpaid": _refunding(refund_none("Balance not paid: the deposit is kept", from_state=State.DEPOSIT_PAID)),
-    "cancel": _refunding(refund_on_cancel),
-    "complete": _notify,
-    "dispute": _notify,
-    "resolve_release": _notify,
-    "resolve_refund": Effects(
+    N.REQUEST: _notify,
+    N.ACCEPT: _notify,
+    N.DECLINE: _notify,
+    N.WITHDRAW: _settled,
+    N.MARK_DEPOSIT_PAID: _paid,
+    N.MARK_PAID: _paid,
+    # N.PAY opens a checkout (payments.services.checkout.checkout_start) and changes nothing.
+    N.CONFIRM_DEPOSIT: _settled,
+    N.CONFIRM_PAYMENT: _settled,
+    N.REMIND_BALANCE: _notify,
+    N.CANCEL_UNPAID: _refunding(refund_none("Balance not paid: the deposit is kept", from_state=S.DEPOSIT_PAID)),
+    N.CANCEL: _refunding(refund_on_cancel),
+    N.COMPLETE: _notify,
+    N.DISPUTE: _notify,
+    N.RESOLVE_RELEASE: _notify,
+    N.RESOLVE_REFUND: Effects(
         in_transaction=(refunds_record,),
         after_commit=(notify_parties, refunds_send),
         refund=refund_all("Dispute resolved by GigSta staff: everything back"),
     ),
-    "expire": _refunding(refund_none("Balance never paid: the deposit is kept", from_state=State.DEPOSIT_PAID)),
-    "auto_complete": _notify,
+    N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", from_state=S.DEPOSIT_PAID)),
+    N.AUTO_COMPLETE: _notify,
 }

@@ -40,18 +40,30 @@ class LedgerOut(Schema):
 
 
 class MoneyOut(Schema):
+    """Read from payments.selectors.Money, the same model the booking page shows."""
+
     currency: str
-    price_minor: int
-    paid_minor: int
-    refunded_minor: int = Field(description="Refunds sent.")
-    refund_pending_minor: int = Field(description="Refunds decided but not yet sent.")
-    fee_minor: int = Field(description="GigSta's fee on what the provider keeps, taken from the payout.")
-    payout_minor: int
+    price_minor: int = Field(validation_alias="booking.price_minor")
+    paid_minor: int = Field(validation_alias="paid")
+    refunded_minor: int = Field(validation_alias="refunded", description="Refunds sent.")
+    refund_pending_minor: int = Field(
+        validation_alias="refund_pending", description="Refunds decided but not yet sent."
+    )
+    fee_minor: int = Field(
+        validation_alias="fee", description="GigSta's fee on what the provider keeps, taken from the payout."
+    )
+    payout_minor: int = Field(validation_alias="payout")
     due_now: list[DueOut] = Field(description="What the client may pay now; empty when nothing is due.")
-    refund_if_cancelled_now_minor: int | None = Field(description="A client cancelling now gets this back.")
-    cancellation_policy: list[str]
+    refund_if_cancelled_now_minor: int | None = Field(
+        validation_alias="refund_now", description="A client cancelling now gets this back."
+    )
+    cancellation_policy: list[str] = Field(validation_alias="policy")
     payments: list[PaymentOut]
-    ledger: list[LedgerOut]
+    ledger: list[LedgerOut] = Field(validation_alias="entries")
+
+    @staticmethod
+    def resolve_payments(money) -> list:
+        return money.booking.payments.order_by("created_at", "pk")
 
 
 class CheckoutIn(Schema):
@@ -62,7 +74,7 @@ class CheckoutIn(Schema):
 
 
 class CheckoutOut(Schema):
-    payment_id: UUID
+    payment_id: UUID = Field(validation_alias="public_id")
     checkout_url: str
     amount_minor: int
     currency: str
@@ -73,21 +85,7 @@ class CheckoutOut(Schema):
 def booking_money_api(request: HttpRequest, booking_id: UUID):
     """The booking's money: paid, refunded, due now, the fee, the policy, payments and the ledger."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
-    money = booking_money(booking)
-    return {
-        "currency": booking.currency,
-        "price_minor": booking.price_minor,
-        "paid_minor": money.paid,
-        "refunded_minor": money.refunded,
-        "refund_pending_minor": money.refund_pending,
-        "fee_minor": money.fee,
-        "payout_minor": money.payout,
-        "due_now": money.due_now,
-        "refund_if_cancelled_now_minor": money.refund_now,
-        "cancellation_policy": money.policy,
-        "payments": booking.payments.order_by("created_at", "pk"),
-        "ledger": money.entries,
-    }
+    return booking_money(booking)
 
 
 @router.post("/bookings/{booking_id}/checkout", response={201: CheckoutOut, **ERRORS}, operation_id="checkout_api")
@@ -96,19 +94,5 @@ def checkout_api(request: HttpRequest, booking_id: UUID, payload: CheckoutIn):
     to. The booking is confirmed when Stripe's signed webhook arrives, not by this call.
     409 when paying is not possible now or the amount changed; 503 when Stripe is unreachable."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
-    payment = checkout_start(
-        booking=booking,
-        client=request.auth,
-        kind=payload.kind,
-        expected_amount_minor=payload.expected_amount_minor,
-    )
-    return Status(
-        201,
-        {
-            "payment_id": payment.public_id,
-            "checkout_url": payment.checkout_url,
-            "amount_minor": payment.amount_minor,
-            "currency": payment.currency,
-            "kind": payment.kind,
-        },
-    )
+    payment = checkout_start(booking=booking, client=request.auth, **payload.dict())
+    return Status(201, payment)

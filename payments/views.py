@@ -34,34 +34,34 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     booking = booking_get_for_user(user=request.user, public_id=booking_id)
     if booking.client_id != request.user.pk:
         raise PermissionDenied("Only the client of a booking pays for it.")
-    money = booking_money(booking)
     form = PayForm(data=request.POST if request.method == "POST" else None)
     problem, status = None, 200
-    if form.errors:
-        problem, status = form.errors["choice"][0], 400
-    elif form.is_bound:
+    if form.is_bound:
         try:
-            payment = checkout_start(
-                booking=booking,
-                client=request.user,
-                kind=form.cleaned_data["choice"][0],
-                expected_amount_minor=form.cleaned_data["choice"][1],
-            )
+            payment = _checkout_for(form, booking, request.user)
         except DomainError as exc:
             problem, status = exc.message, exc.status
-            money = booking_money(booking)
         else:
-            if request.htmx:
-                return HttpResponseClientRedirect(payment.checkout_url)
-            return redirect(payment.checkout_url)
-    context = {
+            return HttpResponseClientRedirect(payment.checkout_url) if request.htmx else redirect(payment.checkout_url)
+    return render(request, "payments/pay.html", _pay_context(booking, problem), status=status)
+
+
+def _checkout_for(form: PayForm, booking, client) -> Payment:
+    """The checkout the form chose; a DomainError (with its status) when it cannot be opened."""
+    if not form.is_valid():
+        raise DomainError(form.errors["choice"][0])
+    kind, expected_amount_minor = form.cleaned_data["choice"]
+    return checkout_start(booking=booking, client=client, kind=kind, expected_amount_minor=expected_amount_minor)
+
+
+def _pay_context(booking, problem: str | None) -> dict:
+    return {
         "booking": booking,
-        "money": money,
+        "money": booking_money(booking),
         "problem": problem,
         "card": booking.payment_method == PaymentMethod.STRIPE,
         "instructions": getattr(booking.provider.provider_profile, "payment_instructions", ""),
     }
-    return render(request, "payments/pay.html", context, status=status)
 
 
 @login_required

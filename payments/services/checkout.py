@@ -10,12 +10,12 @@ from django.urls import reverse
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_context
-from bookings.state_machine import PaymentMethod, State, get_transition
+from bookings.state_machine import ActionName, PaymentMethod, State, get_transition
 from bookings.terms import amounts_due
 from payments import stripe_gateway
 from payments.errors import AmountChanged, GatewayUnavailable, PaymentError
 from payments.models import Payment
-from payments.services.ledger import Kind, fee_of, kept_of, ledger_append, lock_booking
+from payments.services.ledger import Kind, kept_of, ledger_append, lock_booking, payment_new
 
 # Stripe keeps a Checkout Session open from 30 minutes to 24 hours; ours close at the payment
 # deadline within those limits. A session closing this soon is not offered again.
@@ -58,7 +58,7 @@ def checkout_start(*, booking: Booking, client: User, kind: str, expected_amount
     ctx = booking_context()
     with transaction.atomic():
         locked = lock_booking(booking.pk)
-        get_transition(locked, client, "pay", ctx)
+        get_transition(locked, client, ActionName.PAY, ctx)
         paid = kept_of(locked)
         amount = _due(locked, kind, paid, expected_amount_minor, ctx.now)
         reusable = (
@@ -73,13 +73,12 @@ def checkout_start(*, booking: Booking, client: User, kind: str, expected_amount
         )
         if reusable is not None:
             return reusable  # a double click or a second tab: the same checkout
-        payment = Payment(
-            booking=locked,
+        payment = payment_new(
+            locked,
             kind=kind,
             method=PaymentMethod.STRIPE,
             amount_minor=amount,
-            currency=locked.currency,
-            fee_minor=fee_of(locked, paid, amount),
+            paid_before=paid,
             status=Payment.Status.PENDING,
         )
         payment.idempotency_key = f"checkout-{payment.public_id}"

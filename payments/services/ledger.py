@@ -39,6 +39,19 @@ def kept_of(booking: Booking) -> int:
     return sum(t.refundable for t in totals_of(ledger_of(booking)).values())
 
 
+def payment_new(booking: Booking, *, kind: str, method: str, amount_minor: int, paid_before: int, **fields) -> Payment:
+    """An unsaved payment of `amount_minor` towards the booking, with its share of the fee."""
+    return Payment(
+        booking=booking,
+        kind=kind,
+        method=method,
+        amount_minor=amount_minor,
+        currency=booking.currency,
+        fee_minor=fee_of(booking, paid_before, amount_minor),
+        **fields,
+    )
+
+
 def fee_of(booking: Booking, paid_before: int, amount_minor: int) -> int:
     """The fee on one payment: the fee on everything paid with it less the fee on what was paid
     before, so a deposit's and a balance's fees add up to the fee on the price (rounding each

@@ -4,11 +4,11 @@ from django.db import transaction
 
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
-from bookings.state_machine import PaymentMethod
+from bookings.state_machine import ActionName, PaymentMethod
 from bookings.terms import deposit_amount
 from payments.errors import PaymentError
 from payments.models import Payment, PaymentEvent
-from payments.services.ledger import Kind, fee_of, kept_of, ledger_append, lock_booking
+from payments.services.ledger import Kind, kept_of, ledger_append, lock_booking, payment_new
 from payments.services.refunds import refund_notify_sent, refunded_record
 
 
@@ -16,22 +16,22 @@ def manual_payment_record(booking: Booking, event: BookingEvent) -> None:
     """On mark_deposit_paid / mark_paid: the deposit, or whatever remains of the price, arrived
     by bank transfer or cash. Runs inside the booking's transition."""
     paid = kept_of(booking)
-    if event.action == "mark_deposit_paid":
+    if event.action == ActionName.MARK_DEPOSIT_PAID:
         kind, amount = Payment.Kind.DEPOSIT, deposit_amount(booking)
     else:
         kind, amount = (Payment.Kind.BALANCE if paid else Payment.Kind.FULL), booking.price_minor - paid
     if amount <= 0:
         return
-    payment = Payment.objects.create(
-        booking=booking,
+    payment = payment_new(
+        booking,
         kind=kind,
         method=PaymentMethod.MANUAL,
         amount_minor=amount,
-        currency=booking.currency,
-        fee_minor=fee_of(booking, paid, amount),
+        paid_before=paid,
         status=Payment.Status.SUCCEEDED,
         idempotency_key=f"manual:{booking.public_id}:{event.pk}",
     )
+    payment.save()
     ledger_append(
         payment,
         Kind.CAPTURED,

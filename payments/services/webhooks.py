@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_transition
-from bookings.state_machine import State
+from bookings.state_machine import ActionName, State
 from payments import stripe_gateway
 from payments.errors import WebhookRejected
 from payments.models import Payment, WebhookEvent
@@ -117,7 +117,7 @@ def _payment_apply_paid(payment: Payment, obj: dict, event_id: str) -> str:
     fits = _fits(booking, payment, paid_before)
     booking_event = None
     if fits:
-        action = "confirm_deposit" if payment.kind == Payment.Kind.DEPOSIT else "confirm_payment"
+        action = ActionName.CONFIRM_DEPOSIT if payment.kind == Payment.Kind.DEPOSIT else ActionName.CONFIRM_PAYMENT
         booking, booking_event = booking_transition(
             booking=booking, action=action, actor=None, source=BookingEvent.Source.SYSTEM
         )

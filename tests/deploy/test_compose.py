@@ -222,7 +222,7 @@ def test_proxy_serves_the_shared_static_volume_with_the_site_config(base):
 
 
 def test_proxy_tls_replaces_the_sites_listen_line(base):
-    """The site file keeps `listen 80;` (deploy/stack.py relies on it too); with TLS on, the
+    """The site file keeps `listen 80;` (tests/stack/topology.py relies on it too); with TLS on, the
     proxy turns it into the include of the TLS listener."""
     site = (ROOT / "deploy" / "nginx" / "gigsta.conf").read_text()
     assert re.search(r"^ *listen 80;$", site, re.MULTILINE)

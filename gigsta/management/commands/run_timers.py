@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import booking_context, booking_transition
-from bookings.state_machine import TIMER_ACTIONS, State, TransitionNotAllowed, available_actions
+from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
 from payments.services.refunds import refunds_retry
 
 
@@ -20,7 +20,8 @@ def due(now: dt.datetime) -> list[tuple[Booking, str]]:
         | Q(state__in=[State.REQUESTED, State.ACCEPTED], starts_at__lte=now)
     )
     completing = Booking.objects.filter(state=State.CONFIRMED, ends_at__lte=now - ctx.complete_after)
-    found = [(b, "expire") for b in expiring.order_by("pk")] + [(b, "auto_complete") for b in completing.order_by("pk")]
+    found = [(b, ActionName.EXPIRE) for b in expiring.order_by("pk")]
+    found += [(b, ActionName.AUTO_COMPLETE) for b in completing.order_by("pk")]
     # Deposits: the balance reminder and the expiry depend on each booking's own terms, so
     # the lifecycle's guards decide, over the deposits whose gig is at most 100 days away.
     deposits = Booking.objects.filter(state=State.DEPOSIT_PAID, starts_at__lte=now + dt.timedelta(days=100))

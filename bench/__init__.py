@@ -1,0 +1,1 @@
+"""make bench: GigSta under load on this machine (python -m bench.run)."""

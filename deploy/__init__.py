@@ -1,0 +1,1 @@
+"""Deployment files; deploy.processes starts and stops local servers for the tooling."""
