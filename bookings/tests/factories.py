@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
-from bookings.state_machine import State
+from bookings.state_machine import ActionName, Role, State
 from catalog.models import Service
 
 VENUE = "Villa Rosa, Potsdam"
@@ -24,26 +24,38 @@ def at(days: int, hour: int = 20) -> dt.datetime:
 
 @dataclass(frozen=True)
 class Step:
-    action: str
-    actor: str  # "client", "provider" or "system"
+    action: ActionName
+    actor: Role  # the party that takes it: client, provider or system
     now: Callable[[Booking], dt.datetime] | None = None  # the time the guard needs; None: the real time
 
 
-ACCEPT = Step("accept", "provider")
-MARK_PAID = Step("mark_paid", "provider")  # manual bookings: the provider says the money arrived
+def _gig_starts(booking: Booking) -> dt.datetime:
+    return booking.starts_at
+
+
+def _gig_started(booking: Booking) -> dt.datetime:
+    return booking.starts_at + HOUR
+
+
+def _gig_ended(booking: Booking) -> dt.datetime:
+    return booking.ends_at + HOUR
+
+
+ACCEPT = Step(ActionName.ACCEPT, Role.PROVIDER)
+MARK_PAID = Step(ActionName.MARK_PAID, Role.PROVIDER)  # manual bookings: the provider says the money arrived
 
 # The transitions that take a new request to each state. Card bookings are paid through
 # Checkout and Stripe's signed webhooks: their tests drive that flow themselves.
 PATHS: dict[State, tuple[Step, ...]] = {
     State.REQUESTED: (),
     State.ACCEPTED: (ACCEPT,),
-    State.DECLINED: (Step("decline", "provider"),),
-    State.CANCELLED: (Step("withdraw", "client"),),
-    State.EXPIRED: (Step("expire", "system", lambda booking: booking.starts_at),),
-    State.DEPOSIT_PAID: (ACCEPT, Step("mark_deposit_paid", "provider")),
+    State.DECLINED: (Step(ActionName.DECLINE, Role.PROVIDER),),
+    State.CANCELLED: (Step(ActionName.WITHDRAW, Role.CLIENT),),
+    State.EXPIRED: (Step(ActionName.EXPIRE, Role.SYSTEM, _gig_starts),),
+    State.DEPOSIT_PAID: (ACCEPT, Step(ActionName.MARK_DEPOSIT_PAID, Role.PROVIDER)),
     State.CONFIRMED: (ACCEPT, MARK_PAID),
-    State.COMPLETED: (ACCEPT, MARK_PAID, Step("complete", "provider", lambda booking: booking.starts_at + HOUR)),
-    State.DISPUTED: (ACCEPT, MARK_PAID, Step("dispute", "client", lambda booking: booking.ends_at + HOUR)),
+    State.COMPLETED: (ACCEPT, MARK_PAID, Step(ActionName.COMPLETE, Role.PROVIDER, _gig_started)),
+    State.DISPUTED: (ACCEPT, MARK_PAID, Step(ActionName.DISPUTE, Role.CLIENT, _gig_ended)),
 }
 
 
@@ -59,7 +71,7 @@ def make_booking(
         raise ValueError(f"make_booking does not reach {to_state!r}: take the last action in the test") from None
     kwargs.setdefault("venue", VENUE)
     booking = booking_request(client=client, service=service, starts_at=starts_at or at(30), **kwargs)
-    actors = {"client": client, "provider": service.provider, "system": None}
+    actors = {Role.CLIENT: client, Role.PROVIDER: service.provider, Role.SYSTEM: None}
     for step in path:
         now = step.now(booking) if step.now else None
         booking = booking_transition(booking=booking, action=step.action, actor=actors[step.actor], now=now).booking
