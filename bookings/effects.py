@@ -11,7 +11,6 @@ The table is checked at start-up (`check_effects`): every key is an action of th
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from django.conf import settings
 from django.core import checks
@@ -33,7 +32,6 @@ class Effects:
 NONE = Effects()
 
 
-@cache
 def effects_table() -> dict[str, Effects]:
     return import_string(settings.BOOKING_EFFECTS)
 

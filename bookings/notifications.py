@@ -1,5 +1,5 @@
-"""Emails to the other party after each booking change. Registered as after-commit side
-effects (bookings.services.AFTER_COMMIT), so a change that rolls back sends nothing."""
+"""Emails to the other party after each booking change: an after-commit effect of every
+action in the effects table (gigsta/effects.py), so a change that rolls back sends nothing."""
 
 from django.conf import settings
 from django.core.mail import send_mail

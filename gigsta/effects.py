@@ -44,7 +44,7 @@ EFFECTS: dict[str, Effects] = {
     N.CONFIRM_DEPOSIT: _settled,
     N.CONFIRM_PAYMENT: _settled,
     N.REMIND_BALANCE: _notify,
-    N.CANCEL_UNPAID: _refunding(refund_none("Balance not paid: the deposit is kept", from_state=S.DEPOSIT_PAID)),
+    N.CANCEL_UNPAID: _refunding(refund_none("Balance not paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),
     N.CANCEL: _refunding(refund_on_cancel),
     N.COMPLETE: _notify,
     N.DISPUTE: _notify,
@@ -54,6 +54,6 @@ EFFECTS: dict[str, Effects] = {
         after_commit=(notify_parties, refunds_send),
         refund=refund_all("Dispute resolved by GigSta staff: everything back"),
     ),
-    N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", from_state=S.DEPOSIT_PAID)),
+    N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),
     N.AUTO_COMPLETE: _notify,
 }

@@ -130,7 +130,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "gigsta.urls"
-# What each booking action causes besides its state change: one table (bookings/effects.py).
+# What each booking action causes besides its state change: one table (gigsta/effects.py, read
+# through bookings/effects.py). Code, not configuration: like ROOT_URLCONF, not from the environment.
 BOOKING_EFFECTS = "gigsta.effects.EFFECTS"
 # The booking card's money, read from the payments ledger (bookings/selectors.py booking_card).
 BOOKING_MONEY = "payments.selectors.booking_money"
