@@ -6,21 +6,12 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounts.services import api_token_create
+from accounts.tests.factories import auth, post
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
 from bookings.tests.factories import at, make_booking
 
 pytestmark = pytest.mark.django_db
-
-
-def auth(user):
-    _, secret = api_token_create(user=user, name="t")
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def post(client, url, body, user):
-    return client.post(url, json.dumps(body), content_type="application/json", headers=auth(user))
 
 
 def create(client, user, service, **overrides):

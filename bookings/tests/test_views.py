@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import make_user
+from accounts.tests.factories import make_user, session_queries
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from bookings.tests.factories import at, make_booking
@@ -65,11 +65,6 @@ def test_providers_cannot_book(client, provider, service):
 def test_anonymous_visitors_are_sent_to_log_in(client, service):
     response = client.get(reverse("bookings:new", args=[service.public_id]))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
-
-
-def session_queries(settings) -> int:
-    """1 when sessions live in the database, 0 with the cache (Redis) session store."""
-    return int(settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
 
 
 def test_my_bookings_tabs_and_query_count(

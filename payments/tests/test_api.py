@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import auth, post
 from bookings.services import booking_transition
 from bookings.tests.factories import make_booking
-from bookings.tests.test_api import auth, post
 from payments.models import Payment
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import session_queries
 from bookings.services import booking_transition
 from bookings.tests.factories import at, make_booking
-from bookings.tests.test_views import session_queries
 from payments.models import Payment, PaymentEvent
 
 
