@@ -177,3 +177,22 @@ def test_a_task_whose_worker_died_runs_again_once(smtp):
     assert tasks_run(later=dt.timedelta(days=1)) == 0
     assert len(smtp.inbox.messages) == 1
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL
+
+
+def test_staff_run_failed_and_waiting_tasks_again_from_the_admin(client, staff_user, smtp):
+    mail.send_mail("Hi", "Body", "hello@gigsta.local", ["a@example.com"])
+    tasks_run()  # the server is down: the attempt fails, the next one waits a minute
+    [failed] = tasks_failed()
+    [waiting] = tasks_due(later=retry_delay(1))
+    assert waiting.args_kwargs["kwargs"] == {"attempt": 2}
+    client.force_login(staff_user)
+    changelist = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+    assert "email_send" in client.get(changelist).content.decode()
+
+    smtp.start()
+    response = client.post(
+        changelist, {"action": "run_again_now", "_selected_action": [failed.pk, waiting.pk]}, follow=True
+    )
+    assert "1 waiting task(s) brought forward, 1 failed task(s) queued again." in response.content.decode()
+    assert tasks_run() == 2  # both now, without waiting for the backoff
+    assert [m["To"] for m in smtp.inbox.messages] == ["a@example.com", "a@example.com"]
