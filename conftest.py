@@ -1,13 +1,10 @@
 """The fixed cast every test can use: a client, a provider, a stranger and a staff user."""
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.cache import cache
 
 from accounts.models import Role, User
-from accounts.services import provider_profile_ensure
-
-PASSWORD = "correct-horse-battery-staple"
+from accounts.tests.factories import make_user
 
 
 @pytest.fixture(autouse=True)
@@ -22,13 +19,6 @@ def _fast_hashing_and_clean_cache(settings):
     cache.clear()  # rate-limit counters must not leak between tests
     yield
     cache.clear()
-
-
-def make_user(email: str, display_name: str, role: str = Role.CLIENT, **extra) -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, display_name=display_name, role=role, **extra)
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-    provider_profile_ensure(user=user)
-    return user
 
 
 @pytest.fixture

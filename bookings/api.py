@@ -2,13 +2,14 @@ import datetime as dt
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import ErrorOut
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH, BookingEvent
-from bookings.selectors import booking_get_for_user, booking_list_for_user
-from bookings.services import booking_context, booking_request, booking_transition, review_create
-from bookings.state_machine import State, available_actions
+from bookings.selectors import BookingCard, booking_card, booking_get_for_user, booking_list_for_user
+from bookings.services import booking_request, booking_transition, review_create
+from bookings.state_machine import State
 from catalog.selectors import service_get_public
 
 router = Router(tags=["bookings"])
@@ -32,25 +33,24 @@ class ActionOut(Schema):
 
 
 class BookingOut(Schema):
-    id: UUID = Field(validation_alias="public_id")
-    state: str
-    service_id: UUID = Field(validation_alias="service.public_id")
-    client: PartyOut
-    provider: PartyOut
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    venue: str
-    message: str
-    price_minor: int
-    currency: str
-    payment_method: str = Field(description="manual (bank transfer or cash) or stripe (card)")
-    deposit_percent: int
-    actions: list[ActionOut]
+    """Read from bookings.selectors.BookingCard, as the booking page is."""
 
-    @staticmethod
-    def resolve_actions(booking, context) -> list:
-        """Exactly the actions the caller may take now."""
-        return available_actions(booking, context["request"].auth, booking_context())
+    id: UUID = Field(validation_alias="booking.public_id")
+    state: str = Field(validation_alias="booking.state")
+    service_id: UUID = Field(validation_alias="booking.service.public_id")
+    client: PartyOut = Field(validation_alias="booking.client")
+    provider: PartyOut = Field(validation_alias="booking.provider")
+    starts_at: dt.datetime = Field(validation_alias="booking.starts_at")
+    ends_at: dt.datetime = Field(validation_alias="booking.ends_at")
+    venue: str = Field(validation_alias="booking.venue")
+    message: str = Field(validation_alias="booking.message")
+    price_minor: int = Field(validation_alias="booking.price_minor")
+    currency: str = Field(validation_alias="booking.currency")
+    payment_method: str = Field(
+        validation_alias="booking.payment_method", description="manual (bank transfer or cash) or stripe (card)"
+    )
+    deposit_percent: int = Field(validation_alias="booking.deposit_percent")
+    actions: list[ActionOut] = Field(description="Exactly the actions the caller may take now.")
 
 
 class BookingListOut(Schema):
@@ -99,7 +99,11 @@ def booking_create_api(request: HttpRequest, payload: BookingIn):
         message=payload.message,
         source=BookingEvent.Source.API,
     )
-    return Status(201, booking)
+    return Status(201, _card(request, booking))
+
+
+def _card(request: HttpRequest, booking) -> BookingCard:
+    return booking_card(booking=booking, user=request.auth, now=timezone.now())
 
 
 @router.get("/bookings", response={200: BookingListOut, **ERRORS}, operation_id="booking_list_api")
@@ -108,14 +112,14 @@ def booking_list_api(request: HttpRequest, filters: Query[BookingFiltersIn]):
     qs = booking_list_for_user(user=request.auth, state=filters.state)
     count = qs.count()
     start = (filters.page - 1) * filters.page_size
-    items = list(qs[start : start + filters.page_size])
+    items = [_card(request, booking) for booking in qs[start : start + filters.page_size]]
     return {"items": items, "count": count, "page": filters.page, "page_size": filters.page_size}
 
 
 @router.get("/bookings/{booking_id}", response={200: BookingOut, **ERRORS}, operation_id="booking_detail_api")
 def booking_detail_api(request: HttpRequest, booking_id: UUID):
     """One booking of the caller's (staff see every booking)."""
-    return booking_get_for_user(user=request.auth, public_id=booking_id)
+    return _card(request, booking_get_for_user(user=request.auth, public_id=booking_id))
 
 
 @router.get(
@@ -123,8 +127,7 @@ def booking_detail_api(request: HttpRequest, booking_id: UUID):
 )
 def booking_actions_api(request: HttpRequest, booking_id: UUID):
     """Exactly the actions the caller may take on this booking now."""
-    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
-    return available_actions(booking, request.auth, booking_context())
+    return _card(request, booking_get_for_user(user=request.auth, public_id=booking_id)).actions
 
 
 @router.post(
@@ -136,9 +139,10 @@ def booking_action_api(request: HttpRequest, booking_id: UUID, action_name: str,
     """Take one action. 409 when it is not possible now; 404 for an unknown action or booking."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     note = payload.note if payload else ""
-    return booking_transition(
+    transition = booking_transition(
         booking=booking, action=action_name, actor=request.auth, note=note, source=BookingEvent.Source.API
-    ).booking
+    )
+    return _card(request, transition.booking)
 
 
 @router.get(

@@ -7,8 +7,8 @@ read everything they show about one booking from it.
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from functools import cache, cached_property
-from typing import Any
+from functools import cached_property
+from typing import Protocol
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -17,8 +17,8 @@ from django.utils.module_loading import import_string
 
 from accounts.models import User
 from bookings.models import MAX_NOTE_LENGTH, Booking, Review
-from bookings.services import booking_context
-from bookings.state_machine import FINAL_STATES, Action, Deadline, State, available_actions, deadline_of
+from bookings.services import booking_context, review_refusal
+from bookings.state_machine import FINAL_STATES, Action, Deadline, available_actions, deadline_of
 
 
 def party_of(booking: Booking, user: User) -> str:
@@ -47,27 +47,40 @@ def booking_get_for_user(*, user: User, public_id) -> Booking:
     return booking
 
 
-@cache
-def _money_reader():
+class MoneyLike(Protocol):
+    """What the card needs of a booking's money (payments.selectors.Money); the templates read more."""
+
+    entries: list  # the ledger, oldest first
+    timeline: list  # the entries worth showing in the history
+    pending_refunds: list
+    refund_percent_now: int | None
+    due_now: list
+
+
+def _money_of(booking: Booking, now: dt.datetime) -> MoneyLike:
     """The booking's money comes from the payments ledger, which builds on bookings: the project
     names the reader (settings.BOOKING_MONEY) so that bookings never imports payments."""
-    return import_string(settings.BOOKING_MONEY)
+    return import_string(settings.BOOKING_MONEY)(booking, now)
 
 
 @dataclass
 class BookingCard:
-    """Everything the booking page, its htmx card and the API detail show about one booking,
-    for one user at one time. What is cheap is computed up front (enough to tell whether the
-    card changed); the history and the reviews are read only when shown."""
+    """Everything the booking page, its htmx card and the API show about one booking, for one
+    user at one time. The state machine's answers are computed up front (no database); the
+    money (one ledger read, enough to tell whether the card changed), the history and the
+    reviews are read when first used."""
 
     booking: Booking
     user: User
     now: dt.datetime
     role: str  # "client", "provider" or "staff"
     actions: list[Action]
-    money: Any  # payments.selectors.Money
     deadline: Deadline | None
     note_max_length: int = MAX_NOTE_LENGTH
+
+    @cached_property
+    def money(self) -> MoneyLike:
+        return _money_of(self.booking, self.now)
 
     @property
     def is_final(self) -> bool:
@@ -89,12 +102,8 @@ class BookingCard:
 
     @cached_property
     def may_review(self) -> bool:
-        """A party may review once the gig is completed, once."""
-        return (
-            self.booking.state == State.COMPLETED
-            and self.role != "staff"
-            and all(r.author_id != self.user.pk for r in self.reviews)
-        )
+        reviewed = any(r.author_id == self.user.pk for r in self.reviews)
+        return review_refusal(self.booking, self.user, reviewed) is None
 
     @cached_property
     def timeline(self) -> list:
@@ -144,7 +153,7 @@ def _money_lines(entries: list) -> list[dict]:
 
 
 def booking_card(*, booking: Booking, user: User, now: dt.datetime) -> BookingCard:
-    """The booking as `user` sees it at `now`: one ledger read; history and reviews on demand."""
+    """The booking as `user` sees it at `now`."""
     ctx = booking_context(now)
     return BookingCard(
         booking=booking,
@@ -152,6 +161,5 @@ def booking_card(*, booking: Booking, user: User, now: dt.datetime) -> BookingCa
         now=now,
         role=party_of(booking, user),
         actions=available_actions(booking, user, ctx),
-        money=_money_reader()(booking, now),
         deadline=deadline_of(booking, ctx),
     )

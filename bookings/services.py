@@ -1,7 +1,6 @@
 """Writes for bookings. `booking_transition` is the only code that changes a booking's state."""
 
 import datetime as dt
-from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -211,12 +210,13 @@ def booking_transition(
 
 
 def _effects_run(booking: Booking, event: BookingEvent) -> None:
-    """The action's declared effects: in-transaction ones now, the others once committed."""
+    """The action's declared effects: in-transaction ones now, and its tasks queued in the same
+    transaction (the worker runs them once it is committed)."""
     effects = effects_of(event.action)
     for effect in effects.in_transaction:
         effect(booking, event)
-    for effect in effects.after_commit:
-        transaction.on_commit(partial(effect, booking, event))
+    for task in effects.tasks:
+        task.enqueue(booking.pk, event.pk)
 
 
 def _sync_busy_days(booking: Booking, from_state: str) -> None:
@@ -239,11 +239,23 @@ def _sync_busy_days(booking: Booking, from_state: str) -> None:
     transaction.on_commit(catalog_changed)
 
 
+def review_refusal(booking: Booking, user: User, reviewed: bool) -> Exception | None:
+    """Why `user` may not review `booking` now (None: they may): only a party, once the gig is
+    completed, once. `reviewed`: whether they have reviewed it already."""
+    if user.pk not in (booking.client_id, booking.provider_id):
+        return PermissionDenied("Only the client and the provider of a booking can review it.")
+    if booking.state != State.COMPLETED:
+        return ReviewNotAllowed("Reviews open once the booking is completed.")
+    if reviewed:
+        return ReviewNotAllowed("You have already reviewed this booking.")
+    return None
+
+
 def review_create(*, booking: Booking, author: User, rating: int, comment: str = "") -> Review:
     """A party reviews the other after completion. A client's review updates the provider's
     rating shown on the profile and in search."""
     if author.pk not in (booking.client_id, booking.provider_id):
-        raise PermissionDenied("Only the client and the provider of a booking can review it.")
+        raise review_refusal(booking, author, reviewed=False)  # not a party: before anything else
     errors = {}
     if not 1 <= rating <= 5:
         errors["rating"] = ["Give 1 to 5 stars."]
@@ -254,10 +266,9 @@ def review_create(*, booking: Booking, author: User, rating: int, comment: str =
     subject_id = booking.provider_id if author.pk == booking.client_id else booking.client_id
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
-        if locked.state != State.COMPLETED:
-            raise ReviewNotAllowed("Reviews open once the booking is completed.")
-        if Review.objects.filter(booking=locked, author=author).exists():
-            raise ReviewNotAllowed("You have already reviewed this booking.")
+        reviewed = Review.objects.filter(booking=locked, author=author).exists()
+        if refusal := review_refusal(locked, author, reviewed):
+            raise refusal
         review = Review.objects.create(
             booking=locked, author=author, subject_id=subject_id, rating=rating, comment=comment.strip()
         )

@@ -169,22 +169,6 @@ def _balance_overdue(booking: BookingLike, ctx: Context) -> str | None:
     return f"The balance may be paid until {cancel_at:%d %b %Y}; the provider can cancel only after that."
 
 
-def _timed_out(booking: BookingLike, ctx: Context) -> str | None:
-    """Requests unanswered, or acceptances unpaid, for too long (or until the gig began); a
-    deposit whose balance was never paid or marked paid, some days after the gig."""
-    if booking.state == State.DEPOSIT_PAID:
-        return None if ctx.now >= booking.ends_at + ctx.complete_after else "Not expired yet."
-    waited = ctx.now - booking.updated_at
-    limit = ctx.answer_within if booking.state == State.REQUESTED else ctx.pay_within
-    if waited >= limit or ctx.now >= booking.starts_at:
-        return None
-    return "Not expired yet."
-
-
-def _long_after_gig(booking: BookingLike, ctx: Context) -> str | None:
-    return None if ctx.now >= booking.ends_at + ctx.complete_after else "Too soon to complete automatically."
-
-
 @dataclass(frozen=True)
 class Deadline:
     """When the clock takes `action` on a booking unless a party acts first."""
@@ -194,7 +178,8 @@ class Deadline:
 
 
 def deadline_of(booking: BookingLike, ctx: Context) -> Deadline | None:
-    """The next timer action and its time: the moment the action's guard stops refusing."""
+    """The next timer action and when it is due: the timers' guards (`_timed_out`,
+    `_long_after_gig`) let it through from that moment on."""
     if booking.state in (State.REQUESTED, State.ACCEPTED):
         limit = ctx.answer_within if booking.state == State.REQUESTED else ctx.pay_within
         return Deadline(min(booking.updated_at + limit, booking.starts_at), ActionName.EXPIRE)
@@ -203,6 +188,21 @@ def deadline_of(booking: BookingLike, ctx: Context) -> Deadline | None:
     if booking.state == State.CONFIRMED:
         return Deadline(booking.ends_at + ctx.complete_after, ActionName.AUTO_COMPLETE)
     return None
+
+
+def _timed_out(booking: BookingLike, ctx: Context) -> str | None:
+    """Requests unanswered, or acceptances unpaid, for too long (or until the gig began); a
+    deposit whose balance was never paid or marked paid, some days after the gig."""
+    return None if _deadline_passed(booking, ctx) else "Not expired yet."
+
+
+def _long_after_gig(booking: BookingLike, ctx: Context) -> str | None:
+    return None if _deadline_passed(booking, ctx) else "Too soon to complete automatically."
+
+
+def _deadline_passed(booking: BookingLike, ctx: Context) -> bool:
+    deadline = deadline_of(booking, ctx)
+    return deadline is not None and ctx.now >= deadline.at
 
 
 @dataclass(frozen=True)

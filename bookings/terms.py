@@ -8,8 +8,8 @@ what an existing booking agreed to.
 """
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 
@@ -103,7 +103,10 @@ def client_cancel_percent(booking: BookingLike, now: dt.datetime) -> int:
 # Refund rules: how much of what was paid goes back to the client when an action takes the
 # booking out of `from_state`. The effects table (gigsta/effects.py) names one per action
 # that moves money; `bookings.effects.refund_rule` reads it.
-RefundFn = Callable[..., RefundRule | None]
+class RefundFn(Protocol):
+    def __call__(
+        self, booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime
+    ) -> RefundRule | None: ...
 
 
 def refund_on_cancel(booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime) -> RefundRule:
@@ -115,17 +118,18 @@ def refund_on_cancel(booking: BookingLike, *, from_state: str, by_client: bool, 
 
 
 def refund_all(reason: str) -> RefundFn:
-    def rule(booking: BookingLike, **_) -> RefundRule:
+    def rule(booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime) -> RefundRule:
         return RefundRule(100, reason)
 
     return rule
 
 
-def refund_none(reason: str, *, from_state: str) -> RefundFn:
-    """Nothing back (the deposit is kept), when leaving `from_state`; other states paid nothing."""
+def refund_none(reason: str, *, leaving: str) -> RefundFn:
+    """Nothing back (the deposit is kept) when leaving that state; from any other state nothing
+    was paid, so there is no rule."""
 
-    def rule(booking: BookingLike, **kwargs) -> RefundRule | None:
-        return RefundRule(0, reason) if kwargs["from_state"] == from_state else None
+    def rule(booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime) -> RefundRule | None:
+        return RefundRule(0, reason) if from_state == leaving else None
 
     return rule
 

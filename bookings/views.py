@@ -23,8 +23,8 @@ from bookings.services import booking_request, booking_transition, review_create
 from bookings.state_machine import State
 from bookings.terms import booking_terms, policy_lines
 from catalog.selectors import service_get_public
-from gigsta.errors import Conflict, DomainError
-from gigsta.forms import form_submit
+from gigsta.errors import DomainError
+from gigsta.forms import form_submit, refusal_words
 
 TABS = {
     "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED]),
@@ -113,7 +113,8 @@ def booking_review(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     if form.non_field_errors():  # refused (not completed, reviewed already): nothing to correct
         messages.error(request, " ".join(form.non_field_errors()))
         return redirect("bookings:detail", booking_id=booking_id)
-    return render(request, "bookings/booking_detail.html", {"card": card, "review_form": form})
+    context = {"card": card, "review_form": form if card.may_review else None}
+    return render(request, "bookings/booking_detail.html", context)
 
 
 @login_required
@@ -146,7 +147,5 @@ def _action_take(request: HttpRequest, booking: Booking, action: str) -> tuple[s
             booking=booking, action=action, actor=request.user, note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        if isinstance(exc, Conflict):
-            return f"{exc} The booking may have changed elsewhere; here is what you can do now.", None
-        return exc.message, None
+        return refusal_words(exc, "The booking may have changed elsewhere; here is what you can do now."), None
     return None, event

@@ -1,7 +1,7 @@
 """The one family of domain errors: what a service refuses, with the HTTP status and the
 stable code a caller sees. No Django here, so every layer may import it (the state machine
-included); the API maps the family once (gigsta/api.py) and HTML views once
-(gigsta/forms.py `problem_of`).
+included); the API maps the family once (gigsta/api.py `on_domain_error`) and HTML pages
+once (gigsta/forms.py `refusal_words`, and `form_submit` for forms).
 
 A subclass names a kind of refusal; `status` and `code` are data on the class, and one
 instance may carry a more precise `code` (TransitionNotAllowed: "wrong_state", "guard"…).

@@ -35,5 +35,13 @@ def form_submit(
     except ValidationError as exc:
         add_service_errors(form, exc, rename)
     except (DomainError, PermissionDenied) as exc:
-        form.add_error(None, f"{exc} {hint}".strip())
+        form.add_error(None, refusal_words(exc, hint))
     return None
+
+
+def refusal_words(exc: DomainError | PermissionDenied, conflict_hint: str = "") -> str:
+    """A refusal as a page says it. A conflict (409) means the thing changed under the user:
+    `conflict_hint` says what to do about it."""
+    if getattr(exc, "status", None) == 409 and conflict_hint:
+        return f"{exc} {conflict_hint}"
+    return str(exc)

@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "catalog",
     "bookings",
     "payments",
+    "webhooks",
+    "django_tasks",
+    "django_tasks_db",
     "gigsta",  # the project package: composes the apps (URLs, API, booking effects, timers)
 ]
 if importlib.util.find_spec("django_migration_linter"):  # a development tool: `manage.py lintmigrations`
@@ -102,7 +105,7 @@ if importlib.util.find_spec("django_migration_linter"):  # a development tool: `
 # deploys run new migrations while old web processes still serve). Migrations written before the
 # first production release are the baseline and are not linted.
 MIGRATION_LINTER_OPTIONS = {
-    "include_apps": ["accounts", "catalog", "bookings", "payments"],
+    "include_apps": ["accounts", "catalog", "bookings", "payments", "webhooks"],
     "ignore_name": [
         "0001_initial",
         "0002_provider_rating",
@@ -130,7 +133,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "gigsta.urls"
-# What each booking action causes besides its state change: one table (bookings/effects.py).
+# What each booking action causes besides its state change: one table (gigsta/effects.py, read
+# through bookings/effects.py). Code, not configuration: like ROOT_URLCONF, not from the environment.
 BOOKING_EFFECTS = "gigsta.effects.EFFECTS"
 # The booking card's money, read from the payments ledger (bookings/selectors.py booking_card).
 BOOKING_MONEY = "payments.selectors.booking_money"
@@ -244,7 +248,10 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[GigSta] "
 
 # --- Email --------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every email is a task (gigsta/mail.py): sending enqueues it, with the change that causes it,
+# and the worker delivers it through EMAIL_BACKEND (the environment variable), retrying.
+EMAIL_BACKEND = "gigsta.mail.TaskEmailBackend"
+EMAIL_DELIVERY_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
@@ -252,6 +259,14 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "GigSta <hello@gigsta.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Partner webhooks ---------------------------------------------------------------
+# Signing secrets are derived from this key and never stored; changing it changes every
+# subscription's secret (partners then make their webhooks again). Default: SECRET_KEY.
+WEBHOOK_SIGNING_KEY = env("WEBHOOK_SIGNING_KEY") or SECRET_KEY
+# Deliveries only to public addresses (never loopback or private networks) unless this is on;
+# on by default with DEBUG, for a receiver on your own machine.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
 # --- API ----------------------------------------------------------------------
 API_AUTH_THROTTLE = env("API_AUTH_THROTTLE", "10/m")
@@ -300,6 +315,14 @@ STORAGES = {
         )
     },
 }
+
+# --- Background tasks -------------------------------------------------------------
+# Django's tasks API (the django-tasks backport) on a database queue: SQLite and PostgreSQL
+# alike, nothing else to run. Workers: `manage.py db_worker` (make run starts one; compose runs
+# the `worker` service); on PostgreSQL several share the queue. See gigsta/tasks.py.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A task still marked running this long after it started lost its worker: run_timers queues it again.
+TASK_STALE_AFTER_MINUTES = env_int("TASK_STALE_AFTER_MINUTES", 15)
 
 # --- Bookings (timers: manage.py run_timers, every minute) ----------------------
 BOOKING_ANSWER_WITHIN_HOURS = env_int("BOOKING_ANSWER_WITHIN_HOURS", 48)

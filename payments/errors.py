@@ -1,6 +1,6 @@
 """Payment refusals: members of the one domain error family (gigsta/errors.py)."""
 
-from gigsta.errors import Conflict, DomainError
+from gigsta.errors import Conflict, DomainError, Unavailable
 
 
 class PaymentError(Conflict):
@@ -17,10 +17,9 @@ class RefundTooLarge(PaymentError):
     code = "refund_too_large"
 
 
-class GatewayUnavailable(PaymentError):
+class GatewayUnavailable(Unavailable, PaymentError):
     """Stripe cannot be reached; nothing was charged."""
 
-    status = 503
     code = "payment_provider_unavailable"
 
 

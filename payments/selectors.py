@@ -9,15 +9,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from bookings.effects import refund_rule
 from bookings.models import Booking
-from bookings.state_machine import State
-from bookings.terms import Due, amounts_due, client_cancel_percent, platform_fee, policy_lines, refund_of
+from bookings.state_machine import ACTIONS_BY_NAME, ActionName
+from bookings.terms import Due, amounts_due, platform_fee, policy_lines, refund_of
 from payments.models import Payment, PaymentEvent
 
 Kind = PaymentEvent.Kind
-
-# Where the client's money can still be returned: what a cancellation now would refund.
-CANCELLABLE_STATES = (State.DEPOSIT_PAID, State.CONFIRMED)
 
 
 @dataclass
@@ -72,12 +70,18 @@ class _Kept:
     on it, taken from the payout."""
 
     paid: int
-    refunds: int
+    refunds: int  # decided, sent or not
+    refunded: int  # sent
     fee_bps: int
 
     @property
     def kept(self) -> int:
         return self.paid - self.refunds
+
+    @property
+    def refund_pending(self) -> int:
+        """Refunds decided but not yet sent."""
+        return self.refunds - self.refunded
 
     @property
     def fee(self) -> int:
@@ -115,10 +119,6 @@ class Money(_Kept):
         return self.booking.fee_bps
 
     @property
-    def refund_pending(self) -> int:
-        return self.refunds - self.refunded
-
-    @property
     def price_fee(self) -> int:
         """The fee on the whole price: what the provider gives up if the booking is paid in full."""
         return platform_fee(self.booking.price_minor, self.booking.fee_bps)
@@ -150,6 +150,14 @@ class Money(_Kept):
         return [e for e in self.entries if e.kind != Kind.CHECKOUT_STARTED]
 
 
+def _client_cancel_percent(booking: Booking, now: dt.datetime) -> int | None:
+    """The share of what was paid a client cancelling now gets back, by the same rule the
+    cancellation applies; None when the client cannot cancel in this state."""
+    if booking.state not in ACTIONS_BY_NAME[ActionName.CANCEL].sources:
+        return None
+    return refund_rule(ActionName.CANCEL, booking.state, booking, by_client=True, now=now).percent
+
+
 def booking_money(booking: Booking, now: dt.datetime | None = None) -> Money:
     """The booking's money from its ledger: one query."""
     now = now or timezone.now()
@@ -162,7 +170,7 @@ def booking_money(booking: Booking, now: dt.datetime | None = None) -> Money:
     paid = sum(t.captured for t in totals.values())
     refunds = sum(t.refunds for t in totals.values())
     refunded = sum(t.refunded for t in totals.values())
-    percent = client_cancel_percent(booking, now) if booking.state in CANCELLABLE_STATES else None
+    percent = _client_cancel_percent(booking, now)
     return Money(
         booking=booking,
         entries=entries,
@@ -186,10 +194,6 @@ class Receipt(_Kept):
     payment: Payment
     entries: list[PaymentEvent]
     refunded: int
-
-    @property
-    def refund_due(self) -> int:
-        return self.refunds - self.refunded
 
     @property
     def fee(self) -> int:

@@ -16,7 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from bookings.selectors import booking_get_for_user, party_of
 from bookings.state_machine import PaymentMethod
 from gigsta.errors import DomainError
-from payments.errors import PaymentError, WebhookRejected
+from gigsta.forms import refusal_words
+from payments.errors import WebhookRejected
 from payments.forms import PayForm
 from payments.models import Payment, PaymentEvent
 from payments.selectors import booking_money, payment_get_for_user, receipt_of, refund_due_get_for_provider
@@ -40,7 +41,7 @@ def pay(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         try:
             payment = _checkout_for(form, booking, request.user)
         except DomainError as exc:
-            problem, status = exc.message, exc.status
+            problem, status = refusal_words(exc), exc.status
         else:
             return HttpResponseClientRedirect(payment.checkout_url) if request.htmx else redirect(payment.checkout_url)
     return render(request, "payments/pay.html", _pay_context(booking, problem), status=status)
@@ -102,8 +103,8 @@ def refund_sent(request: HttpRequest, refund_id: UUID) -> HttpResponse:
     due = refund_due_get_for_provider(user=request.user, public_id=refund_id)
     try:
         manual_refund_mark_sent(due=due, actor=request.user)
-    except PaymentError as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        messages.error(request, refusal_words(exc))
     else:
         messages.success(request, "Marked as refunded. The client can see it on the booking.")
     return redirect("bookings:detail", booking_id=due.payment.booking.public_id)
@@ -118,5 +119,5 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         outcome = stripe_event_handle(request.body, request.headers.get("Stripe-Signature", ""))
     except WebhookRejected as exc:
         log.warning("stripe webhook rejected (%s): %s", exc.code, exc)
-        return JsonResponse({"detail": str(exc), "code": exc.code}, status=400)
+        return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
     return JsonResponse({"received": True, "outcome": outcome})

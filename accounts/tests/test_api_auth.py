@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import ApiToken, ProviderProfile, Role, User
 from accounts.services import api_token_create, api_token_revoke
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import ProviderProfile, User
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

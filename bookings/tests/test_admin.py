@@ -1,9 +1,7 @@
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
-from bookings.services import booking_transition
+from bookings.tests.factories import make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -16,12 +14,8 @@ def test_booking_admin_pages_load(client, staff_user, booking):
     assert b"request" in response.content  # the event inline
 
 
-def test_staff_resolve_through_the_lifecycle(client, staff_user, booking, provider, client_user):
-    booking_transition(booking=booking, action="accept", actor=provider)
-    booking_transition(booking=booking, action="mark_paid", actor=provider)
-    booking_transition(
-        booking=booking, action="dispute", actor=client_user, now=booking.ends_at + dt.timedelta(hours=1)
-    )
+def test_staff_resolve_through_the_lifecycle(client, staff_user, service, client_user):
+    booking = make_booking(client=client_user, service=service, to_state="disputed")
     client.force_login(staff_user)
     url = reverse("admin:bookings_booking_changelist")
     client.post(url, {"action": "resolve_release", "_selected_action": [booking.pk]})

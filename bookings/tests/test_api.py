@@ -6,21 +6,12 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounts.services import api_token_create
+from accounts.tests.factories import auth, post
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import at, make_booking
 
 pytestmark = pytest.mark.django_db
-
-
-def auth(user):
-    _, secret = api_token_create(user=user, name="t")
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def post(client, url, body, user):
-    return client.post(url, json.dumps(body), content_type="application/json", headers=auth(user))
 
 
 def create(client, user, service, **overrides):
@@ -49,8 +40,8 @@ def test_past_date_is_422(client, client_user, service):
     assert not Booking.objects.exists()
 
 
-def test_provider_already_booked_is_409(client, client_user, service, booking, provider):
-    booking_transition(booking=booking, action="accept", actor=provider)
+def test_provider_already_booked_is_409(client, client_user, service):
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     response = create(client, client_user, service, starts_at=booking.starts_at.isoformat())
     assert response.status_code == 409
     assert response.json()["code"] == "slot_taken"
@@ -134,8 +125,8 @@ def test_events_oldest_first(client, provider, client_user, booking):
     assert events[1]["note"] == "Request accepted: Looking forward"
 
 
-def test_list_is_the_callers_own_with_state_filter(client, client_user, provider, stranger, booking, service):
-    booking_transition(booking=booking, action="accept", actor=provider)
+def test_list_is_the_callers_own_with_state_filter(client, client_user, provider, stranger, service):
+    make_booking(client=client_user, service=service, to_state="accepted")
     for user, expected in ((client_user, 1), (provider, 1), (stranger, 0)):
         assert client.get(reverse("api:booking_list_api"), headers=auth(user)).json()["count"] == expected
     headers = auth(client_user)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from bookings.selectors import booking_card, booking_get_for_user
 from bookings.services import booking_context, booking_transition
 from bookings.state_machine import ACTIONS_BY_NAME, FINAL_STATES, Context, State, deadline_of
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ import threading
 import pytest
 from django.db import connection
 
+from accounts.tests.factories import make_user
 from bookings.models import Booking
 from bookings.services import SlotTaken, booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import at
 from catalog.tests.factories import make_service
-from conftest import make_user
 
 ROUNDS = 20
 CONTENDERS = 6

@@ -7,33 +7,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.services import api_token_create
+from accounts.tests.factories import make_user
 from bookings.models import Review
-from bookings.services import ReviewNotAllowed, booking_request, booking_transition, review_create
-from bookings.tests.conftest import at
-from conftest import make_user
+from bookings.services import ReviewNotAllowed, booking_transition, review_create
+from bookings.tests.factories import at, make_booking
 
 pytestmark = pytest.mark.django_db
 
 
-def complete(booking, provider):
-    booking_transition(booking=booking, action="accept", actor=provider)
-    booking_transition(booking=booking, action="mark_paid", actor=provider)
-    booking_transition(
-        booking=booking, action="complete", actor=provider, now=booking.starts_at + dt.timedelta(hours=1)
-    )
-    booking.refresh_from_db()
-    return booking
-
-
-def test_each_party_reviews_once_and_the_provider_rating_follows(booking, provider, client_user, service):
-    complete(booking, provider)
+def test_each_party_reviews_once_and_the_provider_rating_follows(provider, client_user, service):
+    booking = make_booking(client=client_user, service=service, to_state="completed")
     review_create(booking=booking, author=client_user, rating=5, comment="Packed dance floor!")
     review_create(booking=booking, author=provider, rating=4, comment="Lovely hosts.")
     provider.provider_profile.refresh_from_db()
     assert (provider.provider_profile.rating_avg, provider.provider_profile.rating_count) == (Decimal("5.00"), 1)
 
     second_client = make_user("dora@example.com", "Dora")
-    other = complete(booking_request(client=second_client, service=service, starts_at=at(50), venue="Barn"), provider)
+    other = make_booking(client=second_client, service=service, to_state="completed", starts_at=at(50))
     review_create(booking=other, author=second_client, rating=2)
     provider.provider_profile.refresh_from_db()
     assert (provider.provider_profile.rating_avg, provider.provider_profile.rating_count) == (Decimal("3.50"), 2)
@@ -48,8 +38,8 @@ def test_no_review_before_completion(booking, client_user):
     assert not Review.objects.exists()
 
 
-def test_strangers_and_bad_ratings_are_refused(booking, provider, client_user, stranger):
-    complete(booking, provider)
+def test_strangers_and_bad_ratings_are_refused(service, client_user, stranger):
+    booking = make_booking(client=client_user, service=service, to_state="completed")
     with pytest.raises(PermissionDenied):
         review_create(booking=booking, author=stranger, rating=5)
     for rating in (0, 6):
@@ -58,7 +48,8 @@ def test_strangers_and_bad_ratings_are_refused(booking, provider, client_user, s
     assert not Review.objects.exists()
 
 
-def test_review_api(client, booking, provider, client_user, stranger):
+def test_review_api(client, service, provider, client_user, stranger):
+    booking = make_booking(client=client_user, service=service, to_state="confirmed")
     url = reverse("api:booking_review_api", args=[booking.public_id])
 
     def post(user, body):
@@ -68,7 +59,9 @@ def test_review_api(client, booking, provider, client_user, stranger):
         )
 
     assert post(client_user, {"rating": 5}).json()["code"] == "review_not_allowed"  # 409: not completed
-    complete(booking, provider)
+    booking_transition(
+        booking=booking, action="complete", actor=provider, now=booking.starts_at + dt.timedelta(hours=1)
+    )
     assert post(client_user, {"rating": 9}).status_code == 422
     assert post(stranger, {"rating": 5}).status_code == 404
     response = post(client_user, {"rating": 5, "comment": "Brilliant"})

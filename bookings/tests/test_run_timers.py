@@ -4,10 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
-from conftest import make_user
+from bookings.tests.factories import at, make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def test_unanswered_request_expires_after_the_window(booking):
     assert (event.action, event.actor, event.source) == ("expire", None, "system")
 
 
-def test_unpaid_acceptance_expires_and_frees_the_day(booking, provider):
-    booking_transition(booking=booking, action="accept", actor=provider)
+def test_unpaid_acceptance_expires_and_frees_the_day(client_user, service):
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     age(booking, hours=73)
     call_command("run_timers")
     booking.refresh_from_db()
@@ -39,10 +39,8 @@ def test_unpaid_acceptance_expires_and_frees_the_day(booking, provider):
     assert not booking.provider.busy_days.filter(kind="booking").exists()
 
 
-def test_confirmed_gig_completes_days_later(client_user, provider, service):
-    gig = booking_request(client=client_user, service=service, starts_at=at(1), venue="Hall")
-    booking_transition(booking=gig, action="accept", actor=provider)
-    booking_transition(booking=gig, action="mark_paid", actor=provider)
+def test_confirmed_gig_completes_days_later(client_user, service):
+    gig = make_booking(client=client_user, service=service, to_state="confirmed", starts_at=at(1))
     Booking.objects.filter(pk=gig.pk).update(
         starts_at=timezone.now() - dt.timedelta(days=4, hours=3), ends_at=timezone.now() - dt.timedelta(days=4)
     )

@@ -3,17 +3,19 @@
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from bookings.effects import Effects, effects_table
 from bookings.models import Booking, BookingEvent
 from bookings.services import SlotTaken, booking_request, booking_transition
 from bookings.state_machine import TransitionNotAllowed, UnknownAction
-from bookings.tests.conftest import at
+from bookings.tests.factories import at, make_booking
 from catalog.models import BusyDay
 from catalog.services import busy_day_block
-from conftest import make_user
+from gigsta.tests.helpers import tasks_due, tasks_run
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +75,8 @@ def test_each_transition_writes_one_event(booking, provider, client_user):
 
 def test_refused_actions_write_nothing_and_run_no_side_effects(booking, client_user, stranger, monkeypatch):
     ran = []
-    monkeypatch.setitem(effects_table(), "accept", Effects(after_commit=(lambda b, e: ran.append(e),)))
+    monkeypatch.setitem(effects_table(), "accept", Effects(in_transaction=(lambda b, e: ran.append(e),)))
+    queued = tasks_due().count()
     for actor, action, error in [
         (client_user, "accept", TransitionNotAllowed),  # clients cannot accept
         (stranger, "accept", TransitionNotAllowed),
@@ -84,20 +87,19 @@ def test_refused_actions_write_nothing_and_run_no_side_effects(booking, client_u
             booking_transition(booking=booking, action=action, actor=actor)
     booking.refresh_from_db()
     assert booking.state == "requested" and booking.events.count() == 1
-    assert ran == []
+    assert ran == [] and tasks_due().count() == queued
 
 
-def test_side_effects_run_after_commit_only(booking, provider, monkeypatch, django_capture_on_commit_callbacks):
-    ran = []
-    monkeypatch.setitem(
-        effects_table(), "accept", Effects(after_commit=(lambda b, e: ran.append((b.state, e.action)),))
-    )
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        booking_transition(booking=booking, action="accept", actor=provider)
-    assert ran == [] and len(callbacks) >= 1
-    for callback in callbacks:
-        callback()
-    assert ("accepted", "accept") in ran
+def test_tasks_are_queued_with_the_change_and_run_after_it(booking, provider):
+    """The effects' tasks are rows written in the transition's transaction (they exist exactly
+    when the change does); the worker runs them with the booking as committed."""
+    queued = {t.pk for t in tasks_due()}
+    booking, event = booking_transition(booking=booking, action="accept", actor=provider)
+    [task] = [t for t in tasks_due() if t.pk not in queued]
+    assert task.task_path == "bookings.notifications.notify_parties"
+    assert task.args_kwargs["args"] == [booking.pk, event.pk]
+    tasks_run()
+    assert [(m.to, "Request accepted" in m.body) for m in mail.outbox][-1] == ([booking.client.email], True)
 
 
 def test_a_double_click_is_harmless(booking, provider):
@@ -125,8 +127,8 @@ def test_accepting_an_overlapping_request_is_refused(client_user, provider, serv
     assert rival.state == "requested" and rival.events.count() == 1
 
 
-def test_new_requests_for_a_held_slot_are_refused(client_user, provider, service, booking):
-    booking_transition(booking=booking, action="accept", actor=provider)
+def test_new_requests_for_a_held_slot_are_refused(client_user, service):
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     with pytest.raises(SlotTaken):
         booking_request(client=client_user, service=service, starts_at=booking.starts_at, venue="Again")
 
@@ -139,11 +141,8 @@ def test_held_bookings_occupy_their_days_in_search(booking, provider, client_use
     assert not BusyDay.objects.filter(source_id=booking.public_id).exists()
 
 
-def test_staff_resolve_a_dispute(booking, provider, client_user, staff_user):
-    booking_transition(booking=booking, action="accept", actor=provider)
-    booking_transition(booking=booking, action="mark_paid", actor=provider)
-    after_gig = booking.ends_at + dt.timedelta(days=1)
-    booking_transition(booking=booking, action="dispute", actor=client_user, now=after_gig, note="No-show")
+def test_staff_resolve_a_dispute(service, client_user, staff_user):
+    booking = make_booking(client=client_user, service=service, to_state="disputed")
     booking_transition(booking=booking, action="resolve_refund", actor=staff_user, source="admin")
     booking.refresh_from_db()
     assert booking.state == "refunded"
@@ -157,9 +156,9 @@ def test_system_actions_have_no_actor(booking):
     assert event.actor is None and event.to_state == "expired"
 
 
-def test_pay_is_not_a_state_change(booking, provider, client_user, settings):
+def test_pay_is_not_a_state_change(service, client_user, settings):
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     settings.STRIPE_SECRET_KEY = "sk_test_x"
-    booking_transition(booking=booking, action="accept", actor=provider)
     with pytest.raises(TransitionNotAllowed):
         booking_transition(booking=booking, action="pay", actor=client_user)
     assert booking.events.count() == 2
@@ -172,8 +171,7 @@ def test_events_are_immutable(booking):
         event.save()
 
 
-def test_a_gig_past_midnight_occupies_both_days(client_user, provider, service):
-    late = booking_request(client=client_user, service=service, starts_at=at(40, hour=22), venue="Club")
-    booking_transition(booking=late, action="accept", actor=provider)
+def test_a_gig_past_midnight_occupies_both_days(client_user, service):
+    late = make_booking(client=client_user, service=service, to_state="accepted", starts_at=at(40, hour=22))
     days = sorted(BusyDay.objects.filter(source_id=late.public_id).values_list("date", flat=True))
     assert days == [at(40).date(), at(41).date()]

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import make_user, session_queries
 from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
-from conftest import make_user
+from bookings.tests.factories import at, make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,8 @@ def test_book_form_errors_keep_input_and_write_nothing(client, client_user, serv
     assert not Booking.objects.exists()
 
 
-def test_taken_slot_is_explained(client, client_user, service, provider, booking):
-    booking_transition(booking=booking, action="accept", actor=provider)
+def test_taken_slot_is_explained(client, client_user, service):
+    booking = make_booking(client=client_user, service=service, to_state="accepted")
     client.force_login(client_user)
     day = timezone.localtime(booking.starts_at).date()
     response = client.post(
@@ -65,11 +65,6 @@ def test_providers_cannot_book(client, provider, service):
 def test_anonymous_visitors_are_sent_to_log_in(client, service):
     response = client.get(reverse("bookings:new", args=[service.public_id]))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
-
-
-def session_queries(settings) -> int:
-    """1 when sessions live in the database, 0 with the cache (Redis) session store."""
-    return int(settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
 
 
 def test_my_bookings_tabs_and_query_count(
@@ -177,19 +172,14 @@ def test_other_clients_bookings_are_not_listed(client, service, booking):
     assert list(client.get(reverse("bookings:list")).context["page"]) == []
 
 
-def _completed(booking, provider):
-    booking_transition(booking=booking, action="accept", actor=provider)
-    booking_transition(booking=booking, action="mark_paid", actor=provider)
-    booking_transition(
-        booking=booking, action="complete", actor=provider, now=booking.starts_at + dt.timedelta(hours=1)
-    )
-
-
-def test_review_form_after_completion_only(client, client_user, provider, booking):
+def test_review_form_after_completion_only(client, client_user, provider, service):
+    booking = make_booking(client=client_user, service=service, to_state="confirmed")
     client.force_login(client_user)
     url = reverse("bookings:detail", args=[booking.public_id])
     assert client.get(url).context["review_form"] is None
-    _completed(booking, provider)
+    booking_transition(
+        booking=booking, action="complete", actor=provider, now=booking.starts_at + dt.timedelta(hours=1)
+    )
     assert client.get(url).context["review_form"] is not None
     response = client.post(reverse("bookings:review", args=[booking.public_id]), {"rating": "5", "comment": "Superb"})
     assert response.status_code == 302
@@ -200,8 +190,8 @@ def test_review_form_after_completion_only(client, client_user, provider, bookin
     assert provider.provider_profile.rating_count == 1
 
 
-def test_bad_review_keeps_input(client, client_user, provider, booking):
-    _completed(booking, provider)
+def test_bad_review_keeps_input(client, client_user, service):
+    booking = make_booking(client=client_user, service=service, to_state="completed")
     client.force_login(client_user)
     response = client.post(reverse("bookings:review", args=[booking.public_id]), {"rating": "9", "comment": "Hmm"})
     assert response.status_code == 200
@@ -217,10 +207,9 @@ def test_early_review_is_refused_with_a_message(client, client_user, booking):
 
 
 def test_card_polls_revalidate_and_an_unchanged_card_is_not_rendered(
-    client, provider, client_user, booking, django_assert_num_queries, settings
+    client, provider, client_user, service, django_assert_num_queries, settings
 ):
-    booking_transition(booking=booking, action="accept", actor=provider)
-    booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking = make_booking(client=client_user, service=service, to_state="confirmed")
     client.force_login(client_user)
     url = reverse("bookings:detail", args=[booking.public_id])
     poll = {"HX-Request": "true"}

@@ -8,11 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import api_token_create
+from accounts.tests.factories import auth, make_user
 from catalog.models import Service
 from catalog.services import busy_day_block
 from catalog.tests.factories import make_service
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +24,6 @@ NEW = {
     "city": "Hamburg, Germany",
     "duration_minutes": 240,
 }
-
-
-def auth(user):
-    _, secret = api_token_create(user=user, name="test")
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def post(client, body, user):

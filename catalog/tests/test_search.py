@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from catalog.selectors import SearchFilters, service_search
 from catalog.services import busy_day_block
 from catalog.tests.factories import CITIES, make_service
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

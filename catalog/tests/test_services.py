@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from catalog.models import BusyDay, Service, ServiceKeyword
 from catalog.services import (
     MAX_KEYWORDS,
@@ -16,7 +17,6 @@ from catalog.services import (
     words_of,
 )
 from catalog.tests.factories import make_service
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

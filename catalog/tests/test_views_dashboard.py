@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from accounts.tests.factories import make_user
 from catalog.models import BusyDay, ProviderPhoto, Service
 from catalog.photos import provider_photo_add
 from catalog.tests.factories import make_service
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

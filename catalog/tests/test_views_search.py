@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from catalog.services import busy_day_block
 from catalog.tests.factories import make_service
-from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.services import booking_transition
+from bookings.tests.factories import at, make_booking
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.models import Payment, PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start
 
@@ -17,8 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def paid_by_card(fake_stripe, post_webhook, client_user, provider):
     service = make_service(provider, price_minor=50000)
-    booking = booking_request(client=client_user, service=service, starts_at=at(20), venue="Villa Rosa")
-    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking = make_booking(client=client_user, service=service, to_state="accepted", starts_at=at(20))
     payment = checkout_start(booking=booking, client=client_user, kind="full")
     for event in fake_stripe.complete(payment.provider_reference):
         assert post_webhook(event).status_code == 200
@@ -56,6 +56,7 @@ def test_staff_refund_goes_to_stripe_through_resolve_refund(
             reverse("admin:bookings_booking_changelist"),
             {"action": "resolve_refund", "_selected_action": [paid_by_card.pk]},
         )
+    tasks_run()
     paid_by_card.refresh_from_db()
     assert paid_by_card.state == "refunded"
     refunded = PaymentEvent.objects.get(kind=PaymentEvent.Kind.REFUNDED)

@@ -13,11 +13,10 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from accounts.tests.factories import make_user
 from bookings.models import Booking
-from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
+from bookings.tests.factories import make_booking
 from catalog.tests.factories import make_service
-from conftest import make_user
 from payments.models import PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start
 from payments.services.webhooks import stripe_event_handle
@@ -35,8 +34,7 @@ def test_simultaneous_deliveries_capture_once(fake_stripe):
     importlib.import_module("catalog.migrations.0002_default_categories").add_categories(apps, None)
     provider = make_user("band@example.com", "Band", role="provider")
     client = make_user("client@example.com", "Client")
-    booking = booking_request(client=client, service=make_service(provider), starts_at=at(30), venue="Hall")
-    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking = make_booking(client=client, service=make_service(provider), to_state="accepted")
     payment = checkout_start(booking=booking, client=client, kind="full")
     completed, succeeded = fake_stripe.complete(payment.provider_reference)
     # Half the deliveries repeat one event, the other half its twin: the same payment twice over.

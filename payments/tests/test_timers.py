@@ -9,11 +9,12 @@ from django.core.management import call_command
 from django.utils import dateformat, timezone
 
 from bookings.models import Booking, BookingEvent
-from bookings.services import booking_request, booking_transition
+from bookings.services import booking_transition
 from bookings.state_machine import balance_due_at
-from bookings.tests.conftest import at
+from bookings.tests.factories import make_booking
 from catalog.models import BusyDay
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.models import PaymentEvent
 from payments.selectors import booking_money
 
@@ -28,9 +29,7 @@ GIG = dt.timedelta(hours=3)
 def deposit_booking(client_user, provider) -> Booking:
     """Accepted, 30 % deposit marked paid; the balance is due 14 days before the gig."""
     service = make_service(provider, price_minor=PRICE, deposit_percent=30, balance_due_days=14)
-    booking = booking_request(client=client_user, service=service, starts_at=at(30), venue="Villa Rosa, Potsdam")
-    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
-    booking, _ = booking_transition(booking=booking, action="mark_deposit_paid", actor=provider)
+    booking = make_booking(client=client_user, service=service, to_state="deposit_paid")
     assert booking.state == "deposit_paid"
     return booking
 
@@ -48,6 +47,7 @@ def move(booking: Booking, *, starts_in: dt.timedelta, last_change_ago: dt.timed
 def run_timers(django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         call_command("run_timers")
+    tasks_run()  # the worker, beside the scheduler
 
 
 def events(booking: Booking, action: str) -> list[BookingEvent]:

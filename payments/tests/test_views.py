@@ -6,24 +6,15 @@ import re
 import pytest
 from django.urls import reverse
 
-from bookings.services import booking_request, booking_transition
-from bookings.tests.conftest import at
-from bookings.tests.test_views import session_queries
-from catalog.tests.factories import make_service
+from accounts.tests.factories import session_queries
+from bookings.services import booking_transition
+from bookings.tests.factories import at, make_booking
 from payments.models import Payment, PaymentEvent
 
 
 @pytest.fixture
-def deposit_service(provider):
-    provider.provider_profile.payment_instructions = "IBAN DE89 3704 0044 0532 0130 00"
-    provider.provider_profile.save()
-    return make_service(provider, price_minor=100000, deposit_percent=30)
-
-
-@pytest.fixture
-def accepted(client_user, provider, deposit_service):
-    booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
-    return booking_transition(booking=booking, action="accept", actor=provider).booking
+def accepted(client_user, deposit_service):
+    return make_booking(client=client_user, service=deposit_service, to_state="accepted")
 
 
 def text_of(response) -> str:
@@ -31,7 +22,7 @@ def text_of(response) -> str:
 
 
 def test_provider_sees_the_payout_before_accepting(client, client_user, provider, deposit_service):
-    booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
+    booking = make_booking(client=client_user, service=deposit_service)
     client.force_login(provider)
     page = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
     assert "GigSta's fee is €100 (10 %)" in page
@@ -72,8 +63,8 @@ def test_money_on_the_timeline_and_receipts(client, client_user, provider, accep
     assert 'data-testid="receipt-payout"><strong>€630<' in statement
 
 
-def test_receipts_are_private(client, stranger, provider, accepted):
-    booking, _ = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+def test_receipts_are_private(client, stranger, client_user, deposit_service):
+    booking = make_booking(client=client_user, service=deposit_service, to_state="confirmed")
     payment = booking.payments.get()
     client.force_login(stranger)
     assert client.get(reverse("payments:receipt", args=[payment.public_id])).status_code == 404
@@ -81,9 +72,9 @@ def test_receipts_are_private(client, stranger, provider, accepted):
 
 
 def test_provider_marks_a_manual_refund_as_sent(
-    client, client_user, provider, accepted, django_capture_on_commit_callbacks
+    client, client_user, provider, deposit_service, django_capture_on_commit_callbacks
 ):
-    booking, _ = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+    booking = make_booking(client=client_user, service=deposit_service, to_state="confirmed")
     with django_capture_on_commit_callbacks(execute=True):
         booking_transition(booking=booking, action="cancel", actor=provider)
     due = PaymentEvent.objects.get(kind=PaymentEvent.Kind.REFUND_DUE)
@@ -120,8 +111,8 @@ def test_only_the_client_opens_the_pay_page(client, provider, accepted):
     assert client.get(reverse("payments:pay", args=[accepted.public_id])).status_code == 403
 
 
-def test_pay_page_says_when_nothing_is_due(client, client_user, provider, accepted):
-    booking, _ = booking_transition(booking=accepted, action="mark_paid", actor=provider)
+def test_pay_page_says_when_nothing_is_due(client, client_user, deposit_service):
+    booking = make_booking(client=client_user, service=deposit_service, to_state="confirmed")
     client.force_login(client_user)
     page = text_of(client.get(reverse("payments:pay", args=[booking.public_id])))
     assert "Nothing to pay" in page and 'data-testid="nothing-due"' in page
@@ -144,10 +135,10 @@ class TestCard:
     """Card bookings, with the real stripe library talking to the loopback fake."""
 
     @pytest.fixture
-    def card_booking(self, fake_stripe, client_user, provider, deposit_service):
-        booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
+    def card_booking(self, fake_stripe, client_user, deposit_service):
+        booking = make_booking(client=client_user, service=deposit_service, to_state="accepted")
         assert booking.payment_method == "stripe"
-        return booking_transition(booking=booking, action="accept", actor=provider).booking
+        return booking
 
     def test_pay_page_offers_deposit_or_full_and_redirects_to_checkout(
         self, client, client_user, card_booking, fake_stripe, settings
@@ -234,9 +225,7 @@ class TestCard:
 
 
 def test_statement_after_a_half_refund(client, client_user, provider, deposit_service):
-    booking = booking_request(client=client_user, service=deposit_service, starts_at=at(10), venue="Villa Rosa")
-    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
-    booking, _ = booking_transition(booking=booking, action="mark_paid", actor=provider)
+    booking = make_booking(client=client_user, service=deposit_service, to_state="confirmed", starts_at=at(10))
     booking_transition(booking=booking, action="cancel", actor=client_user)  # 7 to 13 days before: half back
     client.force_login(provider)
     statement = text_of(client.get(reverse("payments:receipt", args=[booking.payments.get().public_id])))
@@ -248,8 +237,7 @@ def test_statement_after_a_half_refund(client, client_user, provider, deposit_se
 def test_success_page_says_when_a_late_payment_is_refunded(
     client, client_user, provider, fake_stripe, post_webhook, deposit_service, django_capture_on_commit_callbacks
 ):
-    booking = booking_request(client=client_user, service=deposit_service, starts_at=at(30), venue="Villa Rosa")
-    booking, _ = booking_transition(booking=booking, action="accept", actor=provider)
+    booking = make_booking(client=client_user, service=deposit_service, to_state="accepted")
     client.force_login(client_user)
     client.post(reverse("payments:pay", args=[booking.public_id]), {"choice": "full:100000"})
     payment = Payment.objects.get()

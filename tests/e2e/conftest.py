@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from tests.e2e.helpers import SCREENSHOTS, open_page
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (fixtures, assertions) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -48,38 +49,9 @@ def browser():
         browser.close()
 
 
-def _benign(text: str) -> bool:
-    # htmx reports a request it cancelled itself (hx-sync="this:replace" while typing) as an error.
-    return text.startswith(("htmx:sendAbort", "htmx:afterRequest"))
-
-
 @pytest.fixture(params=[{"width": 1280, "height": 900}], ids=["laptop"])
 def viewport(request):
     return request.param
-
-
-def answer_next_dialog(page, *, accept: bool) -> list[str]:
-    """Answer the next confirm() the page shows; the returned list receives its question."""
-    questions: list[str] = []
-
-    def answer(dialog):
-        questions.append(dialog.message)
-        dialog.accept() if accept else dialog.dismiss()
-
-    page.once("dialog", answer)
-    return questions
-
-
-def open_page(browser, viewport: dict):
-    """A fresh browser context and page, and the list its console errors collect in.
-    Content-Security-Policy violations and failed loads are reported as console errors."""
-    context = browser.new_context(viewport=viewport)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not _benign(msg.text) else None)
-    return context, page, errors
 
 
 @pytest.fixture

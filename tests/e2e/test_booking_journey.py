@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
-from bookings.services import booking_request, booking_transition
+from bookings.services import booking_transition
+from bookings.tests.factories import make_booking
 from catalog.tests.factories import make_service
-from conftest import PASSWORD, make_user
-from tests.e2e.conftest import SCREENSHOTS, answer_next_dialog, open_page
-from tests.e2e.test_journeys import log_in
+from tests.e2e.helpers import SCREENSHOTS, answer_next_dialog, in_days, log_in, open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -48,10 +48,6 @@ def wait_until(condition, seconds: float = 12) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
-
-
-def in_days(days: int) -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=days)
 
 
 def test_client_books_provider_answers_and_both_pages_follow(page: Page, live_server, screenshot, cast, second_browser):
@@ -133,10 +129,9 @@ def test_client_books_provider_answers_and_both_pages_follow(page: Page, live_se
 
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}], ids=["phone"])
 def test_dismissing_the_confirmation_changes_nothing(page: Page, live_server, screenshot, cast, viewport):
-    client, provider, service = cast
+    client, _, service = cast
     starts_at = timezone.make_aware(dt.datetime.combine(in_days(30), dt.time(20)))
-    booking = booking_request(client=client, service=service, starts_at=starts_at, venue="Villa Rosa, Potsdam")
-    booking_transition(booking=booking, action="accept", actor=provider)
+    booking = make_booking(client=client, service=service, to_state="accepted", starts_at=starts_at)
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/actions/" in r.url else None)
 
@@ -170,8 +165,7 @@ def test_visitor_is_sent_to_log_in_then_told_the_slot_is_taken(page: Page, live_
     client, provider, service = cast
     other = make_user("olga@example.com", "Olga Other")
     taken = timezone.make_aware(dt.datetime.combine(in_days(20), dt.time(19, 30)))
-    booking = booking_request(client=other, service=service, starts_at=taken, venue="Town hall")
-    booking_transition(booking=booking, action="accept", actor=provider)
+    make_booking(client=other, service=service, to_state="accepted", starts_at=taken, venue="Town hall")
 
     page.goto(f"{live_server.url}/services/{service.public_id}/")
     page.get_by_test_id("book").click()
@@ -207,11 +201,10 @@ def test_an_idle_booking_page_revalidates_its_card(page: Page, live_server, cast
     than the card being rendered again, and the page keeps showing it."""
     from bookings import views
 
-    client, provider, service = cast
-    booking = booking_request(
-        client=client, service=service, starts_at=timezone.now() + dt.timedelta(days=30), venue="Villa Rosa"
+    client, _, service = cast
+    booking = make_booking(
+        client=client, service=service, to_state="accepted", starts_at=timezone.now() + dt.timedelta(days=30)
     )
-    booking_transition(booking=booking, action="accept", actor=provider)
     not_modified = []
     original = views.HttpResponseNotModified
     monkeypatch.setattr(views, "HttpResponseNotModified", lambda: not_modified.append(1) or original())

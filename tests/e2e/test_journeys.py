@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import ProviderProfile, User
+from tests.e2e.helpers import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,15 +26,6 @@ def sign_up(page: Page, base_url: str, *, name: str, email: str, role_label: str
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label(role_label).check()
     page.get_by_role("button", name="Create account").click()
-
-
-def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD, *, succeeds: bool = True) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    if succeeds:
-        expect(page.get_by_test_id("nav-user")).to_be_attached()
 
 
 def test_visitor_signs_up_as_client_logs_out_and_logs_in(page: Page, live_server, screenshot):
@@ -56,7 +48,7 @@ def test_visitor_signs_up_as_client_logs_out_and_logs_in(page: Page, live_server
 
     nav(page).get_by_role("link", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    log_in(page, live_server.url, "chloe@example.com")
+    log_in(page, live_server.url, "chloe@example.com", PASSWORD)
     expect(page.get_by_test_id("nav-user")).to_have_text("Chloe Client")
     screenshot("logged-in")
 
@@ -96,7 +88,7 @@ def test_provider_signs_up_sees_provider_navigation_and_edits_profile(page: Page
 
 def test_api_token_created_used_and_revoked_with_htmx(page: Page, live_server, screenshot):
     User.objects.create_user(email="dev@example.com", password=PASSWORD, display_name="Dev Partner")
-    log_in(page, live_server.url, "dev@example.com")
+    log_in(page, live_server.url, "dev@example.com", PASSWORD)
 
     nav(page).get_by_role("link", name="API tokens").click()
     expect(page.get_by_text("No tokens yet")).to_be_visible()
@@ -124,7 +116,7 @@ def test_api_token_created_used_and_revoked_with_htmx(page: Page, live_server, s
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}], ids=["phone"])
 def test_phone_menu_opens_and_logs_out(page: Page, live_server, screenshot, viewport):
     User.objects.create_user(email="pat@example.com", password=PASSWORD, display_name="Pat Phone")
-    log_in(page, live_server.url, "pat@example.com")
+    log_in(page, live_server.url, "pat@example.com", PASSWORD)
 
     log_out = nav(page).get_by_role("button", name="Log out")
     expect(log_out).to_be_hidden()

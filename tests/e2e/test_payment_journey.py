@@ -16,14 +16,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
 from catalog.tests.factories import make_service
-from conftest import PASSWORD, make_user
 from payments.models import Payment, PaymentEvent
 from payments.tests.fake_stripe import FakeStripe, _Handler
-from tests.e2e.conftest import SCREENSHOTS, _benign, answer_next_dialog
-from tests.e2e.test_booking_journey import in_days
-from tests.e2e.test_journeys import log_in
+from tests.e2e.helpers import SCREENSHOTS, answer_next_dialog, benign, in_days, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +54,7 @@ def person(browser, request):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not _benign(m.text) else None)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not benign(m.text) else None)
         contexts.append((name, context, errors))
 
         def screenshot(step: str) -> Path:
@@ -143,7 +141,7 @@ def phone_screenshot(page: Page, request, name: str) -> Path:
     tab has been to another origin.)"""
     phone = page.context.new_page()
     errors: list[str] = []
-    phone.on("console", lambda m: errors.append(m.text) if m.type == "error" and not _benign(m.text) else None)
+    phone.on("console", lambda m: errors.append(m.text) if m.type == "error" and not benign(m.text) else None)
     phone.set_viewport_size(PHONE)
     phone.goto(page.url)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

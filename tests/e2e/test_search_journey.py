@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.tests.factories import PASSWORD, make_user
 from catalog.services import busy_day_block
 from catalog.tests.factories import make_service
-from conftest import PASSWORD, make_user
-from tests.e2e.test_journeys import log_in
+from tests.e2e.helpers import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
