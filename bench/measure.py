@@ -17,6 +17,9 @@ PG_DATABASE = "gigsta_bench"
 PORT = 8765
 BASE_URL = f"http://{HOST}:{PORT}"
 CONNECTIONS, THREADS, WARMUP_SECONDS = 32, 2, 3
+# The floor is measured again right before each case, on the same server: other work on a shared
+# machine comes and goes within a run, and a ratio should compare like with like.
+BESIDE_SECONDS = 5
 
 VARIED_SCRIPT = BENCH / "varied.lua"
 
@@ -63,6 +66,8 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""  # sent as a POST when set
     paths_file: Path | None = None  # varied: GET each path of this file in turn (bench/varied.lua)
+    floor_rps: float | None = None  # /health measured just before, on the same server
+    load: str = ""  # the 1-minute load average when the case started
     status: int | None = None  # of the check request
     note: str = ""
     requests_per_second: float | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.measure import (
     BENCH,
+    BESIDE_SECONDS,
     CACHE_OFF,
     CONNECTIONS,
     ENV,
@@ -47,7 +48,9 @@ class SizeResult:
         return self.cases[0].requests_per_second if self.cases[0].measured else None
 
     def ratio(self, case: Case) -> float | None:
-        return case.requests_per_second / self.floor if case.measured and self.floor else None
+        """To the floor measured just before the case on the same server, else to the run's."""
+        floor = case.floor_rps or self.floor
+        return case.requests_per_second / floor if case.measured and floor else None
 
 
 def capture(args: list) -> str:
@@ -99,20 +102,27 @@ def load_average() -> str:
 
 def cases_table(result: SizeResult) -> list[str]:
     lines = [
-        "| case | request | requests/s | p50 ms | p99 ms | ratio to floor | notes |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        "| case | request | requests/s | p50 ms | p99 ms | floor beside | ratio to floor | load | notes |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for case in result.cases:
         request = f"1,000 paths from `{case.paths_file.name}`" if case.paths_file else f"`{case.method} {case.path}`"
         if case.measured:
             ratio = result.ratio(case)
-            row = [fmt(case.requests_per_second), fmt(case.p50_ms, 2), fmt(case.p99_ms, 2), f"{ratio:.3f}x"]
+            row = [fmt(case.requests_per_second), fmt(case.p50_ms, 2), fmt(case.p99_ms, 2), fmt(case.floor_rps)]
+            row += [f"{ratio:.3f}x", case.load]
             notes = [f"{case.requests:,} requests", *case.warnings]
         else:
-            row = [case.note or "; ".join(case.errors) or "not measured", "-", "-", "-"]
+            row = [case.note or "; ".join(case.errors) or "not measured", "-", "-", "-", "-", case.load]
             notes = case.errors if case.note else []
         lines.append(f"| {case.name} | {request} | " + " | ".join(row) + f" | {'; '.join(notes)} |")
-    return lines
+    return [
+        *lines,
+        "",
+        f"Floor beside: `/health` measured for {BESIDE_SECONDS} s just before the case on the same freshly started "
+        "gunicorn; the ratio is to it. Load: the 1-minute load average as the case started (2 cores; well above "
+        "2 means other work shared the machine).",
+    ]
 
 
 def single_lines(single: Single) -> list[str]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench.measure import (
     BENCH,
+    BESIDE_SECONDS,
     CACHE_OFF,
     OUT,
     PORT,
@@ -154,6 +155,11 @@ def measure_size(run: Run, *, providers: int, duration: int, workers: int) -> Si
     ok = True
     for case in cases:
         with gunicorn(run, workers=workers, log_name=f"gunicorn-{providers}-{slug(case.name)}.log"):
+            case.load = load_average().split()[0]
+            if case.name != "floor":
+                beside = Case("floor beside", "/health")
+                check_and_measure(run, beside, BESIDE_SECONDS)
+                case.floor_rps = beside.requests_per_second
             if case.path == WEBHOOK_PATH:
                 sign_webhook(case)
             ok = check_and_measure(run, case, duration) and ok
