@@ -177,16 +177,23 @@ def service_search(filters: SearchFilters) -> SearchPage:
         num_pages = math.ceil(count / filters.page_size)
         raise ValidationError({"page": [f"There are only {num_pages} page(s) of results."]})
 
-    # Best rated first, as the profile_rating index is ordered, then the newest.
+    # Best rated first, then the newest. A search without words walks the profile_rating index in
+    # order. With words the text index finds the matches first and those are sorted ("+ 0" keeps
+    # the planner off the ordered walk): walking an index in order and testing each row's words
+    # reads most of the catalogue when the matches are rare or cluster at the far end (painting
+    # workshops are cheap), which the planner cannot know. The same for prices and nearest-first.
+    filter_first = bool(words)
+    rating = F("provider__provider_profile__rating_avg")
     best_rated = [
-        F("provider__provider_profile__rating_avg").desc(),
+        (rating + Value(0) if filter_first else rating).desc(),
         F("provider__provider_profile__rating_count").desc(),
         "-created_at",
     ]
     nearest = None if filters.lat is None else nearest_first(filters.lat, filters.lng, F("distance_km"))
+    price = F("price_minor") + Value(0) if filter_first else F("price_minor")
     order = {
-        "price": ["price_minor", "-created_at"],
-        "-price": ["-price_minor", "-created_at"],
+        "price": [price.asc(), "-created_at"],
+        "-price": [price.desc(), "-created_at"],
         "distance": [nearest, "price_minor"],
         "rating": best_rated,
     }.get(filters.sort)
@@ -210,7 +217,7 @@ def service_search(filters: SearchFilters) -> SearchPage:
         else:
             order = best_rated
     start = (page - 1) * filters.page_size
-    if order[0] is nearest and more:  # few matches are sorted whole, faster than any walk
+    if order[0] is nearest and more and not filter_first:
         qs = qs.filter(nearest_cutoff(qs, filters.lat, filters.lng, start + filters.page_size))
     items = list(
         qs.select_related("category", "provider", "provider__provider_profile").order_by(*order, "pk")[

@@ -81,7 +81,7 @@ def explain(qs) -> str:
 def test_postgresql_answers_words_and_radius_from_the_search_indexes(band):
     assert on_postgresql()
     make_service(band, title="Jazz trio")
-    assert "service_search_document" in explain(Service.objects.filter(words_match(["jazz", "tri"])))
+    assert "service_search_document_gin" in explain(Service.objects.filter(words_match(["jazz", "tri"])))
     box = selectors._bounding_box(BERLIN[1], BERLIN[2], 25)
     assert "service_earth" in explain(Service.objects.filter(within_box(BERLIN[1], BERLIN[2], 25, box)))
     # Nearest-first walks the same index (nearest_cutoff) once a table is big enough for a top-N sort
