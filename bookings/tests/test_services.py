@@ -100,10 +100,12 @@ def test_side_effects_run_after_commit_only(booking, provider, monkeypatch, djan
     assert ("accepted", "accept") in ran
 
 
-def test_a_double_click_is_harmless(booking, provider):
+def test_a_double_click_is_refused_and_writes_nothing(booking, provider):
     booking_transition(booking=booking, action="accept", actor=provider)
-    again, event = booking_transition(booking=booking, action="accept", actor=provider)
-    assert again.state == "accepted" and event.action == "accept"
+    with pytest.raises(TransitionNotAllowed):
+        booking_transition(booking=booking, action="accept", actor=provider)
+    booking.refresh_from_db()
+    assert booking.state == "accepted"
     assert booking.events.filter(action="accept").count() == 1
 
 
