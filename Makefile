@@ -30,8 +30,12 @@ run: $(VENV)/.installed
 	@echo ""
 	@echo "  GigSta is starting. Open http://$(HOST):$(PORT)/"
 	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs"
-	@echo "  Emails (sign-up, password reset) are printed in this terminal. Stop with Ctrl+C."
+	@echo "  A task worker runs beside the server: emails (sign-up, bookings) are printed in this"
+	@echo "  terminal when it sends them. Stop both with Ctrl+C."
 	@echo ""
+	@# The worker (manage.py db_worker) runs queued work: emails, Stripe calls. It stops with the server.
+	DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-dev

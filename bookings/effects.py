@@ -3,8 +3,9 @@
 The table is `EFFECTS` in gigsta/effects.py (named by settings.BOOKING_EFFECTS, as
 ROOT_URLCONF names the URLs): the project package composes the apps, so bookings, which
 payments builds on, never imports payments. `booking_transition` runs an action's
-`in_transaction` effects inside its transaction and its `after_commit` effects once the
-change is committed; `refund` says how much of what was paid goes back to the client.
+`in_transaction` effects inside its transaction and queues its `tasks` in it too (an outbox:
+the worker runs them once the change is committed, retried); `refund` says how much of what
+was paid goes back to the client.
 The table is checked at start-up (`check_effects`): every key is an action of the state table.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
+from django_tasks.base import Task
 
 from bookings.state_machine import ACTIONS_BY_NAME, REQUEST, BookingLike
 from bookings.terms import RefundFn, RefundRule
@@ -25,7 +27,7 @@ Effect = Callable  # (booking, event) -> None
 @dataclass(frozen=True)
 class Effects:
     in_transaction: tuple[Effect, ...] = ()  # write alongside the change; roll back with it
-    after_commit: tuple[Effect, ...] = ()  # reach the outside world once the change is committed
+    tasks: tuple[Task, ...] = ()  # reach the outside world: task(booking_id, event_id), queued with the change
     refund: RefundFn | None = None  # the share of what was paid that goes back to the client
 
 
@@ -51,13 +53,16 @@ def refund_rule(
 
 @checks.register()
 def check_effects(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Start-up: the effects table names only actions of the state table, and only callables."""
+    """Start-up: the effects table names only actions of the state table, callables and tasks."""
     errors = []
     known = {*ACTIONS_BY_NAME, REQUEST.name}
     for action, effects in effects_table().items():
         if action not in known:
             errors.append(checks.Error(f"{settings.BOOKING_EFFECTS}: {action!r} is not an action.", id="bookings.E001"))
-        for effect in (*effects.in_transaction, *effects.after_commit):
+        for effect in effects.in_transaction:
             if not callable(effect):
                 errors.append(checks.Error(f"{action}: {effect!r} is not callable.", id="bookings.E002"))
+        for effect in effects.tasks:
+            if not isinstance(effect, Task):
+                errors.append(checks.Error(f"{action}: {effect!r} is not a task.", id="bookings.E003"))
     return errors

@@ -1,5 +1,6 @@
-"""Emails to the other party after each booking change: an after-commit effect of every
-action in the effects table (gigsta/effects.py), so a change that rolls back sends nothing."""
+"""Emails to the other party after each booking change: a task of every action in the effects
+table (gigsta/effects.py), queued with the change, so a change that rolls back sends nothing.
+Each email is a task of its own (gigsta/mail.py), retried while the mail server is down."""
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -7,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from bookings.models import Booking, BookingEvent
+from gigsta.tasks import outbound
 
 
 def recipients(booking: Booking, event: BookingEvent) -> list:
@@ -14,7 +16,12 @@ def recipients(booking: Booking, event: BookingEvent) -> list:
     return [user for user in (booking.client, booking.provider) if user.pk != event.actor_id]
 
 
-def notify_parties(booking: Booking, event: BookingEvent) -> None:
+@outbound
+def notify_parties(booking_id: int, event_id: int) -> None:
+    event = BookingEvent.objects.select_related("booking__service", "booking__client", "booking__provider").get(
+        pk=event_id, booking_id=booking_id
+    )
+    booking = event.booking
     link = settings.SITE_URL + reverse("bookings:detail", args=[booking.public_id])
     for user in recipients(booking, event):
         context = {"booking": booking, "event": event, "recipient": user, "link": link}

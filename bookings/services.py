@@ -1,7 +1,6 @@
 """Writes for bookings. `booking_transition` is the only code that changes a booking's state."""
 
 import datetime as dt
-from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -212,12 +211,13 @@ def booking_transition(
 
 
 def _effects_run(booking: Booking, event: BookingEvent) -> None:
-    """The action's declared effects: in-transaction ones now, the others once committed."""
+    """The action's declared effects: in-transaction ones now, and its tasks queued in the same
+    transaction (the worker runs them once it is committed)."""
     effects = effects_of(event.action)
     for effect in effects.in_transaction:
         effect(booking, event)
-    for effect in effects.after_commit:
-        transaction.on_commit(partial(effect, booking, event))
+    for task in effects.tasks:
+        task.enqueue(booking.pk, event.pk)
 
 
 def _sync_busy_days(booking: Booking, from_state: str) -> None:

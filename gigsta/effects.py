@@ -2,7 +2,9 @@
 
 Read it per action, left to right:
 - `in_transaction`: written in the same database transaction as the change; rolls back with it.
-- `after_commit`: reaches the outside world (emails, Stripe) only once the change is committed.
+- `tasks`: reach the outside world (emails, Stripe): queued in the same transaction (an
+  outbox) with the booking's and the event's ids, run by the worker once it is committed,
+  retried while the other side is down (gigsta/tasks.py).
 - `refund`: how much of what the client paid goes back (bookings/terms.py); `refunds_record`
   writes it into the ledger, `refunds_send` sends the card refunds.
 
@@ -21,16 +23,14 @@ from payments.services.checkout import checkouts_close
 from payments.services.manual import manual_payment_record
 from payments.services.refunds import refunds_record, refunds_send
 
-_notify = Effects(after_commit=(notify_parties,))
+_notify = Effects(tasks=(notify_parties,))
 # The booking no longer waits for the payment its open card checkouts were for: close them.
-_paid = Effects(in_transaction=(manual_payment_record,), after_commit=(notify_parties, checkouts_close))
-_settled = Effects(after_commit=(notify_parties, checkouts_close))
+_paid = Effects(in_transaction=(manual_payment_record,), tasks=(notify_parties, checkouts_close))
+_settled = Effects(tasks=(notify_parties, checkouts_close))
 
 
 def _refunding(rule) -> Effects:
-    return Effects(
-        in_transaction=(refunds_record,), after_commit=(notify_parties, refunds_send, checkouts_close), refund=rule
-    )
+    return Effects(in_transaction=(refunds_record,), tasks=(notify_parties, refunds_send, checkouts_close), refund=rule)
 
 
 EFFECTS: dict[str, Effects] = {
@@ -51,7 +51,7 @@ EFFECTS: dict[str, Effects] = {
     N.RESOLVE_RELEASE: _notify,
     N.RESOLVE_REFUND: Effects(
         in_transaction=(refunds_record,),
-        after_commit=(notify_parties, refunds_send),
+        tasks=(notify_parties, refunds_send),
         refund=refund_all("Dispute resolved by GigSta staff: everything back"),
     ),
     N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),

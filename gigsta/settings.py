@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "catalog",
     "bookings",
     "payments",
+    "django_tasks",
+    "django_tasks_db",
     "gigsta",  # the project package: composes the apps (URLs, API, booking effects, timers)
 ]
 if importlib.util.find_spec("django_migration_linter"):  # a development tool: `manage.py lintmigrations`
@@ -245,7 +247,10 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[GigSta] "
 
 # --- Email --------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every email is a task (gigsta/mail.py): sending enqueues it, with the change that causes it,
+# and the worker delivers it through EMAIL_BACKEND (the environment variable), retrying.
+EMAIL_BACKEND = "gigsta.mail.TaskEmailBackend"
+EMAIL_DELIVERY_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
@@ -301,6 +306,14 @@ STORAGES = {
         )
     },
 }
+
+# --- Background tasks -------------------------------------------------------------
+# Django's tasks API (the django-tasks backport) on a database queue: SQLite and PostgreSQL
+# alike, nothing else to run. Workers: `manage.py db_worker` (make run starts one; compose runs
+# the `worker` service); on PostgreSQL several share the queue. See gigsta/tasks.py.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A task still marked running this long after it started lost its worker: run_timers queues it again.
+TASK_STALE_AFTER_MINUTES = env_int("TASK_STALE_AFTER_MINUTES", 15)
 
 # --- Bookings (timers: manage.py run_timers, every minute) ----------------------
 BOOKING_ANSWER_WITHIN_HOURS = env_int("BOOKING_ANSWER_WITHIN_HOURS", 48)

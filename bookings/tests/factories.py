@@ -11,6 +11,7 @@ from bookings.models import Booking
 from bookings.services import booking_request, booking_transition
 from bookings.state_machine import ActionName, Role, State
 from catalog.models import Service
+from gigsta.tests.helpers import tasks_run
 
 VENUE = "Villa Rosa, Potsdam"
 HOUR = dt.timedelta(hours=1)
@@ -63,8 +64,9 @@ def make_booking(
     *, client: User, service: Service, to_state: str = State.REQUESTED, starts_at: dt.datetime | None = None, **kwargs
 ) -> Booking:
     """A booking of `service` requested by `client` (at `starts_at`, default in 30 days) and taken
-    to `to_state` through booking_transition, each action by the party the state machine wants.
-    Other keyword arguments go to booking_request (venue, duration_minutes, message)."""
+    to `to_state` through booking_transition, each action by the party the state machine wants;
+    the worker then runs what the changes queued, so a test starts from a quiet queue. Other
+    keyword arguments go to booking_request (venue, duration_minutes, message)."""
     try:
         path = PATHS[State(to_state)]
     except KeyError:
@@ -75,4 +77,5 @@ def make_booking(
     for step in path:
         now = step.now(booking) if step.now else None
         booking = booking_transition(booking=booking, action=step.action, actor=actors[step.actor], now=now).booking
+    tasks_run()
     return booking

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from bookings.state_machine import TransitionNotAllowed, UnknownAction
 from bookings.tests.factories import at, make_booking
 from catalog.models import BusyDay
 from catalog.services import busy_day_block
+from gigsta.tests.helpers import tasks_due, tasks_run
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +75,8 @@ def test_each_transition_writes_one_event(booking, provider, client_user):
 
 def test_refused_actions_write_nothing_and_run_no_side_effects(booking, client_user, stranger, monkeypatch):
     ran = []
-    monkeypatch.setitem(effects_table(), "accept", Effects(after_commit=(lambda b, e: ran.append(e),)))
+    monkeypatch.setitem(effects_table(), "accept", Effects(in_transaction=(lambda b, e: ran.append(e),)))
+    queued = tasks_due().count()
     for actor, action, error in [
         (client_user, "accept", TransitionNotAllowed),  # clients cannot accept
         (stranger, "accept", TransitionNotAllowed),
@@ -84,20 +87,19 @@ def test_refused_actions_write_nothing_and_run_no_side_effects(booking, client_u
             booking_transition(booking=booking, action=action, actor=actor)
     booking.refresh_from_db()
     assert booking.state == "requested" and booking.events.count() == 1
-    assert ran == []
+    assert ran == [] and tasks_due().count() == queued
 
 
-def test_side_effects_run_after_commit_only(booking, provider, monkeypatch, django_capture_on_commit_callbacks):
-    ran = []
-    monkeypatch.setitem(
-        effects_table(), "accept", Effects(after_commit=(lambda b, e: ran.append((b.state, e.action)),))
-    )
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        booking_transition(booking=booking, action="accept", actor=provider)
-    assert ran == [] and len(callbacks) >= 1
-    for callback in callbacks:
-        callback()
-    assert ("accepted", "accept") in ran
+def test_tasks_are_queued_with_the_change_and_run_after_it(booking, provider):
+    """The effects' tasks are rows written in the transition's transaction (they exist exactly
+    when the change does); the worker runs them with the booking as committed."""
+    queued = {t.pk for t in tasks_due()}
+    booking, event = booking_transition(booking=booking, action="accept", actor=provider)
+    [task] = [t for t in tasks_due() if t.pk not in queued]
+    assert task.task_path == "bookings.notifications.notify_parties"
+    assert task.args_kwargs["args"] == [booking.pk, event.pk]
+    tasks_run()
+    assert [(m.to, "Request accepted" in m.body) for m in mail.outbox][-1] == ([booking.client.email], True)
 
 
 def test_a_double_click_is_refused_and_writes_nothing(booking, provider):

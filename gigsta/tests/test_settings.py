@@ -25,6 +25,8 @@ print(json.dumps({
     "CACHE": s.CACHES["default"]["BACKEND"],
     "SESSION_ENGINE": s.SESSION_ENGINE,
     "EMAIL_BACKEND": s.EMAIL_BACKEND,
+    "EMAIL_DELIVERY_BACKEND": s.EMAIL_DELIVERY_BACKEND,
+    "TASKS": s.TASKS["default"]["BACKEND"],
     "MEDIA_STORAGE": s.STORAGES["default"]["BACKEND"],
     "HASHER": s.PASSWORD_HASHERS[0],
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
@@ -57,7 +59,9 @@ def test_embedded_defaults_need_only_a_secret_key():
     assert s["ENGINE"] == "django.db.backends.sqlite3"
     assert s["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
     assert s["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
-    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert s["EMAIL_BACKEND"] == "gigsta.mail.TaskEmailBackend"  # every email is a task …
+    assert s["EMAIL_DELIVERY_BACKEND"] == "django.core.mail.backends.console.EmailBackend"  # … printed by the worker
+    assert s["TASKS"] == "django_tasks_db.DatabaseBackend"
     assert s["MEDIA_STORAGE"] == "django.core.files.storage.FileSystemStorage"
     assert s["HASHER"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert s["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking
 from bookings.services import booking_context
 from bookings.state_machine import ActionName, PaymentMethod, State, get_transition
 from bookings.terms import amounts_due
+from gigsta.tasks import outbound
 from payments import stripe_gateway
 from payments.errors import AmountChanged, GatewayUnavailable, PaymentError
 from payments.models import Payment
@@ -116,17 +117,15 @@ def _session_open(booking: Booking, payment: Payment) -> tuple[str, str]:
         ) from exc
 
 
-def checkouts_close(booking: Booking, event: BookingEvent) -> None:
-    """After commit, when a booking stops waiting for a payment (paid, withdrawn, expired,
-    cancelled): close its other open card checkouts, so a forgotten tab cannot take money that
-    would only have to be refunded (and Stripe keeps its fee on refunds). If Stripe cannot be
-    reached, the session still ends at its deadline, and a late payment is refunded."""
-    for payment in booking.payments.filter(status=Payment.Status.PENDING, method=PaymentMethod.STRIPE):
-        try:
-            closed = stripe_gateway.checkout_session_expire(payment.provider_reference)
-        except stripe_gateway.GatewayError:
-            continue
-        if closed:
+@outbound
+def checkouts_close(booking_id: int, event_id: int) -> None:
+    """Task, when a booking stops waiting for a payment (paid, withdrawn, expired, cancelled):
+    close its other open card checkouts, so a forgotten tab cannot take money that would only
+    have to be refunded (and Stripe keeps its fee on refunds). Retried while Stripe cannot be
+    reached; meanwhile the session still ends at its deadline, and a late payment is refunded."""
+    pending = Payment.objects.filter(booking_id=booking_id, status=Payment.Status.PENDING, method=PaymentMethod.STRIPE)
+    for payment in pending:
+        if stripe_gateway.checkout_session_expire(payment.provider_reference):
             with transaction.atomic():
                 payment_close_unpaid(payment, Payment.Status.EXPIRED)
 

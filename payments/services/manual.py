@@ -61,6 +61,5 @@ def manual_refund_mark_sent(*, due: PaymentEvent, actor: User) -> list[PaymentEv
         recorded = [refunded_record(d, actor=actor, note=note) for d in together]
         sent_now = sum(entry.amount_minor for entry, created in recorded if created)
         if sent_now:  # one transfer, one email
-            booking = due.payment.booking
-            transaction.on_commit(lambda: refund_notify_sent(booking, sent_now, PaymentMethod.MANUAL))
+            refund_notify_sent(due.payment.booking, sent_now, PaymentMethod.MANUAL)
         return [entry for entry, _ in recorded]

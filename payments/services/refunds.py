@@ -1,8 +1,7 @@
 """Refunds: decided inside the booking change that gives them (by the action's refund rule in
-the effects table), sent to Stripe after commit, retried by the timers, or marked sent by the
-provider for bank transfers (payments.services.manual)."""
+the effects table), sent to Stripe by a task queued with that change (retried while Stripe is
+down), or marked sent by the provider for bank transfers (payments.services.manual)."""
 
-import datetime as dt
 import logging
 import uuid
 
@@ -11,12 +10,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from bookings.effects import refund_rule
 from bookings.models import Booking, BookingEvent
 from bookings.state_machine import PaymentMethod
 from bookings.terms import refund_of
+from gigsta.tasks import outbound
 from payments import stripe_gateway
 from payments.errors import RefundTooLarge
 from payments.models import Payment, PaymentEvent
@@ -24,12 +23,6 @@ from payments.selectors import totals_of
 from payments.services.ledger import Kind, ledger_append, ledger_of
 
 log = logging.getLogger(__name__)
-
-# Card refunds are retried for this long: less than the 24 hours Stripe remembers an
-# idempotency key, so a retry can never send a refund twice. Later they need a person (Stripe
-# refuses them for good: the charge was disputed, the card closed): they stay due in the
-# ledger (admin: Payment events, kind "Refund due") and every timer run logs them as errors.
-REFUND_RETRY_WINDOW = dt.timedelta(hours=20)
 
 
 def refund_record(
@@ -74,32 +67,38 @@ def refunds_record(booking: Booking, event: BookingEvent) -> None:
             remaining -= share
 
 
-def refunds_send(booking: Booking, event: BookingEvent) -> None:
-    """After commit: send the card refunds this booking change decided."""
-    for due in PaymentEvent.objects.filter(booking_event=event, kind=Kind.REFUND_DUE).select_related("payment"):
+@outbound
+def refunds_send(booking_id: int, event_id: int) -> None:
+    """Task: send the card refunds a booking change decided. Raises (and is retried) while
+    Stripe cannot take one of them; those sent already are not sent again."""
+    dues = PaymentEvent.objects.filter(booking_event_id=event_id, kind=Kind.REFUND_DUE).select_related("payment")
+    for due in dues:
         refund_send(due)
 
 
+@outbound
+def refund_send_one(refund_due_id: int) -> None:
+    """Task: send one card refund (a payment that arrived after the booking moved on)."""
+    refund_send(PaymentEvent.objects.select_related("payment").get(pk=refund_due_id, kind=Kind.REFUND_DUE))
+
+
 def refund_send(due: PaymentEvent) -> PaymentEvent | None:
-    """Send one card refund to Stripe and record it. Safe to repeat: Stripe's idempotency key
-    returns the same refund, and the ledger's unique key records it once. A Stripe outage
-    leaves the refund due; the timers retry it."""
+    """Send one card refund to Stripe and record it, with the email to the client. Safe to
+    repeat: Stripe's idempotency key returns the same refund, and the ledger's unique key
+    records it once. Raises GatewayError while Stripe cannot be reached (the task retries)."""
     payment = due.payment
-    if payment.method != PaymentMethod.STRIPE or hasattr(due, "settled_by"):
+    if payment.method != PaymentMethod.STRIPE or PaymentEvent.objects.filter(settles=due).exists():
         return None
-    try:
-        refund_id = stripe_gateway.refund_create(
-            idempotency_key=f"refund-{due.public_id}",
-            payment_intent=payment.payment_intent,
-            amount_minor=due.amount_minor,
-            metadata={"payment_id": str(payment.public_id), "refund_due_id": str(due.public_id)},
-        )
-    except stripe_gateway.GatewayError as exc:
-        log.error("card refund %s of payment %s still due: %s", due.public_id, payment.public_id, exc)
-        return None
-    refunded, created = refunded_record(due, provider_reference=refund_id, note="Refunded to the card")
-    if created:
-        transaction.on_commit(lambda: refund_notify_sent(payment.booking, due.amount_minor, PaymentMethod.STRIPE))
+    refund_id = stripe_gateway.refund_create(
+        idempotency_key=f"refund-{due.public_id}",
+        payment_intent=payment.payment_intent,
+        amount_minor=due.amount_minor,
+        metadata={"payment_id": str(payment.public_id), "refund_due_id": str(due.public_id)},
+    )
+    with transaction.atomic():
+        refunded, created = refunded_record(due, provider_reference=refund_id, note="Refunded to the card")
+        if created:
+            refund_notify_sent(payment.booking, due.amount_minor, PaymentMethod.STRIPE)
     return refunded
 
 
@@ -124,28 +123,8 @@ def refunded_record(
         return PaymentEvent.objects.get(idempotency_key=f"{Kind.REFUNDED}:{due.public_id}"), False
 
 
-def refunds_retry(older_than_seconds: int = 60) -> int:
-    """Timer: send card refunds still due (Stripe was down). Returns how many were sent."""
-    now = timezone.now()
-    unsent = PaymentEvent.objects.filter(
-        kind=Kind.REFUND_DUE, payment__method=PaymentMethod.STRIPE, settled_by__isnull=True
-    ).select_related("payment")
-    for stuck in unsent.filter(created_at__lt=now - REFUND_RETRY_WINDOW):
-        log.error(
-            "card refund %s of payment %s (%s minor units) unsent since %s: refund it by hand in Stripe",
-            stuck.public_id,
-            stuck.payment.public_id,
-            stuck.amount_minor,
-            stuck.created_at.isoformat(),
-        )
-    waiting = unsent.filter(
-        created_at__lte=now - dt.timedelta(seconds=older_than_seconds), created_at__gte=now - REFUND_RETRY_WINDOW
-    )
-    return sum(1 for due in waiting if refund_send(due) is not None)
-
-
 def refund_notify_sent(booking: Booking, amount_minor: int, method: str) -> None:
-    """Tell the client their money is on its way back."""
+    """Tell the client their money is on its way back: an email queued in the caller's transaction."""
     context = {
         "booking": booking,
         "amount_minor": amount_minor,

@@ -13,7 +13,7 @@ from payments.errors import WebhookRejected
 from payments.models import Payment, WebhookEvent
 from payments.services.checkout import payment_close_unpaid
 from payments.services.ledger import Kind, kept_of, ledger_append, lock_booking
-from payments.services.refunds import refund_record, refund_send
+from payments.services.refunds import refund_record, refund_send_one
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def _payment_apply_paid(payment: Payment, obj: dict, event_id: str) -> str:
         amount_minor=payment.amount_minor,
         note="Paid after the booking had moved on (closed or already paid): everything back",
     )
-    transaction.on_commit(lambda: refund_send(due))
+    refund_send_one.enqueue(due.pk)
     return f"captured, but the booking is {booking.state}: refunded"
 
 

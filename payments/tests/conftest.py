@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.tests.fake_stripe import FakeStripe
 
 WEBHOOK_PATH = "/payments/stripe/webhook/"
@@ -25,14 +26,17 @@ def fake_stripe(settings):
 def post_webhook(client, fake_stripe):
     """POST an event to our webhook view the way Stripe does: a JSON body and a Stripe-Signature header.
 
-    It depends on `fake_stripe` so that the secret it signs with is the one in settings; pass `secret`
-    to sign with another, or `signature` to send a header verbatim (forged, stale, missing parts).
+    The worker then runs the tasks the event queued. It depends on `fake_stripe` so that the
+    secret it signs with is the one in settings; pass `secret` to sign with another, or
+    `signature` to send a header verbatim (forged, stale, missing parts).
     """
 
     def post(event: dict, *, secret: str | None = None, signature: str | None = None):
         payload = json.dumps(event)
         header = signature if signature is not None else fake_stripe.sign(payload, secret=secret)
-        return client.post(WEBHOOK_PATH, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+        response = client.post(WEBHOOK_PATH, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+        tasks_run()  # the worker runs what the event queued (a late payment's refund)
+        return response
 
     return post
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from bookings.services import booking_transition
 from bookings.tests.factories import at, make_booking
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.models import Payment, PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start
 
@@ -55,6 +56,7 @@ def test_staff_refund_goes_to_stripe_through_resolve_refund(
             reverse("admin:bookings_booking_changelist"),
             {"action": "resolve_refund", "_selected_action": [paid_by_card.pk]},
         )
+    tasks_run()
     paid_by_card.refresh_from_db()
     assert paid_by_card.state == "refunded"
     refunded = PaymentEvent.objects.get(kind=PaymentEvent.Kind.REFUNDED)

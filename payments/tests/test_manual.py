@@ -14,6 +14,7 @@ from bookings.state_machine import TransitionNotAllowed, balance_cancel_at
 from bookings.tests.factories import at, make_booking
 from catalog.services import ServiceData, service_update
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.errors import PaymentError, RefundTooLarge
 from payments.models import Payment, PaymentEvent
 from payments.selectors import booking_money
@@ -482,6 +483,7 @@ def test_the_cancellation_email_says_what_is_refunded(
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         booking_transition(booking=booking, action="cancel", actor=client_user)
+    tasks_run()
     [email] = mailoutbox  # to the provider, who has to send the money back
     assert email.to == [provider.email]
     assert "Refund to Carla Client: €500. Client cancelled: 50 % back under the cancellation policy." in email.body

@@ -14,6 +14,7 @@ from bookings.state_machine import balance_due_at
 from bookings.tests.factories import make_booking
 from catalog.models import BusyDay
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.models import PaymentEvent
 from payments.selectors import booking_money
 
@@ -46,6 +47,7 @@ def move(booking: Booking, *, starts_in: dt.timedelta, last_change_ago: dt.timed
 def run_timers(django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         call_command("run_timers")
+    tasks_run()  # the worker, beside the scheduler
 
 
 def events(booking: Booking, action: str) -> list[BookingEvent]:

@@ -21,9 +21,9 @@ BASE = ROOT / "compose.yml"
 OVERRIDE = ROOT / "compose.override.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-LONG_RUNNING = {"proxy", "certbot", "web", "scheduler", "db", "backup"}
+LONG_RUNNING = {"proxy", "certbot", "web", "scheduler", "worker", "db", "backup"}
 DEFAULT_SERVICES = LONG_RUNNING | {"migrate"}
-APP_SERVICES = {"web", "migrate", "scheduler"}
+APP_SERVICES = {"web", "migrate", "scheduler", "worker"}
 TEST_PASSWORD = "compose-test-password"
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY($|_)|ACCESS_KEY")
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from bookings.services import booking_context, booking_transition
 from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
-from payments.services.refunds import refunds_retry
+from gigsta.tasks import tasks_requeue_stale
 
 
 def due(now: dt.datetime) -> list[tuple[Booking, str]]:
@@ -32,8 +32,8 @@ def due(now: dt.datetime) -> list[tuple[Booking, str]]:
 
 class Command(BaseCommand):
     help = (
-        "Apply the lifecycle's timers (expire, auto_complete, balance reminders) and retry card refunds "
-        "Stripe could not take. Idempotent; safe to run from several places."
+        "Apply the lifecycle's timers (expire, auto_complete, balance reminders) and queue again the "
+        "tasks whose worker died. Idempotent; safe to run from several places."
     )
 
     def handle(self, *args, **options):
@@ -45,5 +45,5 @@ class Command(BaseCommand):
                 done += 1
             except TransitionNotAllowed:
                 skipped += 1  # changed meanwhile (answered, paid, or handled by another runner)
-        refunds = refunds_retry()
-        self.stdout.write(f"run_timers: {done} applied, {skipped} no longer due, {refunds} card refunds sent")
+        requeued = tasks_requeue_stale(now)
+        self.stdout.write(f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again")

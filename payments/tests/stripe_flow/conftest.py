@@ -9,6 +9,7 @@ from bookings.models import Booking
 from bookings.services import booking_transition
 from bookings.tests.factories import at, make_booking
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.models import Payment
 from payments.services.checkout import checkout_start
 from payments.tests.stripe_flow.helpers import PRICE, SITE
@@ -66,10 +67,13 @@ def pay(fake_stripe, checkout, deliver):
 
 @pytest.fixture
 def act(django_capture_on_commit_callbacks):
-    """A booking transition as a request makes it: refunds go to Stripe once it commits."""
+    """A booking transition as a request makes it, and the worker running the tasks it queued:
+    refunds go to Stripe once it commits."""
 
     def run(booking: Booking, action: str, actor, **kwargs) -> Booking:
         with django_capture_on_commit_callbacks(execute=True):
-            return booking_transition(booking=booking, action=action, actor=actor, **kwargs).booking
+            booking = booking_transition(booking=booking, action=action, actor=actor, **kwargs).booking
+        tasks_run()
+        return booking
 
     return run

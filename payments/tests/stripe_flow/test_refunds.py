@@ -10,10 +10,12 @@ from bookings.models import Booking
 from bookings.state_machine import State
 from bookings.tests.factories import make_booking
 from catalog.tests.factories import make_service
+from gigsta.tasks import ATTEMPTS, retry_delay
+from gigsta.tests.helpers import tasks_failed, tasks_run
 from payments import stripe_gateway
 from payments.errors import RefundTooLarge
 from payments.models import PaymentEvent
-from payments.services.refunds import refund_record, refund_send, refunds_retry
+from payments.services.refunds import refund_record, refund_send
 from payments.tests.fake_stripe import REFUNDS
 from payments.tests.stripe_flow.helpers import PRICE, Kind, ledger, net_paid, posts
 
@@ -134,14 +136,15 @@ def test_a_refund_stays_due_while_stripe_is_down_and_the_retry_sends_it_once(fak
     [due] = ledger(booking, Kind.REFUND_DUE)
     assert ledger(booking, Kind.REFUNDED) == []
     assert fake_stripe.refunds == {} and len(posts(fake_stripe, REFUNDS)) == 3
-    assert refunds_retry() == 0  # younger than the default minute: left for the next run
+    assert [t.task_name for t in tasks_failed()] == ["refunds_send"]  # the first attempt, in the admin
+    assert tasks_run() == 0  # the retry waits a minute: left for the worker's next look
 
-    assert refunds_retry(older_than_seconds=0) == 1
+    assert tasks_run(later=retry_delay(1)) == 1  # the retry
 
     [refunded] = ledger(booking, Kind.REFUNDED)
     assert (refunded.settles, refunded.amount_minor) == (due, PRICE)
     assert _sent(fake_stripe) == [PRICE]
-    assert refunds_retry(older_than_seconds=0) == 0
+    assert tasks_run(later=dt.timedelta(days=2)) == 0
     assert _sent(fake_stripe) == [PRICE] and len(ledger(booking, Kind.REFUNDED)) == 1
 
 
@@ -220,7 +223,7 @@ def test_the_retry_leaves_manual_refunds_to_the_provider(fake_stripe, settings, 
     act(booking, "cancel", provider)
     assert [d.amount_minor for d in ledger(booking, Kind.REFUND_DUE)] == [PRICE]
 
-    assert refunds_retry(older_than_seconds=0) == 0
+    assert tasks_run(later=dt.timedelta(days=2)) == 0
 
     assert ledger(booking, Kind.REFUNDED) == [] and fake_stripe.requests == []
 
@@ -228,17 +231,21 @@ def test_the_retry_leaves_manual_refunds_to_the_provider(fake_stripe, settings, 
 def test_the_retry_hands_refunds_older_than_the_retry_window_to_a_person(
     fake_stripe, book, pay, act, client_user, caplog
 ):
-    """A refund Stripe keeps refusing is not sent every minute for ever: after 20 hours (less than
-    the 24 hours Stripe remembers an idempotency key) it stays due and every run logs an error."""
+    """A refund Stripe keeps refusing is not sent every minute for ever: the retries stop within
+    20 hours (less than the 24 hours Stripe remembers an idempotency key); the refund stays due,
+    every attempt is in the admin, and the last one logs an error."""
     booking = book(days=30)
     pay(booking, "full")
-    fake_stripe.fail_next("/v1/refunds", status=500, times=3)
-    act(Booking.objects.get(pk=booking.pk), "cancel", client_user)
-    [due] = ledger(booking, Kind.REFUND_DUE)
-    PaymentEvent.objects.filter(pk=due.pk).update(created_at=timezone.now() - dt.timedelta(hours=20, minutes=1))
+    fake_stripe.fail_next("/v1/refunds", status=500, times=3 * ATTEMPTS)
+    with caplog.at_level("ERROR", logger="gigsta.tasks"):
+        act(Booking.objects.get(pk=booking.pk), "cancel", client_user)
+        for _ in range(ATTEMPTS):
+            tasks_run(later=dt.timedelta(days=1))
 
-    with caplog.at_level("ERROR", logger="payments.services.refunds"):
-        assert refunds_retry(older_than_seconds=0) == 0
-
+    assert sum((retry_delay(n) for n in range(1, ATTEMPTS)), dt.timedelta()) < dt.timedelta(hours=20)
+    assert [t.task_name for t in tasks_failed()] == ["refunds_send"] * ATTEMPTS
+    assert tasks_run(later=dt.timedelta(days=30)) == 0
     assert ledger(booking, Kind.REFUNDED) == [] and fake_stripe.refunds == {}
-    assert f"card refund {due.public_id}" in caplog.text and "refund it by hand in Stripe" in caplog.text
+    [due] = ledger(booking, Kind.REFUND_DUE)
+    assert not PaymentEvent.objects.filter(settles=due).exists()
+    assert "refunds_send failed for good" in caplog.text and "needs a person" in caplog.text
