@@ -7,6 +7,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from bookings.services import booking_context, booking_transition
 from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
+from gigsta.idempotency import idempotent_answers_purge
 from gigsta.tasks import tasks_requeue_stale
 
 
@@ -46,4 +47,8 @@ class Command(BaseCommand):
             except TransitionNotAllowed:
                 skipped += 1  # changed meanwhile (answered, paid, or handled by another runner)
         requeued = tasks_requeue_stale(now)
-        self.stdout.write(f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again")
+        forgotten = idempotent_answers_purge(now)
+        self.stdout.write(
+            f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again, "
+            f"{forgotten} idempotent answers forgotten"
+        )
