@@ -1,7 +1,7 @@
 """GigSta settings: one flat file, every value from the environment.
 
 With no environment at all GigSta runs on embedded defaults: a SQLite file,
-local media files, console email, an in-process cache and manual payments.
+local media files, console email, a cache table in the database and manual payments.
 `.env.example` lists every variable read here.
 """
 
@@ -189,7 +189,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gigsta"}}
+    # Rate-limit counters and the search cache's catalog version must be shared by every worker
+    # and node: without Redis they live in a database table (made by migrate: gigsta/migrations).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gigsta_cache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Street-address look-up (Addressable: AU, NZ, SE); off unless a key is set.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from gigsta import views
 from gigsta.api import api
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="account_login"),  # before allauth's
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
