@@ -21,6 +21,7 @@ from bookings.api import router as bookings_router
 from catalog.api import router as catalog_router
 from gigsta.errors import DomainError
 from payments.api import router as payments_router
+from webhooks.api import router as webhooks_router
 
 
 class InvalidToken(AuthenticationError):
@@ -183,3 +184,4 @@ api.add_router("", accounts_router)
 api.add_router("", catalog_router)
 api.add_router("", bookings_router)
 api.add_router("", payments_router)
+api.add_router("", webhooks_router)

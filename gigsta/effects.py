@@ -1,7 +1,8 @@
 """Everything a booking action causes besides its state change, in one table.
 
 Read it per action, left to right:
-- `in_transaction`: written in the same database transaction as the change; rolls back with it.
+- `in_transaction`: written in the same database transaction as the change; rolls back with it
+  (ledger rows, partner webhook deliveries).
 - `tasks`: reach the outside world (emails, Stripe): queued in the same transaction (an
   outbox) with the booking's and the event's ids, run by the worker once it is committed,
   retried while the other side is down (gigsta/tasks.py).
@@ -22,15 +23,23 @@ from bookings.terms import refund_all, refund_none, refund_on_cancel
 from payments.services.checkout import checkouts_close
 from payments.services.manual import manual_payment_record
 from payments.services.refunds import refunds_record, refunds_send
+from webhooks.services import webhooks_queue
 
-_notify = Effects(tasks=(notify_parties,))
+
+def _effects(*, writes=(), tasks=(), refund=None) -> Effects:
+    """Every change also queues its partner webhooks (`webhooks_queue`, last, so it sees the
+    change's own writes) and tells the other party by email (`notify_parties`, first)."""
+    return Effects(in_transaction=(*writes, webhooks_queue), tasks=(notify_parties, *tasks), refund=refund)
+
+
+_notify = _effects()
 # The booking no longer waits for the payment its open card checkouts were for: close them.
-_paid = Effects(in_transaction=(manual_payment_record,), tasks=(notify_parties, checkouts_close))
-_settled = Effects(tasks=(notify_parties, checkouts_close))
+_paid = _effects(writes=(manual_payment_record,), tasks=(checkouts_close,))
+_settled = _effects(tasks=(checkouts_close,))
 
 
 def _refunding(rule) -> Effects:
-    return Effects(in_transaction=(refunds_record,), tasks=(notify_parties, refunds_send, checkouts_close), refund=rule)
+    return _effects(writes=(refunds_record,), tasks=(refunds_send, checkouts_close), refund=rule)
 
 
 EFFECTS: dict[str, Effects] = {
@@ -49,9 +58,9 @@ EFFECTS: dict[str, Effects] = {
     N.COMPLETE: _notify,
     N.DISPUTE: _notify,
     N.RESOLVE_RELEASE: _notify,
-    N.RESOLVE_REFUND: Effects(
-        in_transaction=(refunds_record,),
-        tasks=(notify_parties, refunds_send),
+    N.RESOLVE_REFUND: _effects(
+        writes=(refunds_record,),
+        tasks=(refunds_send,),
         refund=refund_all("Dispute resolved by GigSta staff: everything back"),
     ),
     N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "catalog",
     "bookings",
     "payments",
+    "webhooks",
     "django_tasks",
     "django_tasks_db",
     "gigsta",  # the project package: composes the apps (URLs, API, booking effects, timers)
@@ -104,7 +105,7 @@ if importlib.util.find_spec("django_migration_linter"):  # a development tool: `
 # deploys run new migrations while old web processes still serve). Migrations written before the
 # first production release are the baseline and are not linted.
 MIGRATION_LINTER_OPTIONS = {
-    "include_apps": ["accounts", "catalog", "bookings", "payments"],
+    "include_apps": ["accounts", "catalog", "bookings", "payments", "webhooks"],
     "ignore_name": [
         "0001_initial",
         "0002_provider_rating",
@@ -259,8 +260,18 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Seconds the worker waits on the mail server before the attempt fails (and is retried).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "GigSta <hello@gigsta.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Partner webhooks ---------------------------------------------------------------
+# Signing secrets are derived from this key and never stored; changing it changes every
+# subscription's secret (partners then make their webhooks again). Default: SECRET_KEY.
+WEBHOOK_SIGNING_KEY = env("WEBHOOK_SIGNING_KEY") or SECRET_KEY
+# Deliveries only to public addresses (never loopback or private networks) unless this is on;
+# on by default with DEBUG, for a receiver on your own machine.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
 # --- API ----------------------------------------------------------------------
 API_AUTH_THROTTLE = env("API_AUTH_THROTTLE", "10/m")

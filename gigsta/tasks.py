@@ -13,6 +13,7 @@ idempotency keys, unique ledger keys): a worker that dies mid-task leaves it "ru
 
 import datetime as dt
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 
@@ -30,25 +31,29 @@ FIRST_RETRY = dt.timedelta(minutes=1)
 ATTEMPTS = 11
 
 
-def retry_delay(attempt: int) -> dt.timedelta:
+def retry_delay(attempt: int, max_delay: dt.timedelta | None = None) -> dt.timedelta:
     """How long after failed attempt number `attempt` (1, 2, …) the next one runs."""
-    return FIRST_RETRY * 2 ** (attempt - 1)
+    delay = FIRST_RETRY * 2 ** (attempt - 1)
+    return min(delay, max_delay) if max_delay else delay
 
 
-def outbound(func: Callable | None = None, *, attempts: int = ATTEMPTS):
-    """Make `func` a task on the default queue that is retried with backoff. Call it with
-    `func.enqueue(*args)` inside the transaction of the change that causes it; its arguments
-    are JSON (ids, not objects)."""
+def outbound(func: Callable | None = None, *, attempts: int = ATTEMPTS, max_delay: dt.timedelta | None = None):
+    """Make `func` a task on the default queue that is retried with backoff (doubling from a
+    minute, at most `max_delay` apart). Call it with `func.enqueue(*args)` inside the
+    transaction of the change that causes it; its arguments are JSON (ids, not objects). A
+    function with an `attempt` parameter is told which attempt it is."""
 
     def decorate(func: Callable):
+        wants_attempt = "attempt" in inspect.signature(func).parameters
+
         @task()
         @functools.wraps(func)
         def run(*args, attempt: int = 1, **kwargs):
             try:
-                return func(*args, **kwargs)
-            except Exception:
+                return func(*args, attempt=attempt, **kwargs) if wants_attempt else func(*args, **kwargs)
+            except BaseException:  # a worker stopped mid-task (SystemExit) retries too
                 if attempt < attempts:
-                    later = timezone.now() + retry_delay(attempt)
+                    later = timezone.now() + retry_delay(attempt, max_delay)
                     run.using(run_after=later).enqueue(*args, attempt=attempt + 1, **kwargs)
                     log.warning("task %s failed (attempt %s of %s); next at %s", run.name, attempt, attempts, later)
                 else:

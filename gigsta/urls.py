@@ -15,11 +15,12 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
     path("metrics", views.metrics, name="metrics"),
-    # Our account pages (profile, API tokens) and allauth's (login, sign-up, email, password).
+    # Our account pages (profile, API tokens, webhooks) and allauth's (login, sign-up, email, password).
     path("", include("catalog.urls")),
     path("", include("bookings.urls")),
     path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("webhooks.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="account_login"),  # before allauth's
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

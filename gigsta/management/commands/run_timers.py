@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
@@ -47,6 +48,8 @@ class Command(BaseCommand):
             except TransitionNotAllowed:
                 skipped += 1  # changed meanwhile (answered, paid, or handled by another runner)
         requeued = tasks_requeue_stale(now)
+        if now.minute == 0:  # once an hour: finished tasks older than 30 days leave the table
+            call_command("prune_db_task_results", min_age_days=30, failed_min_age_days=30, verbosity=0)
         forgotten = idempotent_answers_purge(now)
         self.stdout.write(
             f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again, "

@@ -4,8 +4,10 @@ Stripe once even when it is down, and left to a person once retrying is no longe
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import auth
 from bookings.models import Booking
 from bookings.state_machine import State
 from bookings.tests.factories import make_booking
@@ -249,3 +251,26 @@ def test_the_retry_hands_refunds_older_than_the_retry_window_to_a_person(
     [due] = ledger(booking, Kind.REFUND_DUE)
     assert not PaymentEvent.objects.filter(settles=due).exists()
     assert "refunds_send failed for good" in caplog.text and "needs a person" in caplog.text
+
+
+def test_stripe_down_during_a_cancellation_answers_200_and_the_refund_goes_once_it_is_back(
+    client, fake_stripe, book, pay, provider
+):
+    booking = book()
+    pay(booking, "full")
+    fake_stripe.fail_next(REFUNDS, times=3)
+
+    response = client.post(
+        reverse("api:booking_action_api", args=[booking.public_id, "cancel"]),
+        "{}",
+        content_type="application/json",
+        headers=auth(provider),
+    )
+
+    assert response.status_code == 200 and response.json()["state"] == "cancelled"
+    tasks_run()  # the worker: Stripe refuses
+    assert fake_stripe.refunds == {} and [d.amount_minor for d in ledger(booking, Kind.REFUND_DUE)] == [PRICE]
+    tasks_run(later=retry_delay(1))
+    assert _sent(fake_stripe) == [PRICE]
+    assert tasks_run(later=dt.timedelta(days=2)) == 0
+    assert _sent(fake_stripe) == [PRICE] and len(ledger(booking, Kind.REFUNDED)) == 1
