@@ -46,3 +46,25 @@ def test_every_post_takes_an_idempotency_key(operations):
         headers = [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
         assert headers == ["Idempotency-Key"], name
         assert {"409", "422"} <= set(op["responses"]), name
+
+
+def test_every_input_schema_refuses_nul_characters():
+    """Every body and query schema of every operation derives from InputSchema (gigsta/schemas.py)."""
+    from gigsta.api import api
+    from gigsta.schemas import InputSchema
+
+    api.urls
+    unguarded = []
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    if model.__ninja_param_source__ not in ("body", "query"):
+                        continue
+                    for name, field in model.model_fields.items():
+                        annotation = field.annotation
+                        if isinstance(annotation, type) and issubclass(annotation, InputSchema):
+                            continue
+                        if isinstance(annotation, type) and annotation.__module__ != "builtins":
+                            unguarded.append(f"{operation.operation_id}: {name}")
+    assert unguarded == []
