@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "gigsta.idempotency.IdempotencyMiddleware",  # API POSTs with an Idempotency-Key
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -30,6 +30,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "gigsta.views.error_400"
 handler403 = "gigsta.views.error_403"
 handler404 = "gigsta.views.error_404"
 handler500 = "gigsta.views.error_500"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from bookings.services import booking_context, booking_transition
 from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
+from gigsta.idempotency import idempotent_answers_purge
 from gigsta.tasks import tasks_requeue_stale
 
 
@@ -49,4 +50,8 @@ class Command(BaseCommand):
         requeued = tasks_requeue_stale(now)
         if now.minute == 0:  # once an hour: finished tasks older than 30 days leave the table
             call_command("prune_db_task_results", min_age_days=30, failed_min_age_days=30, verbosity=0)
-        self.stdout.write(f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again")
+        forgotten = idempotent_answers_purge(now)
+        self.stdout.write(
+            f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again, "
+            f"{forgotten} idempotent answers forgotten"
+        )
