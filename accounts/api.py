@@ -10,12 +10,13 @@ from pydantic import Field
 
 from accounts.models import Role
 from accounts.services import api_token_create, user_create
+from gigsta.schemas import InputSchema
 
 router = Router(tags=["accounts"])
 auth_throttle = [AnonRateThrottle(settings.API_AUTH_THROTTLE)]
 
 
-class RegisterIn(Schema):
+class RegisterIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=128)
     display_name: str = Field(max_length=80)
@@ -29,7 +30,7 @@ class UserOut(Schema):
     role: str
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=128)
     name: str = Field(default="API token", max_length=80)
@@ -39,9 +40,17 @@ class TokenOut(Schema):
     token: str
 
 
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
 class ErrorOut(Schema):
+    """Every API error (gigsta/api.py)."""
+
     detail: str
     code: str
+    errors: list[FieldErrorOut] | None = Field(None, description="With a 422: each invalid field.")
 
 
 @router.post(

@@ -66,10 +66,10 @@ def user_create(
             user = User.objects.create_user(email=email, password=password, display_name=display_name, role=role)
             provider_profile_ensure(user=user)
             address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+            _send_verification_email(address=address, request=request)  # queued with the account (a task)
     except IntegrityError:
         # Lost a race with another sign-up for the same address.
         raise EmailTaken(email) from None
-    transaction.on_commit(lambda: _send_verification_email(address=address, request=request))
     return user
 
 

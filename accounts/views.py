@@ -1,7 +1,11 @@
 from uuid import UUID
 
+from allauth.account import views as allauth_views
+from allauth.core.internal.ratelimit import parse_rates
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,3 +55,22 @@ def token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
         return render(request, "accounts/tokens.html#token-list", context)
     messages.success(request, f"Token “{token.name}” is revoked. Apps using it can no longer sign in.")
     return redirect("accounts:tokens")
+
+
+class LoginView(allauth_views.LoginView):
+    """allauth's sign-in page. While failed sign-ins are rate limited (ACCOUNT_RATE_LIMITS
+    login_failed, counted in the shared cache) the refusal is a 429 with Retry-After, so
+    scripts and proxies see the lock-out, not a page that looks like a typo."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "too_many_login_attempts"):
+            response.status_code = 429
+            response["Retry-After"] = str(login_lockout_seconds())
+        return response
+
+
+def login_lockout_seconds() -> int:
+    """The longest window of the failed sign-in limits: after it, every count has expired."""
+    rates = parse_rates(settings.ACCOUNT_RATE_LIMITS.get("login_failed"))
+    return int(max((rate.duration for rate in rates), default=60))

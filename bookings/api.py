@@ -10,7 +10,8 @@ from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENG
 from bookings.selectors import BookingCard, booking_card, booking_get_for_user, booking_list_for_user
 from bookings.services import booking_request, booking_transition, review_create
 from bookings.state_machine import State
-from catalog.selectors import service_get_public
+from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, service_get_public
+from gigsta.schemas import InputSchema
 
 router = Router(tags=["bookings"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -69,7 +70,7 @@ class EventOut(Schema):
     created_at: dt.datetime
 
 
-class BookingIn(Schema):
+class BookingIn(InputSchema):
     service_id: UUID
     starts_at: dt.datetime = Field(description="ISO 8601 with offset, e.g. 2027-03-14T20:00:00+01:00")
     duration_minutes: int | None = None
@@ -77,14 +78,14 @@ class BookingIn(Schema):
     message: str = Field("", max_length=MAX_MESSAGE_LENGTH)
 
 
-class ActionIn(Schema):
+class ActionIn(InputSchema):
     note: str = Field("", max_length=MAX_NOTE_LENGTH)
 
 
-class BookingFiltersIn(Schema):
+class BookingFiltersIn(InputSchema):
     state: State | None = None
-    page: int = Field(1, ge=1)
-    page_size: int = Field(20, ge=1, le=100)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
 @router.post("/bookings", response={201: BookingOut, **ERRORS}, operation_id="booking_create_api")
@@ -154,7 +155,7 @@ def booking_events_api(request: HttpRequest, booking_id: UUID):
     return booking.events.select_related("actor").order_by("created_at", "pk")
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     rating: int = Field(ge=1, le=5)
     comment: str = Field("", max_length=MAX_REVIEW_LENGTH)
 

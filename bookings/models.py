@@ -13,6 +13,9 @@ MAX_NOTE_LENGTH = 1000
 MAX_MESSAGE_LENGTH = 2000
 MAX_REVIEW_LENGTH = 2000
 MAX_VENUE_LENGTH = 200
+# How far ahead a gig may be requested: far enough for any wedding, near enough that every
+# date and end time stays well inside what Python and the databases can represent.
+MAX_YEARS_AHEAD = 10
 
 
 class Booking(models.Model):

@@ -4,6 +4,7 @@ Each email is a task of its own (gigsta/mail.py), retried while the mail server 
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -23,6 +24,11 @@ def notify_parties(booking_id: int, event_id: int) -> None:
     )
     booking = event.booking
     link = settings.SITE_URL + reverse("bookings:detail", args=[booking.public_id])
+    with transaction.atomic():  # every recipient's email is queued, or none (a retry queues them all)
+        _emails_queue(booking, event, link)
+
+
+def _emails_queue(booking: Booking, event: BookingEvent, link: str) -> None:
     for user in recipients(booking, event):
         context = {"booking": booking, "event": event, "recipient": user, "link": link}
         subject = render_to_string("bookings/email/change_subject.txt", context).strip()

@@ -16,6 +16,7 @@ from bookings.models import (
     MAX_NOTE_LENGTH,
     MAX_REVIEW_LENGTH,
     MAX_VENUE_LENGTH,
+    MAX_YEARS_AHEAD,
     Booking,
     BookingEvent,
     Review,
@@ -115,6 +116,8 @@ def booking_request(
         errors["starts_at"] = ["Give the time with its time zone."]
     elif starts_at <= timezone.now():
         errors["starts_at"] = ["Pick a time in the future."]
+    elif starts_at - timezone.now() > dt.timedelta(days=365 * MAX_YEARS_AHEAD):
+        errors["starts_at"] = [f"Pick a time within the next {MAX_YEARS_AHEAD} years."]
     if not MIN_DURATION_MINUTES <= duration <= MAX_DURATION_MINUTES:
         errors["duration_minutes"] = [f"Between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."]
     if not venue.strip():
@@ -167,9 +170,10 @@ def booking_transition(
     the new state, append the event, and run the action's effects (bookings.effects): those
     that write inside this transaction, the rest after commit.
 
-    A repeat of the action that just happened (a double click, a replayed request) returns the
-    booking unchanged with that event. Raises UnknownAction or TransitionNotAllowed (nothing is written), or
-    SlotTaken when accepting would double-book the provider.
+    A repeat of the action that just happened (a double click, a replayed request) is refused
+    like any action the state does not allow: a retry that must be safe carries an idempotency
+    key (gigsta/idempotency.py). Raises UnknownAction or TransitionNotAllowed (nothing is
+    written), or SlotTaken when accepting would double-book the provider.
     """
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError({"note": [f"Keep the note under {MAX_NOTE_LENGTH:,} characters."]})
@@ -178,9 +182,6 @@ def booking_transition(
         if action == ActionName.ACCEPT:
             _lock_provider(booking.provider_id)  # provider first, then the booking: one lock order
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
-        last = locked.events.order_by("-created_at", "-pk").first()
-        if last is not None and last.action == action and (last.actor_id == (actor.pk if actor else None)):
-            return Transition(locked, last)  # harmless repeat
         spec = get_transition(locked, actor, action, ctx)
         if spec.starts_checkout:
             raise TransitionNotAllowed(

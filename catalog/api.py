@@ -17,6 +17,7 @@ from catalog.models import (
 )
 from catalog.selectors import (
     COUNT_LIMIT,
+    MAX_PAGE,
     MAX_PAGE_SIZE,
     SearchFilters,
     service_get_for_owner,
@@ -24,6 +25,7 @@ from catalog.selectors import (
     service_search,
 )
 from catalog.services import ServiceData, service_create, service_update
+from gigsta.schemas import InputSchema
 
 router = Router(tags=["catalog"])
 
@@ -89,7 +91,7 @@ class ServiceListOut(Schema):
     page_size: int
 
 
-class ServiceFiltersIn(Schema):
+class ServiceFiltersIn(InputSchema):
     q: str = Field("", max_length=200, description="Words to look for in titles, descriptions and provider names.")
     category: str = Field("", max_length=50, description="A category slug from GET /api/categories.")
     min_price: int | None = Field(None, description="Lowest price, in minor units.")
@@ -99,11 +101,11 @@ class ServiceFiltersIn(Schema):
     radius_km: float | None = None
     date: dt.date | None = Field(None, description="Only providers free that day (YYYY-MM-DD).")
     sort: str = Field("relevance", description="relevance, price, -price, distance or rating.")
-    page: int = 1
-    page_size: int = Field(20, description=f"At most {MAX_PAGE_SIZE}.")
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
-class ServiceIn(Schema):
+class ServiceIn(InputSchema):
     title: str = Field(min_length=3, max_length=120)
     description: str = Field("", max_length=4000)
     category: str = Field(max_length=50)
@@ -118,19 +120,22 @@ class ServiceIn(Schema):
     balance_due_days: int = Field(14, ge=1, le=MAX_BALANCE_DUE_DAYS)
 
 
-class ServicePatchIn(Schema):
-    title: str | None = Field(None, min_length=3, max_length=120)
-    description: str | None = Field(None, max_length=4000)
-    category: str | None = Field(None, max_length=50)
-    price_minor: int | None = Field(None, ge=100, le=MAX_PRICE_MINOR)
-    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
-    city: str | None = Field(None, min_length=2, max_length=120)
+class ServicePatchIn(InputSchema):
+    """Only the fields sent change. `null` is refused (422) except for the coordinates, where it
+    means "find them from the city"."""
+
+    title: str = Field(None, min_length=3, max_length=120)
+    description: str = Field(None, max_length=4000)
+    category: str = Field(None, max_length=50)
+    price_minor: int = Field(None, ge=100, le=MAX_PRICE_MINOR)
+    currency: str = Field(None, pattern=r"^[A-Za-z]{3}$")
+    city: str = Field(None, min_length=2, max_length=120)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
-    duration_minutes: int | None = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
-    is_active: bool | None = None
-    deposit_percent: int | None = Field(None, ge=0, le=MAX_DEPOSIT_PERCENT)
-    balance_due_days: int | None = Field(None, ge=1, le=MAX_BALANCE_DUE_DAYS)
+    duration_minutes: int = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
+    is_active: bool = Field(None)
+    deposit_percent: int = Field(None, ge=0, le=MAX_DEPOSIT_PERCENT)
+    balance_due_days: int = Field(None, ge=1, le=MAX_BALANCE_DUE_DAYS)
 
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}

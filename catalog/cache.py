@@ -2,9 +2,8 @@
 
 Every write that can change what a search returns (services, busy days, provider names)
 calls `catalog_changed()`, which bumps the version; cache keys carry the version, so the
-next search after a change misses and reads the database. With Redis (REDIS_URL) the
-version is shared by every worker. With the in-process default cache each process keeps
-its own version, so another process's change is seen within SEARCH_CACHE_SECONDS at most.
+next search after a change misses and reads the database. The version lives in the shared
+cache (Redis with REDIS_URL, else a database table), so every worker sees a change at once.
 """
 
 import hashlib

@@ -15,7 +15,7 @@ from catalog.models import (
     MIN_DURATION_MINUTES,
     Category,
 )
-from catalog.selectors import SearchFilters
+from catalog.selectors import MAX_PAGE, SearchFilters
 from catalog.services import ServiceData
 
 SORT_CHOICES = [
@@ -71,7 +71,7 @@ class SearchForm(forms.Form):
         widget=forms.NumberInput(attrs={"placeholder": "Max", "step": "1"}),
     )
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

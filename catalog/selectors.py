@@ -19,6 +19,7 @@ EARTH_RADIUS_KM = 6371.0088
 MAX_RADIUS_KM = 500
 MAX_QUERY_WORDS = 6
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # far past any real result; keeps OFFSET within what databases accept
 SORTS = ("relevance", "price", "-price", "distance", "rating")
 # Searches count their matches up to this many and then say "more": an exact count of a broad
 # search would read every matching row, however few of them anyone pages through.
@@ -102,8 +103,8 @@ def search_validate(filters: SearchFilters) -> Category | None:
         errors["sort"] = [f"Sort by one of: {', '.join(SORTS)}."]
     elif filters.sort == "distance" and filters.lat is None:
         errors["sort"] = ["Sorting by distance needs a location."]
-    if filters.page < 1:
-        errors["page"] = ["Pages start at 1."]
+    if not 1 <= filters.page <= MAX_PAGE:
+        errors["page"] = [f"Pages go from 1 to {MAX_PAGE:,}."]
     if not 1 <= filters.page_size <= MAX_PAGE_SIZE:
         errors["page_size"] = [f"Page size must be between 1 and {MAX_PAGE_SIZE}."]
     if errors:

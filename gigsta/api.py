@@ -1,17 +1,18 @@
 """The one NinjaAPI, mounted at /api. Routers live in their apps; errors have one shape.
 
 Every error body is {"detail": str, "code": str}; a 422 also has
-"errors": [{"field": str, "message": str}] naming each invalid field.
+"errors": [{"field": str, "message": str}] naming each invalid field. Answers Django gives
+before or after the API runs (500, unknown paths) have the same shape: gigsta/views.py.
 """
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from accounts.api import router as accounts_router
@@ -38,13 +39,66 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class BrowserSession(SessionAuth):
+    """A signed-in browser session, which must send its CSRF token on writes (403 without).
+    No session at all is not a CSRF failure but no credentials: 401, as for a missing token."""
+
+    def __call__(self, request: HttpRequest):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+# Statuses any operation may answer besides its own, by what it has. The API's edges give them:
+# the throttles (429), authentication (401, and 403 for a session write without its CSRF
+# token), bodies that are not JSON or too large (400), invalid parameters (422), and
+# Idempotency-Key (gigsta/idempotency.py: 409 while the first request runs, 422 reused).
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Any string up to 255 characters. The same key with the same body within 24 hours "
+    "gets the first answer again; with another body, 422 idempotency_key_reused.",
+    "schema": {"type": "string", "maxLength": 255},
+}
+
+
+def _edge_answers(method: str, operation: dict) -> dict[int, str]:
+    answers = {429: "Too many requests"}
+    if operation.get("security"):
+        answers[401] = "No valid credentials"
+    if method != "get":
+        answers[400] = "The body is not JSON or is too large"
+        if operation.get("security"):
+            answers[403] = "A session write without its CSRF token, or not allowed"
+    if method != "get" or operation.get("parameters") or operation.get("requestBody"):
+        answers[422] = "A field is invalid"
+    if method == "post":
+        answers[409] = "A conflict, or a request with this Idempotency-Key is still running"
+    return answers
+
+
+class GigStaAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """ninja's schema, plus the statuses and the Idempotency-Key header every operation has."""
+        schema = super().get_openapi_schema(**kwargs)
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                for status, description in _edge_answers(method, operation).items():
+                    operation["responses"].setdefault(status, {"description": description, **error})
+                if method == "post":
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+        return schema
+
+
+api = GigStaAPI(
     title="GigSta API",
     version="1.0.0",
     description="Find performers and service providers, book them, and follow each booking.",
     urls_namespace="api",
     # A same-origin browser session works too; ninja then checks the CSRF token on writes.
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), BrowserSession()],
     throttle=[AnonRateThrottle(settings.API_ANON_THROTTLE), AuthRateThrottle(settings.API_USER_THROTTLE)],
 )
 
@@ -109,6 +163,12 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error(request, 404, "Not found.", "not_found")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
+    return error(request, 400, f"The request body is larger than {limit:g} MB.", "body_too_large")
 
 
 @api.exception_handler(HttpError)

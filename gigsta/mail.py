@@ -4,6 +4,9 @@ transaction of the change they belong to; the worker delivers it through the bac
 environment names (settings.EMAIL_DELIVERY_BACKEND), retrying while the server is down.
 A request never waits on, or fails because of, the mail server."""
 
+import base64
+from email.mime.base import MIMEBase
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -17,17 +20,28 @@ def _one_line(text: str) -> str:
 
 
 def message_to_json(message: EmailMultiAlternatives) -> dict:
+    """Everything a message is, as JSON for the task's arguments (attachments base64)."""
     return {
         "subject": _one_line(message.subject),
-        "body": message.body,
+        "body": str(message.body),
+        "content_subtype": message.content_subtype,
         "from_email": _one_line(message.from_email),
         "to": [_one_line(a) for a in message.to],
         "cc": [_one_line(a) for a in message.cc],
         "bcc": [_one_line(a) for a in message.bcc],
         "reply_to": [_one_line(a) for a in message.reply_to],
         "headers": {_one_line(k): _one_line(v) for k, v in message.extra_headers.items()},
-        "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+        "alternatives": [[str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+        "attachments": [_attachment_to_json(a) for a in message.attachments],
     }
+
+
+def _attachment_to_json(attachment) -> list:
+    if isinstance(attachment, MIMEBase):
+        raise ValueError("Queue attachments as (filename, content, mimetype), not as MIME parts.")
+    filename, content, mimetype = attachment
+    data = content.encode() if isinstance(content, str) else content
+    return [filename, base64.b64encode(data).decode(), mimetype]
 
 
 def message_from_json(data: dict) -> EmailMultiAlternatives:
@@ -41,8 +55,11 @@ def message_from_json(data: dict) -> EmailMultiAlternatives:
         reply_to=data["reply_to"],
         headers=data["headers"],
     )
+    message.content_subtype = data.get("content_subtype", "plain")
     for content, mimetype in data["alternatives"]:
         message.attach_alternative(content, mimetype)
+    for filename, content, mimetype in data.get("attachments", []):
+        message.attach(filename, base64.b64decode(content), mimetype)
     return message
 
 
@@ -56,7 +73,5 @@ def email_send(message: dict) -> None:
 class TaskEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
         for message in email_messages:
-            if message.attachments:
-                raise ValueError("Emails with attachments cannot be queued yet.")
             email_send.enqueue(message_to_json(message))
         return len(email_messages)

@@ -1,7 +1,7 @@
 """GigSta settings: one flat file, every value from the environment.
 
 With no environment at all GigSta runs on embedded defaults: a SQLite file,
-local media files, console email, an in-process cache and manual payments.
+local media files, console email, a cache table in the database and manual payments.
 `.env.example` lists every variable read here.
 """
 
@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "gigsta.idempotency.IdempotencyMiddleware",  # API POSTs with an Idempotency-Key
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -189,7 +190,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gigsta"}}
+    # Rate-limit counters and the search cache's catalog version must be shared by every worker
+    # and node: without Redis they live in a database table (made by migrate: gigsta/migrations).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gigsta_cache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Street-address look-up (Addressable: AU, NZ, SE); off unless a key is set.
@@ -257,6 +260,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Seconds the worker waits on the mail server before the attempt fails (and is retried).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "GigSta <hello@gigsta.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

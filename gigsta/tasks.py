@@ -51,7 +51,7 @@ def outbound(func: Callable | None = None, *, attempts: int = ATTEMPTS, max_dela
         def run(*args, attempt: int = 1, **kwargs):
             try:
                 return func(*args, attempt=attempt, **kwargs) if wants_attempt else func(*args, **kwargs)
-            except Exception:
+            except BaseException:  # a worker stopped mid-task (SystemExit) retries too
                 if attempt < attempts:
                     later = timezone.now() + retry_delay(attempt, max_delay)
                     run.using(run_after=later).enqueue(*args, attempt=attempt + 1, **kwargs)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from gigsta import views
 from gigsta.api import api
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("webhooks.urls")),
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="account_login"),  # before allauth's
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
@@ -30,6 +32,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "gigsta.views.error_400"
 handler403 = "gigsta.views.error_403"
 handler404 = "gigsta.views.error_404"
 handler500 = "gigsta.views.error_500"

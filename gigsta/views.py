@@ -3,10 +3,12 @@
 import ipaddress
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 
@@ -54,19 +56,40 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return ExportToDjangoView(request)
 
 
+# API clients get the API's error shape from Django's own error answers too: for paths the API
+# does not have, for what Django refuses before the API runs, and for a crash.
+API_ERRORS = {
+    400: {"detail": "Bad request.", "code": "bad_request"},
+    403: {"detail": "You are not allowed to do this.", "code": "permission_denied"},
+    404: {"detail": "Not found.", "code": "not_found"},
+    500: {"detail": "Something went wrong on our side; it has been logged.", "code": "server_error"},
+}
+
+
+def _api_error(request: HttpRequest, status: int) -> JsonResponse | None:
+    if request.path.startswith("/api/"):
+        return JsonResponse(API_ERRORS[status], status=status)
+    return None
+
+
+def error_400(request: HttpRequest, exception=None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig) and request.path.startswith("/api/"):
+        from gigsta.api import on_body_too_large  # the API's own words for it
+
+        return on_body_too_large(request, exception)
+    return _api_error(request, 400) or defaults.bad_request(request, exception)
+
+
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    return _api_error(request, 403) or render(request, "403.html", status=403)
 
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        # API clients get the API's error shape, even for paths the API does not have.
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-    return render(request, "404.html", status=404)
+    return _api_error(request, 404) or render(request, "404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # No context processors that touch the database: the database may be what failed.
     from django.template import loader
 
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+    return _api_error(request, 500) or HttpResponse(loader.get_template("500.html").render(), status=500)

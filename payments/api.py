@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema, Status
 
 from accounts.api import ErrorOut
 from bookings.selectors import booking_get_for_user
+from gigsta.schemas import InputSchema
 from payments.selectors import booking_money
 from payments.services.checkout import checkout_start
 
@@ -66,7 +67,7 @@ class MoneyOut(Schema):
         return money.booking.payments.order_by("created_at", "pk")
 
 
-class CheckoutIn(Schema):
+class CheckoutIn(InputSchema):
     kind: Literal["full", "deposit", "balance"] = "full"
     expected_amount_minor: int | None = Field(
         None, ge=1, description="The amount you showed the client; refused with 409 if it is no longer what is due."

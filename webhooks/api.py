@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import ErrorOut
+from gigsta.schemas import InputSchema
 from webhooks.selectors import delivery_get_for_user, subscription_get_for_user, subscription_list_for_user
 from webhooks.services import delivery_redeliver, subscription_create, subscription_delete
 
@@ -14,7 +15,7 @@ router = Router(tags=["webhooks"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-class WebhookIn(Schema):
+class WebhookIn(InputSchema):
     url: str = Field(max_length=500, description="https:// address that receives the events")
     events: list[str] = Field(
         min_length=1, max_length=30, description='"booking.*" or event names such as "booking.accept"'
@@ -47,7 +48,7 @@ class DeliveryListOut(Schema):
     count: int
 
 
-class PageIn(Schema):
+class PageIn(InputSchema):
     page: int = Field(1, ge=1, le=10_000)
 
 

@@ -10,19 +10,18 @@ import datetime as dt
 import fnmatch
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
 import secrets
-import socket
 import time
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -32,6 +31,7 @@ from bookings.models import Booking, BookingEvent
 from bookings.selectors import booking_card
 from bookings.state_machine import ACTIONS_BY_NAME, REQUEST
 from gigsta.tasks import outbound, retry_delay
+from webhooks import http
 from webhooks.models import MAX_SUBSCRIPTIONS, Delivery, Subscription
 
 SIGNATURE_HEADER = "GigSta-Signature"
@@ -129,28 +129,14 @@ def webhooks_queue(booking: Booking, event: BookingEvent) -> None:
         delivery_send.enqueue(delivery.pk)
 
 
-def _public_address(url: str) -> bool:
-    """Whether every address the URL's host resolves to is public (no loopback, private,
-    link-local or reserved ranges): a partner's URL must not reach our own network."""
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
-
-
 @outbound(attempts=DELIVERY_ATTEMPTS, max_delay=DELIVERY_MAX_DELAY)
 def delivery_send(delivery_id: int, attempt: int = 1) -> None:
     """Task: POST one delivery, signed. Records what came back; raises on anything but 2xx, so
     the task is retried. A delivery that arrived already is not sent again."""
-    delivery = Delivery.objects.select_related("subscription").get(pk=delivery_id)
-    if delivery.delivered_at is not None:
-        return
+    delivery = Delivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None or delivery.delivered_at is not None:
+        return  # the webhook was deleted meanwhile, or this arrived already
     url = delivery.subscription.url
-    if not settings.WEBHOOK_ALLOW_PRIVATE_URLS and not _public_address(url):
-        _record(delivery, attempt, status_code=None, error="The address is not public: not sent.", last=True)
-        return
     timestamp = int(time.time())
     signature = signature_of(secret_of(delivery.subscription), timestamp, delivery.body)
     headers = {
@@ -161,15 +147,16 @@ def delivery_send(delivery_id: int, attempt: int = 1) -> None:
         "GigSta-Delivery": str(delivery.public_id),
     }
     try:
-        answer = requests.post(
-            url, data=delivery.body.encode(), headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
-        )
-    except requests.RequestException as exc:
+        status, reason = http.post(url, delivery.body.encode(), headers, timeout=TIMEOUT_SECONDS)
+    except http.NotPublic as exc:
+        _record(delivery, attempt, status_code=None, error=str(exc), last=True)
+        return  # refused for good: not retried
+    except urllib3.exceptions.HTTPError as exc:
         _record(delivery, attempt, status_code=None, error=str(exc)[:300])
         raise DeliveryFailed(f"{url}: {exc}") from exc
-    _record(delivery, attempt, status_code=answer.status_code, error="" if answer.ok else answer.reason[:300])
-    if not 200 <= answer.status_code < 300:
-        raise DeliveryFailed(f"{url} answered {answer.status_code}")
+    _record(delivery, attempt, status_code=status, error="" if 200 <= status < 300 else reason[:300])
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"{url} answered {status}")
 
 
 def _record(delivery: Delivery, attempt: int, *, status_code: int | None, error: str, last: bool = False) -> None:
@@ -177,7 +164,7 @@ def _record(delivery: Delivery, attempt: int, *, status_code: int | None, error:
     delivered = status_code is not None and 200 <= status_code < 300
     more = not delivered and not last and attempt < DELIVERY_ATTEMPTS
     Delivery.objects.filter(pk=delivery.pk).update(
-        attempts=delivery.attempts + 1,
+        attempts=F("attempts") + 1,
         status_code=status_code,
         error=error,
         delivered_at=now if delivered else None,

@@ -5,6 +5,7 @@ import json
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, ProviderProfile, Role, User
@@ -235,3 +236,35 @@ def test_revoked_token_does_not_fall_back_to_the_browser_session(client, client_
     response = client.get(reverse("api:me_api"), headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 401
     assert response.json() == {"detail": "The bearer token is invalid or revoked.", "code": "invalid_token"}
+
+
+def test_an_anonymous_write_is_401_not_a_csrf_403(provider):
+    browser = Client(enforce_csrf_checks=True)
+    body = {"title": "Sunset DJ set", "category": "dj", "price_minor": 80000, "currency": "EUR"}
+    response = browser.post(reverse("api:service_create_api"), json.dumps(body), content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert not provider.services.exists()
+
+
+def test_a_session_write_without_its_csrf_token_is_403_and_with_it_goes_through(provider):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(provider)
+    body = {
+        "title": "Sunset DJ set",
+        "category": "dj",
+        "price_minor": 80000,
+        "currency": "EUR",
+        "city": "Hamburg, Germany",
+        "duration_minutes": 240,
+    }
+    url = reverse("api:service_create_api")
+    refused = browser.post(url, json.dumps(body), content_type="application/json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    assert not provider.services.exists()
+
+    browser.get(reverse("home"))  # the page sets the CSRF cookie a browser sends back
+    token = browser.cookies["csrftoken"].value
+    accepted = browser.post(url, json.dumps(body), content_type="application/json", headers={"X-CSRFToken": token})
+    assert accepted.status_code == 201, accepted.content

@@ -110,9 +110,11 @@ def test_failed_logins_are_rate_limited(client, client_user):
         assert "Too many" not in str(response.context["form"].errors)
     response = client.post(reverse("account_login"), {"login": "carla@example.com", "password": "nope"})
     assert "Too many failed login attempts" in str(response.context["form"].errors)
+    assert response.status_code == 429
+    assert response["Retry-After"] == "300"  # the longest window of ACCOUNT_RATE_LIMITS["login_failed"]
     # Even the right password is refused while the limit holds.
     response = client.post(reverse("account_login"), {"login": "carla@example.com", "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert client.get(reverse("accounts:profile")).status_code == 302
 
 

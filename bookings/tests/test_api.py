@@ -85,10 +85,12 @@ def test_unknown_action_is_404(client, provider, booking):
     assert response.json()["code"] == "unknown_action"
 
 
-def test_replayed_action_is_harmless(client, provider, booking):
+def test_a_repeated_action_without_a_key_is_a_conflict(client, provider, booking):
     url = reverse("api:booking_action_api", args=[booking.public_id, "accept"])
     assert post(client, url, {}, provider).status_code == 200
-    assert post(client, url, {}, provider).status_code == 200
+    again = post(client, url, {}, provider)
+    assert again.status_code == 409
+    assert again.json()["code"] == "wrong_state"
     assert booking.events.filter(action="accept").count() == 1
 
 

@@ -102,10 +102,12 @@ def test_tasks_are_queued_with_the_change_and_run_after_it(booking, provider):
     assert [(m.to, "Request accepted" in m.body) for m in mail.outbox][-1] == ([booking.client.email], True)
 
 
-def test_a_double_click_is_harmless(booking, provider):
+def test_a_double_click_is_refused_and_writes_nothing(booking, provider):
     booking_transition(booking=booking, action="accept", actor=provider)
-    again, event = booking_transition(booking=booking, action="accept", actor=provider)
-    assert again.state == "accepted" and event.action == "accept"
+    with pytest.raises(TransitionNotAllowed):
+        booking_transition(booking=booking, action="accept", actor=provider)
+    booking.refresh_from_db()
+    assert booking.state == "accepted"
     assert booking.events.filter(action="accept").count() == 1
 
 

@@ -44,6 +44,17 @@ def test_book_form_errors_keep_input_and_write_nothing(client, client_user, serv
     assert not Booking.objects.exists()
 
 
+@pytest.mark.parametrize("date", ["9999-12-31", "2999-06-01"])
+def test_book_form_with_a_date_centuries_ahead_shows_an_inline_error_and_books_nothing(
+    client, client_user, service, date
+):
+    client.force_login(client_user)
+    response = client.post(reverse("bookings:new", args=[service.public_id]), form_data(date=date, start_time="23:30"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["date"] == ["Pick a time within the next 10 years."]
+    assert not Booking.objects.exists()
+
+
 def test_taken_slot_is_explained(client, client_user, service):
     booking = make_booking(client=client_user, service=service, to_state="accepted")
     client.force_login(client_user)

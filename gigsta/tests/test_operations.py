@@ -83,6 +83,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECURE_SSL_REDIRECT": "1",
         "SECURE_HSTS_SECONDS": "31536000",
         "SECURE_HSTS_PRELOAD": "1",
+        "WEBHOOK_SIGNING_KEY": "Qm3vT8zK1pW6xR9sL4nY7cJ2hF5dG0bA8eU3iO6tZ1qX4wV7",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -57,7 +57,7 @@ def test_embedded_defaults_need_only_a_secret_key():
     s = settings_with(SECRET_KEY="x")
     assert s["DEBUG"] is False
     assert s["ENGINE"] == "django.db.backends.sqlite3"
-    assert s["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert s["CACHE"] == "django.core.cache.backends.db.DatabaseCache"  # shared by every worker
     assert s["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
     assert s["EMAIL_BACKEND"] == "gigsta.mail.TaskEmailBackend"  # every email is a task …
     assert s["EMAIL_DELIVERY_BACKEND"] == "django.core.mail.backends.console.EmailBackend"  # … printed by the worker

@@ -179,7 +179,7 @@ def test_a_task_whose_worker_died_runs_again_once(smtp):
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL
 
 
-def test_staff_run_failed_and_waiting_tasks_again_from_the_admin(client, staff_user, smtp):
+def test_staff_run_failed_and_waiting_tasks_again_from_the_admin_once(client, staff_user, smtp, settings):
     mail.send_mail("Hi", "Body", "hello@gigsta.local", ["a@example.com"])
     tasks_run()  # the server is down: the attempt fails, the next one waits a minute
     [failed] = tasks_failed()
@@ -190,9 +190,24 @@ def test_staff_run_failed_and_waiting_tasks_again_from_the_admin(client, staff_u
     assert "email_send" in client.get(changelist).content.decode()
 
     smtp.start()
-    response = client.post(
-        changelist, {"action": "run_again_now", "_selected_action": [failed.pk, waiting.pk]}, follow=True
-    )
-    assert "1 waiting task(s) brought forward, 1 failed task(s) queued again." in response.content.decode()
-    assert tasks_run() == 2  # both now, without waiting for the backoff
-    assert [m["To"] for m in smtp.inbox.messages] == ["a@example.com", "a@example.com"]
+    selected = {"action": "run_again_now", "_selected_action": [failed.pk, waiting.pk]}
+    response = client.post(changelist, selected, follow=True)
+    # The failed attempt's email is already being retried: only the waiting retry runs, now.
+    assert "1 waiting task(s) brought forward, 0 failed task(s) queued again." in response.content.decode()
+    assert tasks_run() == 1
+    assert [m["To"] for m in smtp.inbox.messages] == ["a@example.com"]
+
+
+def test_a_task_that_failed_for_good_gets_one_more_attempt_from_the_admin(client, staff_user, smtp):
+    mail.send_mail("Hi", "Body", "hello@gigsta.local", ["b@example.com"])
+    for _ in range(ATTEMPTS + 1):
+        tasks_run(later=dt.timedelta(days=1))  # every attempt fails while the server is down
+    assert len(tasks_failed()) == ATTEMPTS
+    assert tasks_due(later=dt.timedelta(days=30)).count() == 0
+    last = tasks_failed()[-1]
+    client.force_login(staff_user)
+    smtp.start()
+    changelist = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+    response = client.post(changelist, {"action": "run_again_now", "_selected_action": [last.pk]}, follow=True)
+    assert "1 failed task(s) queued again." in response.content.decode()
+    assert tasks_run() == 1 and [m["To"] for m in smtp.inbox.messages] == ["b@example.com"]

@@ -124,10 +124,18 @@ def checkouts_close(booking_id: int, event_id: int) -> None:
     have to be refunded (and Stripe keeps its fee on refunds). Retried while Stripe cannot be
     reached; meanwhile the session still ends at its deadline, and a late payment is refunded."""
     pending = Payment.objects.filter(booking_id=booking_id, status=Payment.Status.PENDING, method=PaymentMethod.STRIPE)
-    for payment in pending:
-        if stripe_gateway.checkout_session_expire(payment.provider_reference):
+    failures = []
+    for payment in pending:  # one session Stripe cannot close does not hold up the others
+        try:
+            closed = stripe_gateway.checkout_session_expire(payment.provider_reference)
+        except stripe_gateway.GatewayError as exc:
+            failures.append(exc)
+            continue
+        if closed:
             with transaction.atomic():
                 payment_close_unpaid(payment, Payment.Status.EXPIRED)
+    if failures:
+        raise failures[0]
 
 
 def payment_close_unpaid(payment: Payment, status: str) -> str:

@@ -72,8 +72,14 @@ def refunds_send(booking_id: int, event_id: int) -> None:
     """Task: send the card refunds a booking change decided. Raises (and is retried) while
     Stripe cannot take one of them; those sent already are not sent again."""
     dues = PaymentEvent.objects.filter(booking_event_id=event_id, kind=Kind.REFUND_DUE).select_related("payment")
-    for due in dues:
-        refund_send(due)
+    failures = []
+    for due in dues:  # one refund Stripe refuses does not hold up the others
+        try:
+            refund_send(due)
+        except stripe_gateway.GatewayError as exc:
+            failures.append(exc)
+    if failures:
+        raise failures[0]
 
 
 @outbound

@@ -39,16 +39,16 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
         event = stripe_gateway.event_verify(payload, signature)
     except ValueError as exc:
         raise WebhookRejected(str(exc), "bad_signature") from exc
-    event_type, obj = event.get("type", ""), event.get("data", {}).get("object", {})
+    event_id, event_type, obj = _event_parts(event)
     if event_type not in PAID_EVENTS and event_type not in UNPAID_EVENTS:
         return "ignored"  # acknowledged so Stripe stops sending it; nothing to do
-    if WebhookEvent.objects.filter(event_id=event["id"]).exists():
+    if WebhookEvent.objects.filter(event_id=event_id).exists():
         return "duplicate"  # a retry of an event processed before: one indexed read, nothing written
     with transaction.atomic():
         # The unique event id is the guard against two deliveries of one event at the same moment.
         try:
             with transaction.atomic():
-                record = WebhookEvent.objects.create(event_id=event["id"], type=event_type, outcome="processing")
+                record = WebhookEvent.objects.create(event_id=event_id, type=event_type, outcome="processing")
         except IntegrityError:
             return "duplicate"  # being processed right now by a concurrent delivery
         try:
@@ -57,13 +57,33 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
             transaction.set_rollback(True)  # keep no record: nothing of ours happened
             return "ignored: not a GigSta payment"
         if event_type in PAID_EVENTS:
-            outcome = _payment_apply_paid(payment, obj, event["id"])
+            outcome = _payment_apply_paid(payment, obj, event_id)
         else:
             outcome = payment_close_unpaid(payment, UNPAID_EVENTS[event_type])
         record.payment, record.outcome = payment, outcome
         record.save(update_fields=["payment", "outcome"])
-    log.info("stripe event %s %s: %s", event_type, event["id"], outcome)
+    log.info("stripe event %s %s: %s", event_type, event_id, outcome)
     return outcome
+
+
+def _is_text(value, max_length: int = 255) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
+
+
+def _event_parts(event: dict) -> tuple[str, str, dict]:
+    """The id, type and object of a signed event, when it has the shape Stripe gives every event;
+    WebhookRejected otherwise (a signed event of another shape is a bug or a leaked secret)."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not (_is_text(event.get("id")) and _is_text(event.get("type"), 100) and isinstance(obj, dict)):
+        raise WebhookRejected("The event has no id, type or data.object of the expected kinds.", "malformed_event")
+    metadata = obj.get("metadata")
+    if not (metadata is None or isinstance(metadata, dict)):
+        raise WebhookRejected("The event's metadata is not an object.", "malformed_event")
+    for name in ("id", "payment_intent"):
+        if obj.get(name) is not None and not _is_text(obj[name]):
+            raise WebhookRejected(f"The event's object has a malformed {name}.", "malformed_event")
+    return event["id"], event["type"], obj
 
 
 def _payment_for(obj: dict) -> Payment:
@@ -72,6 +92,8 @@ def _payment_for(obj: dict) -> Payment:
     payment_id = (obj.get("metadata") or {}).get("payment_id", "")
     if not payment_id:
         raise NotOurs()
+    if not _is_text(payment_id, 64):
+        raise WebhookRejected("The event's metadata.payment_id is not a payment id.", "malformed_event")
     try:
         payment = Payment.objects.get(public_id=uuid.UUID(payment_id))
     except (ValueError, Payment.DoesNotExist):

@@ -130,6 +130,7 @@ class FakeStripe:
         self.creations: Counter[str] = Counter()
         self._idempotent: dict[tuple[str, str], tuple[dict, int, dict]] = {}
         self._failures: list[list] = []
+        self._hold: tuple[str, threading.Event, threading.Event] | None = None
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -170,6 +171,23 @@ class FakeStripe:
         """
         with self._lock:
             self._failures.append([path, status, times])
+
+    def hold_answer(self, path: str) -> tuple[threading.Event, threading.Event]:
+        """The next request to `path` does its work, then waits before answering: the caller
+        can kill the client meanwhile. Returns (reached, release): `reached` is set once the
+        work is done, `release` lets the answer go (it goes anyway after 30 seconds)."""
+        reached, release = threading.Event(), threading.Event()
+        with self._lock:
+            self._hold = (path, reached, release)
+        return reached, release
+
+    def _take_hold(self, path: str) -> tuple[threading.Event, threading.Event] | None:
+        with self._lock:
+            if self._hold is not None and self._hold[0] == path:
+                _, reached, release = self._hold
+                self._hold = None
+                return reached, release
+        return None
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -480,6 +498,10 @@ class _Handler(BaseHTTPRequestHandler):
                     status, payload, extra = fake._handle_api(self.command, url.path, params, self.headers)
             except StripeError as error:
                 status, payload, extra = error.status, error.body, {}
+            if hold := fake._take_hold(url.path):
+                reached, release = hold
+                reached.set()
+                release.wait(timeout=30)
             return self._json(status, payload, extra)
         if url.path.startswith("/pay/"):
             session_id = url.path.removeprefix("/pay/")

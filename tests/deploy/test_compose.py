@@ -21,7 +21,7 @@ BASE = ROOT / "compose.yml"
 OVERRIDE = ROOT / "compose.override.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-LONG_RUNNING = {"proxy", "certbot", "web", "scheduler", "worker", "db", "backup"}
+LONG_RUNNING = {"proxy", "certbot", "web", "scheduler", "worker", "db", "backup", "redis"}
 DEFAULT_SERVICES = LONG_RUNNING | {"migrate"}
 APP_SERVICES = {"web", "migrate", "scheduler", "worker"}
 TEST_PASSWORD = "compose-test-password"
@@ -114,10 +114,9 @@ def test_missing_database_password_stops_compose(tmp_path):
 
 
 def test_services(base, env_file):
-    assert set(base["services"]) == DEFAULT_SERVICES
-    with_redis = model(env_file, BASE, extra=("--profile", "redis"))
-    assert set(with_redis["services"]) == DEFAULT_SERVICES | {"redis"}
-    assert with_redis["services"]["redis"]["profiles"] == ["redis"]
+    assert set(base["services"]) == DEFAULT_SERVICES  # Redis included: counters shared by every worker
+    for name in APP_SERVICES:
+        assert base["services"][name]["environment"]["REDIS_URL"] == "redis://redis:6379/0", name
 
 
 def test_long_running_services_have_health_checks_and_restart_policies(env_file):
@@ -145,7 +144,7 @@ def test_web_waits_for_migrations_and_a_healthy_database(base):
     web = base["services"]["web"]
     assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
-    assert web["depends_on"]["redis"] == {"condition": "service_healthy", "required": False}
+    assert web["depends_on"]["redis"] == {"condition": "service_healthy", "required": True}
     assert web["build"]["context"] == str(ROOT)
     assert web["stop_grace_period"] and "ports" not in web  # only the proxy is published
     scheduler = base["services"]["scheduler"]

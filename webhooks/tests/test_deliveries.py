@@ -11,7 +11,7 @@ from bookings.services import booking_transition
 from bookings.tests.factories import make_booking
 from catalog.tests.factories import make_service
 from gigsta.tasks import retry_delay
-from gigsta.tests.helpers import tasks_failed, tasks_run
+from gigsta.tests.helpers import tasks_due, tasks_failed, tasks_run
 from webhooks.models import Delivery
 from webhooks.services import (
     DELIVERY_ATTEMPTS,
@@ -119,3 +119,22 @@ def test_private_addresses_are_not_reached_unless_allowed(settings, client_user,
     [delivery] = subscription.deliveries.all()
     assert delivery.error == "The address is not public: not sent." and delivery.next_attempt_at is None
     assert tasks_failed() == []  # refused for good, not retried
+
+
+def test_a_webhook_deleted_with_deliveries_pending_leaves_nothing_failing(receiver, client_user, provider):
+    subscription, _ = subscription_create(owner=provider, url=receiver.url, events=["booking.*"])
+    receiver.status = 503
+    make_booking(client=client_user, service=make_service(provider))
+    subscription.delete()
+    assert tasks_run(later=dt.timedelta(days=2)) >= 1
+    assert tasks_due(later=dt.timedelta(days=30)).count() == 0
+    assert {t.task_name for t in tasks_failed()} == {"delivery_send"} and len(tasks_failed()) == 1  # only the first
+
+
+def test_deploy_check_asks_for_a_signing_key_of_its_own(settings):
+    from webhooks.apps import check_signing_key
+
+    settings.WEBHOOK_SIGNING_KEY = settings.SECRET_KEY
+    assert [w.id for w in check_signing_key()] == ["webhooks.W001"]
+    settings.WEBHOOK_SIGNING_KEY = "another-random-key"
+    assert check_signing_key() == []

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
@@ -7,6 +8,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from bookings.services import booking_context, booking_transition
 from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
+from gigsta.idempotency import idempotent_answers_purge
 from gigsta.tasks import tasks_requeue_stale
 
 
@@ -46,4 +48,10 @@ class Command(BaseCommand):
             except TransitionNotAllowed:
                 skipped += 1  # changed meanwhile (answered, paid, or handled by another runner)
         requeued = tasks_requeue_stale(now)
-        self.stdout.write(f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again")
+        if now.minute == 0:  # once an hour: finished tasks older than 30 days leave the table
+            call_command("prune_db_task_results", min_age_days=30, failed_min_age_days=30, verbosity=0)
+        forgotten = idempotent_answers_purge(now)
+        self.stdout.write(
+            f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again, "
+            f"{forgotten} idempotent answers forgotten"
+        )
