@@ -20,7 +20,7 @@ def _fast_hashing_and_clean_cache(settings):
         # Without Redis production shares counters through a database table (asserted in
         # gigsta/tests/test_settings.py and test_shared_cache.py); one test process shares its
         # memory as well, and query counts then measure the page, not the cache.
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()  # rate-limit counters must not leak between tests
     yield
     cache.clear()

@@ -30,16 +30,19 @@ def catalog_changed() -> None:
 
 
 def search_cache_key(kind: str, query: list[tuple[str, str]]) -> str:
-    """A key for one search: the kind of answer, the sorted query parameters, the version."""
+    """A key for one search: the kind of answer, the sorted query parameters, the version; "" when
+    the answer cache is off, without asking the shared cache for the version."""
+    if not settings.SEARCH_CACHE_SECONDS:
+        return ""
     raw = "&".join(f"{k}={v}" for k, v in sorted(query))
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
     return f"search:{kind}:{catalog_version()}:{digest}"
 
 
 def search_cache_get(key: str):
-    return cache.get(key) if settings.SEARCH_CACHE_SECONDS else None
+    return cache.get(key) if key else None
 
 
 def search_cache_set(key: str, value) -> None:
-    if settings.SEARCH_CACHE_SECONDS:
+    if key:
         cache.set(key, value, timeout=settings.SEARCH_CACHE_SECONDS)

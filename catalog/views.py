@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -113,10 +113,10 @@ def availability_calendar(availability: list[dict]) -> str:
     newly blocked or booked day changes the key, so nothing needs invalidating."""
     days = "".join(f"{d['date']:%Y%m%d}{'b' if d['busy'] else 'f'}" for d in availability)
     key = "calendar:" + get_language() + ":" + hashlib.sha256(days.encode()).hexdigest()[:32]
-    html = cache.get(key)
+    html = caches["local"].get(key)
     if html is None:
         html = render_to_string("catalog/provider_detail.html#calendar", {"availability": availability})
-        cache.set(key, html, timeout=CALENDAR_CACHE_SECONDS)
+        caches["local"].set(key, html, timeout=CALENDAR_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 (HTML we rendered ourselves)
 
 

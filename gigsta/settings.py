@@ -194,6 +194,9 @@ else:
     # and node: without Redis they live in a database table (made by migrate: gigsta/migrations).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gigsta_cache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Renderings cached under a key made of everything they show (the provider calendar): nothing to
+# share or invalidate, so each process keeps its own, without a round trip.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gigsta-local"}
 
 # Street-address look-up (Addressable: AU, NZ, SE); off unless a key is set.
 ADDRESSABLE_API_KEY = env("ADDRESSABLE_API_KEY")

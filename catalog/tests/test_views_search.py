@@ -187,3 +187,15 @@ def test_a_count_past_the_limit_reads_as_more(client, listings, monkeypatch, set
     api = client.get(reverse("api:service_list_api")).json()
     assert (api["count"], api["more"], len(api["items"])) == (2, True, 3)
     assert client.get(reverse("api:service_list_api"), {"q": "jazz"}).json()["more"] is False
+
+
+def test_with_the_answer_cache_off_no_version_is_read(settings):
+    from django.core.cache import cache
+
+    from catalog.cache import VERSION_KEY, search_cache_get, search_cache_key
+
+    settings.SEARCH_CACHE_SECONDS = 0
+    cache.delete(VERSION_KEY)
+    assert search_cache_key("api", [("q", "band")]) == ""
+    assert search_cache_get("") is None
+    assert cache.get(VERSION_KEY) is None  # not even created
