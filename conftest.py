@@ -1,7 +1,7 @@
 """The fixed cast every test can use: a client, a provider, a stranger and a staff user."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from accounts.models import Role, User
 from accounts.tests.factories import make_user
@@ -22,8 +22,10 @@ def _fast_hashing_and_clean_cache(settings):
         # memory as well, and query counts then measure the page, not the cache.
         settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()  # rate-limit counters must not leak between tests
+    caches["local"].clear()  # nor renderings and categories a test's writes have changed
     yield
     cache.clear()
+    caches["local"].clear()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from catalog.models import (
     MIN_DURATION_MINUTES,
     Category,
 )
-from catalog.selectors import MAX_PAGE, SearchFilters
+from catalog.selectors import MAX_PAGE, SearchFilters, categories_all
 from catalog.services import ServiceData
 
 SORT_CHOICES = [
@@ -75,7 +75,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in Category.objects.all()]
+        self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in categories_all()]
 
     def clean_date(self):
         date = self.cleaned_data["date"]

@@ -4,6 +4,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, F, IntegerField, OrderBy, OuterRef, QuerySet, Value, When
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
@@ -24,6 +25,8 @@ SORTS = ("relevance", "price", "-price", "distance", "rating")
 # Searches count their matches up to this many and then say "more": an exact count of a broad
 # search would read every matching row, however few of them anyone pages through.
 COUNT_LIMIT = 1000
+CATEGORIES_KEY = "catalog:categories"
+CATEGORIES_CACHE_SECONDS = 60
 # How many rows, in the asked order, a search with words and many matches reads for each 20
 # results up to its page before it sorts every match instead (see service_search).
 WALK_WINDOW = 2000
@@ -70,12 +73,23 @@ class SearchPage:
         return self.page > 1
 
 
+def categories_all() -> list[Category]:
+    """Every category, in order, from this process's memory for up to CATEGORIES_CACHE_SECONDS:
+    every search and its form read them, and staff change them rarely (a change shows within that
+    time)."""
+    categories = caches["local"].get(CATEGORIES_KEY)
+    if categories is None:
+        categories = list(Category.objects.all())
+        caches["local"].set(CATEGORIES_KEY, categories, timeout=CATEGORIES_CACHE_SECONDS)
+    return categories
+
+
 def search_validate(filters: SearchFilters) -> Category | None:
     """Raise ValidationError naming each bad field; return the category, if one was asked for."""
     errors: dict[str, list[str]] = {}
     category = None
     if filters.category:
-        category = Category.objects.filter(slug=filters.category).first()
+        category = next((c for c in categories_all() if c.slug == filters.category), None)
         if category is None:
             errors["category"] = [f"Unknown category {filters.category!r}."]
     for name in ("min_price", "max_price"):
@@ -235,8 +249,10 @@ def service_search(filters: SearchFilters) -> SearchPage:
         order = _sorted_as_found(order)
     if found is None:
         found = list(qs.order_by(*order, "pk").values_list(*fields)[start : start + filters.page_size])
-    services = Service.objects.select_related("category", "provider", "provider__provider_profile").in_bulk(
-        [pk for pk, _ in found]
+    services = (
+        Service.objects.select_related("category", "provider", "provider__provider_profile")
+        .defer("search_text")
+        .in_bulk([pk for pk, _ in found])
     )
     items = []
     for pk, distance_km in found:

@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm
+from catalog.fragments import cached_fragment, result_cards
 from catalog.gazetteer import city_suggest
 from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
 from catalog.selectors import (
@@ -72,7 +73,8 @@ def _search_render(request: HttpRequest, form: SearchForm, partial: bool):
             results = service_search(form.to_filters() if form.is_bound else SearchFilters())
         except ValidationError as exc:  # a page past the end: say so above the results
             form.add_error(None, [msg for msgs in exc.message_dict.values() for msg in msgs])
-    context = {"form": form, "results": results}
+    cards = [] if results is None else result_cards(results.items, located=results.filters.lat is not None)
+    context = {"form": form, "results": results, "cards": cards}
     results_html = render_to_string("catalog/search.html#results", context, request=request)
     if partial:
         return results_html, results
@@ -92,19 +94,35 @@ def city_suggestions(request: HttpRequest) -> HttpResponse:
 @require_GET
 def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
     provider = provider_get_public(public_id=provider_id)
+    profile = provider.provider_profile
     today = timezone.localdate()
     busy = busy_days_for_provider(provider=provider, start=today, days=AVAILABILITY_DAYS)
     days = [today + dt.timedelta(days=i) for i in range(AVAILABILITY_DAYS)]
     availability = [{"date": d, "busy": d in busy} for d in days]
+    services = list(provider.services.filter(is_active=True).select_related("category"))
+    photos = list(provider.photos.all())
     context = {
         "provider": provider,
-        "profile": provider.provider_profile,
-        "services": provider.services.filter(is_active=True).select_related("category"),
-        "photos": provider.photos.all(),
+        "profile": profile,
+        "services": services,
+        "photos": photos,
         "availability": availability,
         "calendar_html": availability_calendar(availability),
     }
-    return render(request, "catalog/provider_detail.html", context)
+    shown = (
+        provider.pk,
+        provider.display_name,
+        profile.updated_at,
+        profile.rating_avg,
+        profile.rating_count,
+        [(s.pk, s.updated_at, s.category.name) for s in services],
+        [(p.pk, p.image.name, p.thumbnail.name) for p in photos],
+        context["calendar_html"],
+    )
+    main_html = cached_fragment(
+        "provider", shown, lambda: render_to_string("catalog/provider_detail.html#main", context)
+    )
+    return render(request, "catalog/provider_detail.html", {**context, "main_html": main_html})
 
 
 def availability_calendar(availability: list[dict]) -> str:
@@ -123,7 +141,28 @@ def availability_calendar(availability: list[dict]) -> str:
 @require_GET
 def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
     service = service_get_public(public_id=service_id)
-    return render(request, "catalog/service_detail.html", {"service": service, "provider": service.provider})
+    provider, profile = service.provider, service.provider.provider_profile
+    photo = provider.photos.first()
+    context = {
+        "service": service,
+        "provider": provider,
+        "photo": photo,
+        # Clients book; providers and staff see the service without the button.
+        "may_book": not request.user.is_authenticated or request.user.is_client,
+    }
+    shown = (
+        service.pk,
+        service.updated_at,
+        service.category.name,
+        provider.display_name,
+        profile.updated_at,
+        profile.rating_avg,
+        profile.rating_count,
+        photo and (photo.pk, photo.thumbnail.name),
+        context["may_book"],
+    )
+    main_html = cached_fragment("service", shown, lambda: render_to_string("catalog/service_detail.html#main", context))
+    return render(request, "catalog/service_detail.html", {**context, "main_html": main_html})
 
 
 def _provider_only(request: HttpRequest) -> None:

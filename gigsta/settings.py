@@ -196,7 +196,12 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Renderings cached under a key made of everything they show (the provider calendar): nothing to
 # share or invalidate, so each process keeps its own, without a round trip.
-CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gigsta-local"}
+# Up to 20,000 entries (search result cards are ~2 kB each): about 40 MB per process at most.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "gigsta-local",
+    "OPTIONS": {"MAX_ENTRIES": 20_000},
+}
 
 # Street-address look-up (Addressable: AU, NZ, SE); off unless a key is set.
 ADDRESSABLE_API_KEY = env("ADDRESSABLE_API_KEY")

@@ -12,11 +12,11 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 
-from catalog.models import Category
+from catalog.selectors import categories_all
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"categories": Category.objects.all()[:8]})
+    return render(request, "home.html", {"categories": categories_all()[:8]})
 
 
 @never_cache

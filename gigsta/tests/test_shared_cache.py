@@ -18,7 +18,10 @@ TABLE = "gigsta_cache"
 @pytest.fixture
 def shared_cache(settings):
     """Production's cache without REDIS_URL (the tests' conftest uses process memory instead)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": TABLE}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": TABLE},
+    }
 
 
 def another_worker() -> DatabaseCache:

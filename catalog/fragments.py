@@ -1,0 +1,72 @@
+"""HTML that many pages show the same, rendered once per process under a key made of everything it
+shows: a change to any of it makes a new key, so nothing needs invalidating, and stale entries age
+out of the process's own cache (CACHES["local"])."""
+
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import caches
+from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from catalog.models import Service
+
+FRAGMENT_CACHE_SECONDS = 24 * 3600
+# Where a result card's distance goes: it differs from search to search, the card does not.
+DISTANCE_SLOT = SafeString("<!--distance-->")
+
+
+def fragment_key(kind: str, *shown) -> str:
+    """A cache key for a rendering of `kind` from the values it shows, in the current language."""
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+    return f"{kind}:{get_language()}:{digest}"
+
+
+def cached_fragment(kind: str, shown: tuple, render: Callable[[], str]) -> SafeString:
+    """`render()`'s HTML, from this process's cache when nothing in `shown` has changed since. Every
+    value the HTML depends on must be in `shown`; render without the request, so nothing of one
+    visitor reaches another."""
+    key = fragment_key(kind, *shown)
+    html = caches["local"].get(key)
+    if html is None:
+        html = render()
+        caches["local"].set(key, html, timeout=FRAGMENT_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (HTML we rendered ourselves)
+
+
+def _card_key(service: Service) -> str:
+    provider, profile = service.provider, service.provider.provider_profile
+    return fragment_key(
+        "card",
+        service.pk,
+        service.updated_at,  # every edit of the service's own fields moves it
+        service.category.slug,
+        service.category.name,
+        provider.display_name,
+        profile.rating_avg,
+        profile.rating_count,
+    )
+
+
+def _distance(km: float) -> str:
+    words = "Under 1 km away" if km < 1 else f"{floatformat(km, '1g')} km away"
+    return format_html('\n                    <li class="meta-list__distance">{}</li>', words)
+
+
+def result_cards(services: list[Service], *, located: bool) -> list[SafeString]:
+    """The search result card of each service (with `distance_km` when the search had a place)."""
+    local = caches["local"]
+    keys = [_card_key(service) for service in services]
+    found = local.get_many(keys)
+    cards = []
+    for service, key in zip(services, keys, strict=True):
+        html = found.get(key)
+        if html is None:
+            html = render_to_string("catalog/search.html#card", {"s": service, "distance_slot": DISTANCE_SLOT})
+            local.set(key, html, timeout=FRAGMENT_CACHE_SECONDS)
+        html = html.replace(DISTANCE_SLOT, _distance(service.distance_km) if located else "", 1)
+        cards.append(mark_safe(html))  # noqa: S308 (HTML we rendered ourselves)
+    return cards
