@@ -34,11 +34,14 @@ def bench_env(database: str) -> dict[str, str]:
     return {**ENV, "DATABASE_URL": postgres_url(database)}
 
 
+REDIS_URL = "redis://127.0.0.1:6379/2"  # a database number of its own on this machine's Redis
 # Only what the benchmark states, so settings in the caller's shell (REDIS_URL, ...) cannot leak in.
 ENV = clean_env(
     DEBUG="0",
     SECRET_KEY="bench",
     DATABASE_URL=postgres_url(PG_DATABASE),  # default persistent connections; bench_env names each size's
+    # As deployed (compose.yml): sessions, rate-limit counters and the catalog version in Redis.
+    REDIS_URL=REDIS_URL,
     ALLOWED_HOSTS=HOST,
     # wrk is one client address: the API's limits per address (300/m, and 1,200/m, which ninja's
     # per-account throttle also applies to anonymous calls) would answer 429 after a second.
@@ -46,7 +49,7 @@ ENV = clean_env(
     API_USER_THROTTLE="100000/s",
     DJANGO_SETTINGS_MODULE="gigsta.settings",
 )
-SHOWN = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_ANON_THROTTLE", "API_USER_THROTTLE")
+SHOWN = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "API_ANON_THROTTLE", "API_USER_THROTTLE")
 # Every search reads the database: the varied workload asks each question about once anyway.
 CACHE_OFF = {"SEARCH_CACHE_SECONDS": "0"}
 # Stripe switched on, so the webhook checks signatures (no request reaches Stripe).

@@ -190,7 +190,9 @@ def write_report(
         "",
         f"wrk `-t{THREADS} -c{CONNECTIONS} -d{duration}s --latency` on loopback, each case after a "
         f"{WARMUP_SECONDS} s warm-up, on a freshly started gunicorn with {workers} sync workers; PostgreSQL with "
-        f"persistent connections; the search answer cache off ({' '.join(f'{k}={v}' for k, v in CACHE_OFF.items())}). "
+        f"persistent connections; Redis ({ENV['REDIS_URL']}) for sessions, rate-limit counters and the catalog "
+        "version, as compose.yml deploys it; "
+        f"the search answer cache off ({' '.join(f'{k}={v}' for k, v in CACHE_OFF.items())}). "
         f"API_ANON_THROTTLE={ENV['API_ANON_THROTTLE']} and API_USER_THROTTLE={ENV['API_USER_THROTTLE']} lift the "
         "API's rate limits per client address (300/m and 1,200/m), which would answer wrk, a single address, "
         "with 429 within a second.",

@@ -1,5 +1,5 @@
 # Installs wrk with apt-get when it is missing and allowed to.
-# ruff: noqa: S607
+# ruff: noqa: S607, S603
 """`make bench`: GigSta under varied load (searches, pages, a webhook), against a fixed floor, on this machine.
 
 For each catalogue size (`--providers N`, or `--sizes 10000,30000,100000` for the size curve) it
@@ -30,6 +30,7 @@ from bench.measure import (
     CACHE_OFF,
     OUT,
     PORT,
+    REDIS_URL,
     STRIPE_ENV,
     WEBHOOK_PATH,
     BenchError,
@@ -65,9 +66,12 @@ def require_tools() -> None:
             subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
         else:
             raise BenchError("wrk is not installed: sudo apt-get install -y wrk")
-    for tool in ("curl", "pg_isready", "psql"):
+    for tool in ("curl", "pg_isready", "psql", "redis-cli"):
         if not shutil.which(tool):
-            raise BenchError(f"{tool} is not installed (Debian: apt-get install -y curl postgresql-client)")
+            raise BenchError(f"{tool} is not installed (Debian: apt-get install -y curl postgresql-client redis-tools)")
+    answer = subprocess.run(["redis-cli", "-u", REDIS_URL, "ping"], capture_output=True, text=True, check=False)
+    if answer.stdout.strip() != "PONG":
+        raise BenchError(f"Redis does not answer at {REDIS_URL}: start it (Debian: apt-get install -y redis-server)")
     if not GUNICORN.exists():
         raise BenchError(f"{GUNICORN} is missing: run make run or make test once to build the virtualenv")
 
