@@ -119,7 +119,8 @@ class BookingCard:
 
     @property
     def polls(self) -> bool:
-        """The card refreshes itself while something can still change: the state, or a refund."""
+        """Whether the state or a refund can still change: the card then refreshes itself every
+        5 s, else every 15 s (the thread beside it can change in any state)."""
         return not self.is_final or bool(self.money.pending_refunds)
 
     @property

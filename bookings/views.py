@@ -93,9 +93,10 @@ def _etag(request: HttpRequest, card: BookingCard) -> str:
 @require_GET
 @vary_on_headers("HX-Request")
 def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
-    """The booking page; its card polls this URL with htmx while the booking can change. Nearly
-    every poll finds nothing new: the browser revalidates with If-None-Match, and an unchanged
-    card costs the reads that tell, without rendering it."""
+    """The booking page; its card polls this URL with htmx, and each changed answer brings the
+    thread and the contact details too. Nearly every poll finds nothing new: the browser
+    revalidates with If-None-Match, and an unchanged card costs the reads that tell, without
+    rendering it."""
     card = _card_for(request, booking_id)
     if not request.htmx or request.htmx.history_restore_request:
         return _page(request, card, MessageForm())
