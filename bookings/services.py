@@ -39,6 +39,7 @@ from bookings.state_machine import (
 from bookings.terms import booking_terms, card_payments_on
 from catalog.cache import catalog_changed
 from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, BusyDay, Service
+from catalog.services import listings_refresh
 from gigsta.errors import Conflict
 
 
@@ -291,6 +292,7 @@ def _refresh_provider_rating(provider_id: int) -> None:
     ProviderProfile.objects.filter(user_id=provider_id).update(
         rating_avg=round(stats["avg"] or 0, 2), rating_count=stats["count"]
     )
+    listings_refresh(services=Service.objects.filter(provider_id=provider_id))
     transaction.on_commit(catalog_changed)
 
 

@@ -5,14 +5,14 @@ import math
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OrderBy, OuterRef, QuerySet, Value, When
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
-from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Service
-from catalog.search_sql import nearest_cutoff, nearest_first, within_box, words_match
+from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Listing, Service
+from catalog.search_sql import first_ids, nearest_cutoff, nearest_first, page_in_window, within_box, words_match
 from catalog.services import words_of
 
 EARTH_RADIUS_KM = 6371.0088
@@ -24,6 +24,9 @@ SORTS = ("relevance", "price", "-price", "distance", "rating")
 # Searches count their matches up to this many and then say "more": an exact count of a broad
 # search would read every matching row, however few of them anyone pages through.
 COUNT_LIMIT = 1000
+# How many rows, in the asked order, a search with words and many matches reads for each 20
+# results up to its page before it sorts every match instead (see service_search).
+WALK_WINDOW = 2000
 
 
 @dataclass(frozen=True)
@@ -139,25 +142,24 @@ def busy_on(date: dt.date) -> Exists:
 
 
 def service_search(filters: SearchFilters) -> SearchPage:
-    """Active services matching the filters, one page of them, in the asked order. Two queries.
+    """Listed services matching the filters, one page of them, in the asked order. Three queries,
+    all but the last on the narrow listing table (catalog.models.Listing): the ids of up to
+    COUNT_LIMIT + 1 matches, which counts them; the page's ids in order; the page's services.
 
     The count stops at COUNT_LIMIT (then `more` is set), so only that many pages can be reached;
     ranked by relevance, those are the COUNT_LIMIT best-rated matches, title matches first."""
     category = search_validate(filters)
-    # Every provider has a profile; saying so makes the joins inner, so PostgreSQL can walk the
-    # profile_rating index best-rated first instead of sorting every match.
-    qs = Service.objects.filter(is_active=True, provider__is_active=True, provider__provider_profile__isnull=False)
+    qs = Listing.objects.all()
 
     words = words_of(filters.q)[:MAX_QUERY_WORDS]
-    if words:
-        qs = qs.filter(words_match(words))
     if category is not None:
         qs = qs.filter(category=category)
     if filters.min_price is not None:
         qs = qs.filter(price_minor__gte=filters.min_price)
     if filters.max_price is not None:
         qs = qs.filter(price_minor__lte=filters.max_price)
-    if filters.lat is not None and filters.lng is not None:
+    located = filters.lat is not None and filters.lng is not None
+    if located:
         qs = qs.annotate(distance_km=_distance_km(filters.lat, filters.lng))
         if filters.radius_km is not None:
             box = _bounding_box(filters.lat, filters.lng, filters.radius_km)
@@ -165,44 +167,42 @@ def service_search(filters: SearchFilters) -> SearchPage:
             qs = qs.filter(distance_km__lte=filters.radius_km)
     if filters.date is not None:
         qs = qs.exclude(busy_on(filters.date))
+    unworded = qs
+    if words:
+        qs = qs.filter(words_match(words))
 
     # The first query reads the ids of up to COUNT_LIMIT + 1 matches, in no order: that counts
     # them and, when that is all of them, the page sorts just these instead of searching again.
-    ids = list(qs.order_by().values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+    # Past COUNT_LIMIT the matches are many, and walking an index in the asked order finds a
+    # page's worth of them after a short walk.
+    ids = first_ids(qs, COUNT_LIMIT + 1)
     more = len(ids) > COUNT_LIMIT
     count = min(len(ids), COUNT_LIMIT)
     if not more:
-        qs = Service.objects.filter(pk__in=ids).annotate(**qs.query.annotations)
+        qs = Listing.objects.filter(pk__in=ids).annotate(**qs.query.annotations)
     page = filters.page
     if count and (page - 1) * filters.page_size >= count:
         num_pages = math.ceil(count / filters.page_size)
         raise ValidationError({"page": [f"There are only {num_pages} page(s) of results."]})
 
-    # Best rated first, then the newest. A search without words walks the profile_rating index in
-    # order. With words the text index finds the matches first and those are sorted ("+ 0" keeps
-    # the planner off the ordered walk): walking an index in order and testing each row's words
-    # reads most of the catalogue when the matches are rare or cluster at the far end (painting
-    # workshops are cheap), which the planner cannot know. The same for prices and nearest-first.
-    filter_first = bool(words)
-    rating = F("provider__provider_profile__rating_avg")
-    best_rated = [
-        (rating + Value(0) if filter_first else rating).desc(),
-        F("provider__provider_profile__rating_count").desc(),
-        "-created_at",
-    ]
-    nearest = None if filters.lat is None else nearest_first(filters.lat, filters.lng, F("distance_km"))
-    price = F("price_minor") + Value(0) if filter_first else F("price_minor")
+    best_rated = [F("rating_avg").desc(), F("rating_count").desc(), F("created_at").desc()]
+    # Few matches are sorted as they are; many are walked nearest first on the place index.
+    nearest = (
+        (nearest_first(filters.lat, filters.lng, F("distance_km")) if more else F("distance_km").asc())
+        if located
+        else None
+    )
     order = {
-        "price": [price.asc(), "-created_at"],
-        "-price": [price.desc(), "-created_at"],
-        "distance": [nearest, "price_minor"],
+        "price": [F("price_minor").asc(), F("created_at").desc()],
+        "-price": [F("price_minor").desc(), F("created_at").desc()],
+        "distance": [nearest, F("price_minor").asc()],
         "rating": best_rated,
     }.get(filters.sort)
     if order is None:  # relevance: titles that contain the words first, then the best rated
         if words:
             if more:  # rank the COUNT_LIMIT best-rated matches, not every match of a common word
                 pool = qs.order_by(*best_rated, "pk").values("pk")[:COUNT_LIMIT]
-                qs = Service.objects.filter(pk__in=pool).annotate(**qs.query.annotations)
+                qs = Listing.objects.filter(pk__in=pool).annotate(**qs.query.annotations)
             qs = qs.annotate(
                 title_hits=sum(
                     (
@@ -213,18 +213,37 @@ def service_search(filters: SearchFilters) -> SearchPage:
                 )
             )
             order = ["-title_hits", *best_rated]
-        elif filters.lat is not None:
+        elif located:
             order = [nearest, *best_rated]
         else:
             order = best_rated
     start = (page - 1) * filters.page_size
-    if order[0] is nearest and more and not filter_first:
+    if order[0] is nearest and more:
         qs = qs.filter(nearest_cutoff(qs, filters.lat, filters.lng, start + filters.page_size))
-    items = list(
-        qs.select_related("category", "provider", "provider__provider_profile").order_by(*order, "pk")[
-            start : start + filters.page_size
-        ]
+    fields = ["pk", "distance_km"] if located else ["pk", "pk"]
+    found = None
+    if words and more and filters.sort in ("price", "-price", "rating"):
+        # Many matches: the first rows in the asked order likely hold a page of them. But the words
+        # of a service say much about its price (painting workshops are cheap), so the page is
+        # looked for among a bounded window of that order only; when the window holds no full
+        # page, every match is found first and sorted ("+ 0" keeps the planner off the walk).
+        window = WALK_WINDOW * math.ceil((start + filters.page_size) / 20)
+        found = page_in_window(unworded, words_match(words), order, fields, start, filters.page_size, window)
+        if found is None:
+            order = _sorted_as_found(order)
+    elif not more:  # a thousand rows at most, read by key: sort them rather than walk an index for them
+        order = _sorted_as_found(order)
+    if found is None:
+        found = list(qs.order_by(*order, "pk").values_list(*fields)[start : start + filters.page_size])
+    services = Service.objects.select_related("category", "provider", "provider__provider_profile").in_bulk(
+        [pk for pk, _ in found]
     )
+    items = []
+    for pk, distance_km in found:
+        if (service := services.get(pk)) is not None:  # a service deleted since its listing was read
+            if located:
+                service.distance_km = distance_km
+            items.append(service)
     result = SearchPage(
         items=items,
         count=count,
@@ -237,6 +256,15 @@ def service_search(filters: SearchFilters) -> SearchPage:
     if not count:
         result.relaxations = _relaxations(filters)
     return result
+
+
+def _sorted_as_found(order: list) -> list:
+    """The same order with its first column hidden from the planner ("+ 0"), so that it sorts the
+    rows it found instead of walking that column's index in order and testing every row."""
+    first = order[0]
+    if isinstance(first, OrderBy) and isinstance(first.expression, F):
+        return [OrderBy(first.expression + Value(0), descending=first.descending), *order[1:]]
+    return order
 
 
 def _relaxations(filters: SearchFilters) -> list[str]:
