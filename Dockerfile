@@ -96,8 +96,8 @@ def child_exit(server, worker):
 EOF
 
 # Uploads (when no S3 bucket is configured) and the static volume the proxy serves.
-RUN mkdir -p /app/media /srv/static \
-    && chown gigsta:gigsta /app/media /srv/static
+RUN mkdir -p /app/media /app/private-media /srv/static \
+    && chown gigsta:gigsta /app/media /app/private-media /srv/static
 
 WORKDIR /app
 USER 10001:10001

@@ -7,14 +7,24 @@ from accounts.models import Role, User
 from accounts.tests.factories import make_user
 
 
+@pytest.fixture(scope="session")
+def attachments_dir(tmp_path_factory):
+    """Where message attachments go in tests (settings.STORAGES["attachments"])."""
+    return tmp_path_factory.mktemp("attachments")
+
+
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_clean_cache(settings):
+def _fast_hashing_and_clean_cache(settings, attachments_dir):
     # Argon2 is the production hasher (asserted in gigsta/tests/test_settings.py); tests use a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Pages render without a collectstatic run; the manifest storage is checked in the stack run.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(attachments_dir)},
+        },
     }
     if settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
         # Without Redis production shares counters through a database table (asserted in

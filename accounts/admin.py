@@ -37,7 +37,7 @@ class UserAdmin(BaseUserAdmin):
     inlines = [ProviderProfileInline]
     fieldsets = [
         (None, {"fields": ["email", "password", "public_id"]}),
-        ("Profile", {"fields": ["display_name", "role"]}),
+        ("Profile", {"fields": ["display_name", "role", "phone"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts.models import ProviderProfile, Role, User
+from accounts.models import MAX_PHONE_LENGTH, ProviderProfile, Role, User, validate_phone
 from catalog.fields import PlaceField
 
 
@@ -37,6 +37,15 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=80)
+    phone = forms.CharField(
+        label="Phone",
+        max_length=MAX_PHONE_LENGTH,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "+49 30 1234567"}),
+        help_text="Shown, with your email, to the other party of a booking once it is confirmed. "
+        "Before that you write to each other in the booking's messages.",
+    )
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()
@@ -77,7 +86,7 @@ class ProviderProfileForm(ProfileForm):
 
 
 def profile_form_for(user: User, data=None) -> ProfileForm:
-    initial = {"display_name": user.display_name}
+    initial = {"display_name": user.display_name, "phone": user.phone}
     if user.role == Role.PROVIDER:
         profile = getattr(user, "provider_profile", None) or ProviderProfile(user=user)
         initial.update(city=profile.city, bio=profile.bio, payment_instructions=profile.payment_instructions)

@@ -1,6 +1,8 @@
+import re
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -8,6 +10,17 @@ from django.db.models.functions import Lower
 class Role(models.TextChoices):
     CLIENT = "client", "Client"
     PROVIDER = "provider", "Provider"
+
+
+MAX_PHONE_LENGTH = 32
+
+
+def validate_phone(value: str) -> None:
+    """A phone number as people write it: digits with spaces, dashes, dots, slashes, brackets
+    and a leading +; 6 to 15 digits (the international maximum)."""
+    digits = sum(c.isdigit() for c in value)
+    if not re.fullmatch(r"\+?[0-9 ()./-]+", value) or not 6 <= digits <= 15:
+        raise ValidationError("Enter a phone number such as +49 30 1234567.", code="invalid_phone")
 
 
 class GigstaUserManager(UserManager):
@@ -44,6 +57,10 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
+    # Optional; shown, with the email, to the other party of a booking once it is confirmed.
+    phone = models.CharField(
+        max_length=MAX_PHONE_LENGTH, blank=True, default="", db_default="", validators=[validate_phone]
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]

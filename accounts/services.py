@@ -94,14 +94,17 @@ def user_update_profile(
     bio: str | None = None,
     city: str | None = None,
     payment_instructions: str | None = None,
+    phone: str | None = None,
 ) -> User:
     from catalog.services import services_reindex_for_provider  # catalog builds on accounts
 
     with transaction.atomic():
         renamed = user.display_name != display_name.strip()
         user.display_name = display_name.strip()
+        if phone is not None:
+            user.phone = " ".join(phone.split())
         user.full_clean(exclude=["password"])
-        user.save(update_fields=["display_name"])
+        user.save(update_fields=["display_name", "phone"])
         if renamed and user.is_provider:
             services_reindex_for_provider(provider=user)
         profile = provider_profile_ensure(user=user)

@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking, BookingEvent, Message
 from bookings.services import booking_transition
 from bookings.state_machine import ActionName
 from gigsta.errors import DomainError
@@ -17,6 +20,34 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
+class MessageInline(admin.TabularInline):
+    """The booking's thread, as the parties wrote it: evidence in a dispute, never edited here.
+    Staff write to the parties on the booking page, where it shows as from GigSta staff."""
+
+    model = Message
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "author", "as_staff", "body", "files"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "booking").prefetch_related("attachments")
+
+    @admin.display(description="Files")
+    def files(self, message: Message) -> str:
+        links = (
+            (reverse("bookings:attachment", args=[message.booking.public_id, a.public_id]), a.name)
+            for a in message.attachments.all()
+        )
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', links) or "—"
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     """State is read-only here: staff change it only through the lifecycle's staff actions."""
@@ -27,7 +58,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "service__title", "client__email", "provider__email"]
     list_select_related = ["service", "client", "provider"]
     readonly_fields = [f.name for f in Booking._meta.fields]
-    inlines = [BookingEventInline]
+    inlines = [BookingEventInline, MessageInline]
     actions = ["resolve_release", "resolve_refund"]
 
     def has_add_permission(self, request) -> bool:

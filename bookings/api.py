@@ -1,14 +1,29 @@
 import datetime as dt
+import json
 from uuid import UUID
 
+import pydantic
+from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import ErrorOut
+from bookings.attachments import IMAGES, MAX_FILES, PDF, attachment_response
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH, BookingEvent
-from bookings.selectors import BookingCard, booking_card, booking_get_for_user, booking_list_for_user
-from bookings.services import booking_request, booking_transition, review_create
+from bookings.selectors import (
+    BookingCard,
+    attachment_get_for_user,
+    booking_card,
+    booking_get_for_user,
+    booking_list_for_user,
+    message_list_for_booking,
+)
+from bookings.services import booking_request, booking_transition, message_create, review_create, thread_mark_read
 from bookings.state_machine import State
 from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, service_get_public
 from gigsta.schemas import InputSchema
@@ -33,6 +48,12 @@ class ActionOut(Schema):
     )
 
 
+class ContactOut(Schema):
+    display_name: str
+    email: str
+    phone: str = Field(description="Empty when they have not given one.")
+
+
 class BookingOut(Schema):
     """Read from bookings.selectors.BookingCard, as the booking page is."""
 
@@ -52,6 +73,21 @@ class BookingOut(Schema):
     )
     deposit_percent: int = Field(validation_alias="booking.deposit_percent")
     actions: list[ActionOut] = Field(description="Exactly the actions the caller may take now.")
+    contact: ContactOut | None = Field(
+        description="The other party's email and phone once the booking is confirmed; null before, when the "
+        "booking's messages (GET/POST /api/bookings/{id}/messages) are the way to reach each other."
+    )
+
+
+class Page(InputSchema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
+
+
+def _page_of(qs: QuerySet, page: Page) -> dict:
+    """One page of `qs`: {items, count, page, page_size}."""
+    start = (page.page - 1) * page.page_size
+    return {"items": list(qs[start : start + page.page_size]), "count": qs.count(), **page.dict()}
 
 
 class BookingListOut(Schema):
@@ -82,10 +118,8 @@ class ActionIn(InputSchema):
     note: str = Field("", max_length=MAX_NOTE_LENGTH)
 
 
-class BookingFiltersIn(InputSchema):
+class BookingFiltersIn(Page):
     state: State | None = None
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
 @router.post("/bookings", response={201: BookingOut, **ERRORS}, operation_id="booking_create_api")
@@ -110,11 +144,8 @@ def _card(request: HttpRequest, booking) -> BookingCard:
 @router.get("/bookings", response={200: BookingListOut, **ERRORS}, operation_id="booking_list_api")
 def booking_list_api(request: HttpRequest, filters: Query[BookingFiltersIn]):
     """The caller's bookings, as client or provider, newest first."""
-    qs = booking_list_for_user(user=request.auth, state=filters.state)
-    count = qs.count()
-    start = (filters.page - 1) * filters.page_size
-    items = [_card(request, booking) for booking in qs[start : start + filters.page_size]]
-    return {"items": items, "count": count, "page": filters.page, "page_size": filters.page_size}
+    answer = _page_of(booking_list_for_user(user=request.auth, state=filters.state), filters)
+    return {**answer, "items": [_card(request, booking) for booking in answer["items"]]}
 
 
 @router.get("/bookings/{booking_id}", response={200: BookingOut, **ERRORS}, operation_id="booking_detail_api")
@@ -174,3 +205,122 @@ def booking_review_api(request: HttpRequest, booking_id: UUID, payload: ReviewIn
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     review = review_create(booking=booking, author=request.auth, rating=payload.rating, comment=payload.comment)
     return Status(201, review)
+
+
+class AttachmentOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    name: str
+    content_type: str = Field(description="application/pdf, image/jpeg, image/png or image/webp")
+    size: int = Field(description="Bytes.")
+    url: str = Field(description="GET it with the same credentials: only the parties and staff may.")
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        path = reverse("api:booking_attachment_api", args=[obj.message.booking.public_id, obj.public_id])
+        return settings.SITE_URL + path
+
+
+class MessageOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    author: PartyOut | None = Field(description="null when the account was deleted")
+    as_staff: bool = Field(description="Written by GigSta staff rather than by a party.")
+    body: str
+    attachments: list[AttachmentOut]
+    created_at: dt.datetime
+
+
+class MessageListOut(Schema):
+    items: list[MessageOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class MessageIn(InputSchema):
+    body: str = Field(max_length=MAX_MESSAGE_LENGTH)
+
+
+_FILES = {"type": "array", "maxItems": MAX_FILES, "items": {"type": "string", "format": "binary"}}
+MESSAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": MessageIn.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["body"],
+                    "properties": {"body": {"type": "string", "maxLength": MAX_MESSAGE_LENGTH}, "files": _FILES},
+                }
+            },
+        },
+    }
+}
+
+
+@router.get(
+    "/bookings/{booking_id}/messages", response={200: MessageListOut, **ERRORS}, operation_id="booking_messages_api"
+)
+def booking_messages_api(request: HttpRequest, booking_id: UUID, page: Query[Page]):
+    """The booking's messages, oldest first. Reading them marks them read for the caller."""
+    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
+    answer = _page_of(message_list_for_booking(booking=booking), page)
+    if answer["items"]:
+        thread_mark_read(booking=booking, user=request.auth, upto=answer["items"][-1].created_at)
+    return answer
+
+
+@router.post(
+    "/bookings/{booking_id}/messages",
+    response={201: MessageOut, **ERRORS},
+    operation_id="booking_message_create_api",
+    openapi_extra=MESSAGE_BODY,
+)
+def booking_message_create_api(request: HttpRequest, booking_id: UUID):
+    """Write to the other party (staff: to both). JSON `{body}`, or multipart `body` and up to
+    four `files` (PDF, JPEG, PNG or WebP, checked by their content). 422 for an empty body or a
+    refused file; nothing is stored then."""
+    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
+    body, files = _message_input(request)
+    message = message_create(booking=booking, author=request.auth, body=body, files=files)
+    return Status(201, message)
+
+
+def _message_input(request: HttpRequest) -> tuple[str, list]:
+    """The body (and files) of a message, from JSON or from a form."""
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        data, files = {"body": request.POST.get("body")}, request.FILES.getlist("files")
+    else:
+        try:
+            data, files = json.loads(request.body), []
+        except ValueError as exc:
+            raise HttpError(400, "The request body is not valid JSON.") from exc
+    try:
+        return MessageIn.model_validate(data).body, files
+    except pydantic.ValidationError as exc:
+        raise NinjaValidationError(exc.errors(include_url=False)) from None
+
+
+FILE_ANSWER = {
+    "responses": {
+        200: {
+            "description": "The file",
+            "content": {
+                content_type: {"schema": {"type": "string", "format": "binary"}}
+                for _, content_type in (PDF, *IMAGES.values())
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "/bookings/{booking_id}/files/{attachment_id}",
+    response=ERRORS,
+    operation_id="booking_attachment_api",
+    openapi_extra=FILE_ANSWER,
+)
+def booking_attachment_api(request: HttpRequest, booking_id: UUID, attachment_id: UUID):
+    """A file attached to one of the booking's messages (the `url` of an attachment)."""
+    attachment = attachment_get_for_user(user=request.auth, booking_id=booking_id, attachment_id=attachment_id)
+    return attachment_response(attachment)

@@ -42,6 +42,12 @@ def effects_of(action: str) -> Effects:
     return effects_table().get(action, NONE)
 
 
+def message_effects() -> Effects:
+    """What a new message in a booking's thread causes (settings.BOOKING_MESSAGE_EFFECTS): its
+    effects and tasks take (booking, message) as an action's take (booking, event)."""
+    return import_string(settings.BOOKING_MESSAGE_EFFECTS)
+
+
 def refund_rule(
     action: str, from_state: str, booking: BookingLike, by_client: bool, now: dt.datetime
 ) -> RefundRule | None:
@@ -53,11 +59,12 @@ def refund_rule(
 
 @checks.register()
 def check_effects(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Start-up: the effects table names only actions of the state table, callables and tasks."""
+    """Start-up: the effects table names only actions of the state table, callables and tasks;
+    the message effects too are callables and tasks."""
     errors = []
     known = {*ACTIONS_BY_NAME, REQUEST.name}
-    for action, effects in effects_table().items():
-        if action not in known:
+    for action, effects in [*effects_table().items(), ("message", message_effects())]:
+        if action not in known and action != "message":
             errors.append(checks.Error(f"{settings.BOOKING_EFFECTS}: {action!r} is not an action.", id="bookings.E001"))
         for effect in effects.in_transaction:
             if not callable(effect):

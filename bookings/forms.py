@@ -2,8 +2,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
+from bookings.attachments import ACCEPT, MAX_FILES
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
 from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Service
 
@@ -57,3 +59,35 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label="Your review", max_length=MAX_REVIEW_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; their content is checked by the service (bookings.attachments)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        max_length=MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a message"}),
+        error_messages={"required": "Write a message."},
+    )
+    files = MultipleFileField(label="Attach files", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "files"
+        ].help_text = f"PDF, JPEG, PNG or WebP: up to {MAX_FILES} files, {settings.MESSAGE_FILES_MAX_MB} MB in all."

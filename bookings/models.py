@@ -4,13 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from bookings.attachments import MAX_NAME_LENGTH as MAX_ATTACHMENT_NAME_LENGTH
+from bookings.attachments import attachment_storage_get
 from bookings.state_machine import PaymentMethod, State, balance_cancel_at, balance_due_at
 from catalog.models import Service
 
 STATE_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in State]
 # Length limits, in one place: models, forms, API schemas, services and templates read them.
 MAX_NOTE_LENGTH = 1000
-MAX_MESSAGE_LENGTH = 2000
+MAX_MESSAGE_LENGTH = 2000  # the message with a request, and each message in a booking's thread
 MAX_REVIEW_LENGTH = 2000
 MAX_VENUE_LENGTH = 200
 # How far ahead a gig may be requested: far enough for any wedding, near enough that every
@@ -136,3 +138,65 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ by {self.author_id} on {self.booking_id}"
+
+
+class Message(models.Model):
+    """One message in a booking's thread: by a party, or by GigSta staff (`as_staff`). Written
+    once, never changed: staff read the thread as evidence in a dispute."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    as_staff = models.BooleanField(default=False, help_text="Written by GigSta staff, not by a party.")
+    body = models.TextField(max_length=MAX_MESSAGE_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["booking", "created_at"], name="message_booking_created")]
+
+    def __str__(self) -> str:
+        return f"Message by {self.author_id or 'a deleted account'} on {self.booking_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Messages are immutable.")
+        super().save(*args, **kwargs)
+
+
+class MessageAttachment(models.Model):
+    """A file sent with a message, checked by its content (bookings.attachments) and served only
+    to the parties and staff."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="messages/", storage=attachment_storage_get, max_length=200)
+    name = models.CharField(max_length=MAX_ATTACHMENT_NAME_LENGTH, help_text="The sender's file name, made safe.")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(help_text="Bytes.")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThreadReader(models.Model):
+    """A party's place in a booking's thread: how far they have read, and what they were last
+    emailed about (bookings.notifications.message_email keeps that to one email per thread per
+    MESSAGE_EMAIL_EVERY while messages wait unread)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="readers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_upto = models.DateTimeField(null=True, blank=True, help_text="The newest message they have seen.")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_upto = models.DateTimeField(null=True, blank=True, help_text="The newest message that email told of.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["booking", "user"], name="thread_reader_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.booking_id}"

@@ -11,14 +11,19 @@ from functools import cached_property
 from typing import Protocol
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.module_loading import import_string
 
 from accounts.models import User
-from bookings.models import MAX_NOTE_LENGTH, Booking, Review
+from bookings.attachments import ACCEPT, MAX_FILES
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, Message, MessageAttachment, Review
 from bookings.services import booking_context, review_refusal
-from bookings.state_machine import FINAL_STATES, Action, Deadline, available_actions, deadline_of
+from bookings.state_machine import FINAL_STATES, Action, Deadline, State, available_actions, deadline_of
+
+# Once a booking is confirmed, each party sees the other's email and phone; before, the thread
+# is the way to reach each other.
+CONTACT_STATES = (State.CONFIRMED, State.COMPLETED, State.DISPUTED, State.REFUNDED)
 
 
 def party_of(booking: Booking, user: User) -> str:
@@ -45,6 +50,29 @@ def booking_get_for_user(*, user: User, public_id) -> Booking:
     if booking is None:
         raise Http404("No such booking.")
     return booking
+
+
+def message_list_for_booking(*, booking: Booking) -> QuerySet[Message]:
+    """A booking's thread, oldest first, with authors and files: two queries, however long."""
+    return booking.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "pk")
+
+
+def attachment_get_for_user(*, user: User, booking_id, attachment_id) -> MessageAttachment:
+    """A file of a booking's thread, for someone who may see the booking; else not found."""
+    booking = booking_get_for_user(user=user, public_id=booking_id)
+    attachment = MessageAttachment.objects.filter(message__booking=booking, public_id=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the other party outside GigSta."""
+
+    display_name: str
+    email: str
+    phone: str
 
 
 class MoneyLike(Protocol):
@@ -77,6 +105,9 @@ class BookingCard:
     actions: list[Action]
     deadline: Deadline | None
     note_max_length: int = MAX_NOTE_LENGTH
+    message_max_length: int = MAX_MESSAGE_LENGTH
+    message_max_files: int = MAX_FILES
+    message_accept: str = ACCEPT
 
     @cached_property
     def money(self) -> MoneyLike:
@@ -88,13 +119,37 @@ class BookingCard:
 
     @property
     def polls(self) -> bool:
-        """The card refreshes itself while something can still change: the state, or a refund."""
+        """Whether the state or a refund can still change: the card then refreshes itself every
+        5 s, else every 15 s (the thread beside it can change in any state)."""
         return not self.is_final or bool(self.money.pending_refunds)
 
     @property
     def status_template(self) -> str:
         """What the card says about the state, for this party: one include per state."""
         return f"bookings/status/{self.booking.state}.html"
+
+    @cached_property
+    def messages(self) -> list[Message]:
+        return list(message_list_for_booking(booking=self.booking))
+
+    @cached_property
+    def thread_mark(self) -> tuple[int, int | None]:
+        """How many messages the thread has and the newest one's id: enough to tell it changed."""
+        mark = Message.objects.filter(booking=self.booking).aggregate(count=Count("pk"), last=Max("pk"))
+        return mark["count"], mark["last"]
+
+    @property
+    def contact_shared(self) -> bool:
+        return self.booking.state in CONTACT_STATES
+
+    @property
+    def contact(self) -> Contact | None:
+        """The other party's email and phone, once the booking is confirmed; None before (and for
+        staff, who have the admin)."""
+        if self.role == "staff" or not self.contact_shared:
+            return None
+        other = self.booking.provider if self.role == "client" else self.booking.client
+        return Contact(display_name=other.display_name, email=other.email, phone=other.phone)
 
     @cached_property
     def reviews(self) -> list[Review]:
@@ -137,6 +192,8 @@ class BookingCard:
             [a.name for a in self.actions],
             money.refund_percent_now,
             [(d.kind, d.amount_minor) for d in money.due_now],
+            self.thread_mark,
+            self.contact,
         )
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 

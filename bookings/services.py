@@ -1,16 +1,19 @@
 """Writes for bookings. `booking_transition` is the only code that changes a booking's state."""
 
 import datetime as dt
+import uuid
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
-from bookings.effects import effects_of
+from bookings.attachments import attachments_check
+from bookings.effects import effects_of, message_effects
 from bookings.models import (
     MAX_MESSAGE_LENGTH,
     MAX_NOTE_LENGTH,
@@ -19,7 +22,10 @@ from bookings.models import (
     MAX_YEARS_AHEAD,
     Booking,
     BookingEvent,
+    Message,
+    MessageAttachment,
     Review,
+    ThreadReader,
 )
 from bookings.state_machine import (
     HOLDING_STATES,
@@ -211,10 +217,10 @@ def booking_transition(
     return Transition(locked, event)
 
 
-def _effects_run(booking: Booking, event: BookingEvent) -> None:
-    """The action's declared effects: in-transaction ones now, and its tasks queued in the same
-    transaction (the worker runs them once it is committed)."""
-    effects = effects_of(event.action)
+def _effects_run(booking: Booking, event: BookingEvent | Message, effects=None) -> None:
+    """The declared effects of an action (or of a message): in-transaction ones now, and its
+    tasks queued in the same transaction (the worker runs them once it is committed)."""
+    effects = effects or effects_of(event.action)
     for effect in effects.in_transaction:
         effect(booking, event)
     for task in effects.tasks:
@@ -288,3 +294,69 @@ def _refresh_provider_rating(provider_id: int) -> None:
     )
     listings_refresh(services=Service.objects.filter(provider_id=provider_id))
     transaction.on_commit(catalog_changed)
+
+
+def message_create(
+    *,
+    booking: Booking,
+    author: User,
+    body: str,
+    files: list[UploadedFile] | tuple = (),
+) -> Message:
+    """A party (or staff, "as staff") writes in the booking's thread, with up to a few files.
+    Everything is checked before anything is written; then the message, its files and the
+    author's read mark are written together, with the message's effects (bookings.effects:
+    partner webhooks, the email to whoever has not read it). Raises PermissionDenied for anyone
+    else, ValidationError for an empty or long body or a refused file; then nothing is stored."""
+    is_party = author.pk in (booking.client_id, booking.provider_id)
+    if not is_party and not author.is_staff:
+        raise PermissionDenied("Only the client, the provider and GigSta staff can write here.")
+    body = body.strip()
+    errors: dict[str, list[str]] = {}
+    if not body:
+        errors["body"] = ["Write a message."]
+    elif len(body) > MAX_MESSAGE_LENGTH:
+        errors["body"] = [f"Keep the message under {MAX_MESSAGE_LENGTH:,} characters."]
+    elif "\x00" in body:
+        errors["body"] = ["NUL characters are not allowed."]
+    try:
+        checked = attachments_check(list(files))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    stored: list[MessageAttachment] = []
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(booking=booking, author=author, as_staff=not is_party, body=body)
+            for f in checked:
+                attachment = MessageAttachment(message=message, name=f.name, content_type=f.content_type, size=f.size)
+                attachment.file.save(f"{booking.public_id.hex}/{uuid.uuid4().hex}.{f.extension}", f.upload, save=False)
+                stored.append(attachment)
+                attachment.save()
+            _readers_ensure(booking)
+            thread_mark_read(booking=booking, user=author, upto=message.created_at)
+            _effects_run(booking, message, message_effects())
+    except BaseException:
+        for attachment in stored:  # no file without its row
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    return message
+
+
+def _readers_ensure(booking: Booking) -> None:
+    """Both parties have a read mark once the thread has a message (one query however often)."""
+    ThreadReader.objects.bulk_create(
+        [ThreadReader(booking=booking, user_id=pk) for pk in (booking.client_id, booking.provider_id)],
+        ignore_conflicts=True,
+    )
+
+
+def thread_mark_read(*, booking: Booking, user: User, upto: dt.datetime | None) -> None:
+    """The user has seen the thread up to the message created at `upto` (None: no messages). One
+    query; a mark only moves forward, and staff have none."""
+    if upto is not None:
+        ThreadReader.objects.filter(
+            Q(read_upto__isnull=True) | Q(read_upto__lt=upto), booking=booking, user=user
+        ).update(read_upto=upto)

@@ -1,5 +1,6 @@
-"""Booking pages: request a booking, my bookings, the booking page and its action buttons.
-Each page reads one selector (the booking page: `booking_card`) and writes through one service."""
+"""Booking pages: request a booking, my bookings, the booking page, its action buttons and its
+messages. Each page reads one selector (the booking page: `booking_card`) and writes through one
+service."""
 
 import hashlib
 from uuid import UUID
@@ -11,15 +12,23 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from bookings.forms import ActionNoteForm, BookingForm, ReviewForm
+from bookings.attachments import attachment_response
+from bookings.forms import ActionNoteForm, BookingForm, MessageForm, ReviewForm
 from bookings.models import MAX_NOTE_LENGTH, Booking, BookingEvent
-from bookings.selectors import BookingCard, booking_card, booking_get_for_user, booking_list_for_user
-from bookings.services import booking_request, booking_transition, review_create
+from bookings.selectors import (
+    BookingCard,
+    attachment_get_for_user,
+    booking_card,
+    booking_get_for_user,
+    booking_list_for_user,
+)
+from bookings.services import booking_request, booking_transition, message_create, review_create, thread_mark_read
 from bookings.state_machine import State
 from bookings.terms import booking_terms, policy_lines
 from catalog.selectors import service_get_public
@@ -84,20 +93,60 @@ def _etag(request: HttpRequest, card: BookingCard) -> str:
 @require_GET
 @vary_on_headers("HX-Request")
 def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
-    """The booking page; its card polls this URL with htmx while the booking can change. Nearly
-    every poll finds nothing new: the browser revalidates with If-None-Match, and an unchanged
-    card costs the reads that tell, without rendering it."""
+    """The booking page; its card polls this URL with htmx, and each changed answer brings the
+    thread and the contact details too. Nearly every poll finds nothing new: the browser
+    revalidates with If-None-Match, and an unchanged card costs the reads that tell, without
+    rendering it."""
     card = _card_for(request, booking_id)
     if not request.htmx or request.htmx.history_restore_request:
-        review_form = ReviewForm() if card.may_review else None
-        return render(request, "bookings/booking_detail.html", {"card": card, "review_form": review_form})
+        return _page(request, card, MessageForm())
     etag = _etag(request, card)
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
-    else:
-        response = render(request, "bookings/booking_detail.html#card", {"card": card})
+    else:  # the card, and the thread and contact details beside it (out of band)
+        response = _thread_read(request, card, render(request, "bookings/booking_detail.html#poll", {"card": card}))
     response["ETag"], response["Cache-Control"] = etag, "private, no-cache"
     return response
+
+
+def _page(request: HttpRequest, card: BookingCard, message_form: MessageForm) -> HttpResponse:
+    review_form = ReviewForm() if card.may_review else None
+    context = {"card": card, "review_form": review_form, "message_form": message_form}
+    return _thread_read(request, card, render(request, "bookings/booking_detail.html", context))
+
+
+def _thread_read(request: HttpRequest, card: BookingCard, response: HttpResponse) -> HttpResponse:
+    """The reader has now seen every message the response showed."""
+    newest = card.messages[-1].created_at if card.messages else None
+    thread_mark_read(booking=card.booking, user=request.user, upto=newest)
+    return response
+
+
+@login_required
+@require_POST
+def booking_message(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    """Write in the booking's thread. htmx gets the thread again (with an empty form, or the
+    form and what is wrong with it); a plain POST is redirected to the thread."""
+    card = _card_for(request, booking_id)
+    form = MessageForm(data=request.POST, files=request.FILES)
+    sent = form.is_valid() and form_submit(
+        form, message_create, booking=card.booking, author=request.user, **form.cleaned_data
+    )
+    if sent and not request.htmx:
+        return redirect(reverse("bookings:detail", args=[booking_id]) + "#thread")
+    message_form = MessageForm() if sent else form
+    if request.htmx:
+        context = {"card": card, "message_form": message_form}
+        return _thread_read(request, card, render(request, "bookings/booking_detail.html#thread", context))
+    return _page(request, card, message_form)
+
+
+@login_required
+@require_GET
+def booking_attachment(request: HttpRequest, booking_id: UUID, attachment_id: UUID) -> HttpResponse:
+    """A file of the thread, to the parties and staff only."""
+    attachment = attachment_get_for_user(user=request.user, booking_id=booking_id, attachment_id=attachment_id)
+    return attachment_response(attachment)
 
 
 @login_required
@@ -113,7 +162,7 @@ def booking_review(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     if form.non_field_errors():  # refused (not completed, reviewed already): nothing to correct
         messages.error(request, " ".join(form.non_field_errors()))
         return redirect("bookings:detail", booking_id=booking_id)
-    context = {"card": card, "review_form": form if card.may_review else None}
+    context = {"card": card, "review_form": form if card.may_review else None, "message_form": MessageForm()}
     return render(request, "bookings/booking_detail.html", context)
 
 

@@ -16,14 +16,14 @@ here, so bookings never imports payments.
 """
 
 from bookings.effects import Effects
-from bookings.notifications import notify_parties
+from bookings.notifications import message_email, notify_parties
 from bookings.state_machine import ActionName as N
 from bookings.state_machine import State as S
 from bookings.terms import refund_all, refund_none, refund_on_cancel
 from payments.services.checkout import checkouts_close
 from payments.services.manual import manual_payment_record
 from payments.services.refunds import refunds_record, refunds_send
-from webhooks.services import webhooks_queue
+from webhooks.services import webhooks_queue, webhooks_queue_message
 
 
 def _effects(*, writes=(), tasks=(), refund=None) -> Effects:
@@ -66,3 +66,8 @@ EFFECTS: dict[str, Effects] = {
     N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),
     N.AUTO_COMPLETE: _notify,
 }
+
+# A new message in a booking's thread (bookings.services.message_create): the parties' partner
+# webhooks (`message.created`), and the email to whoever has not read it (at most one per thread
+# every 10 minutes while it waits unread).
+MESSAGE_EFFECTS = Effects(in_transaction=(webhooks_queue_message,), tasks=(message_email,))

@@ -137,6 +137,8 @@ ROOT_URLCONF = "gigsta.urls"
 # What each booking action causes besides its state change: one table (gigsta/effects.py, read
 # through bookings/effects.py). Code, not configuration: like ROOT_URLCONF, not from the environment.
 BOOKING_EFFECTS = "gigsta.effects.EFFECTS"
+# And what a new message in a booking's thread causes (the same file).
+BOOKING_MESSAGE_EFFECTS = "gigsta.effects.MESSAGE_EFFECTS"
 # The booking card's money, read from the payments ledger (bookings/selectors.py booking_card).
 BOOKING_MONEY = "payments.selectors.booking_money"
 WSGI_APPLICATION = "gigsta.wsgi.application"
@@ -316,10 +318,29 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+    # Files attached to booking messages: private objects (in a bucket of their own when
+    # AWS_PRIVATE_BUCKET_NAME is set), read by GigSta and served only to the booking's parties.
+    _attachment_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_media_storage["OPTIONS"],
+            "bucket_name": env("AWS_PRIVATE_BUCKET_NAME") or AWS_STORAGE_BUCKET_NAME,
+            "location": "private",
+            "default_acl": "private",
+            "custom_domain": None,
+            "querystring_auth": True,
+        },
+    }
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # Files attached to booking messages: a folder outside MEDIA_ROOT, which no URL serves.
+    _attachment_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-media"))},
+    }
 STORAGES = {
     "default": _media_storage,
+    "attachments": _attachment_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -341,6 +362,11 @@ TASK_STALE_AFTER_MINUTES = env_int("TASK_STALE_AFTER_MINUTES", 15)
 BOOKING_ANSWER_WITHIN_HOURS = env_int("BOOKING_ANSWER_WITHIN_HOURS", 48)
 BOOKING_PAY_WITHIN_HOURS = env_int("BOOKING_PAY_WITHIN_HOURS", 72)
 BOOKING_AUTO_COMPLETE_DAYS = env_int("BOOKING_AUTO_COMPLETE_DAYS", 3)
+
+# --- Messages ------------------------------------------------------------------
+# What the files attached to one message may weigh together (PDF, JPEG, PNG, WebP; at most 4).
+# Keep it under the proxy's 10 MB limit on a request (deploy/nginx/gigsta.conf).
+MESSAGE_FILES_MAX_MB = env_int("MESSAGE_FILES_MAX_MB", 8)
 
 # --- Payments -----------------------------------------------------------------
 # The platform's share of every booking, taken from the provider's payout (snapshotted per booking).

@@ -18,7 +18,9 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 class WebhookIn(InputSchema):
     url: str = Field(max_length=500, description="https:// address that receives the events")
     events: list[str] = Field(
-        min_length=1, max_length=30, description='"booking.*" or event names such as "booking.accept"'
+        min_length=1,
+        max_length=30,
+        description='"booking.*", "message.*" or event names such as "booking.accept" and "message.created"',
     )
 
 

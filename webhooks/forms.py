@@ -12,7 +12,8 @@ class WebhookForm(forms.Form):
         label="Events",
         max_length=1000,
         initial="booking.*",
-        help_text='"booking.*" for every change of your bookings, or names such as booking.accept, booking.cancel.',
+        help_text='"booking.*" for every change of your bookings, "message.*" for new messages, or names such as '
+        "booking.accept, booking.cancel, message.created.",
     )
 
     def clean_events(self) -> list[str]:

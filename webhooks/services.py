@@ -2,7 +2,8 @@
 sending one delivery (a task, signed, retried for about a day).
 
 A delivery's body is `{id, type, created_at, data: {booking}}`, the booking as
-`GET /api/bookings/{id}` shows it to the subscriber; the `GigSta-Signature` header is
+`GET /api/bookings/{id}` shows it to the subscriber (`message.created` adds `message`, as
+`GET /api/bookings/{id}/messages` lists it); the `GigSta-Signature` header is
 `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` keyed with the subscription's secret.
 """
 
@@ -26,8 +27,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
-from bookings.api import BookingOut
-from bookings.models import Booking, BookingEvent
+from bookings.api import BookingOut, MessageOut
+from bookings.models import Booking, BookingEvent, Message
 from bookings.selectors import booking_card
 from bookings.state_machine import ACTIONS_BY_NAME, REQUEST
 from gigsta.tasks import outbound, retry_delay
@@ -35,8 +36,10 @@ from webhooks import http
 from webhooks.models import MAX_SUBSCRIPTIONS, Delivery, Subscription
 
 SIGNATURE_HEADER = "GigSta-Signature"
-EVENT_TYPES = sorted(f"booking.{name}" for name in (*ACTIONS_BY_NAME, REQUEST.name))
-PATTERN = re.compile(r"^booking\.(\*|[a-z_]+)$")
+MESSAGE_CREATED = "message.created"
+EVENT_TYPES = sorted([*(f"booking.{name}" for name in (*ACTIONS_BY_NAME, REQUEST.name)), MESSAGE_CREATED])
+PATTERN = re.compile(r"^(booking|message)\.(\*|[a-z_]+)$")
+WILDCARDS = ("booking.*", "message.*")
 MAX_EVENTS = 30
 # Retried for about a day: 1, 2, 4 … minutes, then every 4 hours; 14 attempts span 24 hours.
 DELIVERY_ATTEMPTS = 14
@@ -70,12 +73,13 @@ def _clean(url: str, events: list[str]) -> tuple[str, list[str]]:
     except ValidationError as exc:
         errors["url"] = exc.messages if exc.messages != ["Enter a valid URL."] else ["Enter a full https:// address."]
     events = sorted({e.strip() for e in events if e.strip()})
-    unknown = [e for e in events if not PATTERN.match(e) or (e != "booking.*" and e not in EVENT_TYPES)]
+    unknown = [e for e in events if not PATTERN.match(e) or (e not in WILDCARDS and e not in EVENT_TYPES)]
     if not events:
         errors["events"] = ['Choose at least one event, e.g. "booking.*".']
     elif unknown or len(events) > MAX_EVENTS:
         errors["events"] = [
-            f'Unknown events: {", ".join(unknown[:5])}. Use "booking.*" or names such as "booking.accept".'
+            f'Unknown events: {", ".join(unknown[:5])}. Use "booking.*", "message.*" or names such as '
+            '"booking.accept" and "message.created".'
         ]
     if errors:
         raise ValidationError(errors)
@@ -112,7 +116,18 @@ def webhooks_queue(booking: Booking, event: BookingEvent) -> None:
     """In the transaction of every booking change: one delivery per subscription of either
     party that wants this event, its task queued with the change (so it exists exactly when
     the change does)."""
-    event_type = f"booking.{event.action}"
+    _deliveries_queue(booking, f"booking.{event.action}", event.created_at, lambda owner: {})
+
+
+def webhooks_queue_message(booking: Booking, message: Message) -> None:
+    """In the transaction that writes a message: `message.created` to the parties' subscriptions."""
+    data = MessageOut.model_validate(message).model_dump(mode="json")
+    _deliveries_queue(booking, MESSAGE_CREATED, message.created_at, lambda owner: {"message": data})
+
+
+def _deliveries_queue(booking: Booking, event_type: str, created_at: dt.datetime, more) -> None:
+    """One delivery per subscription of either party that wants `event_type`: the booking as the
+    subscriber sees it, and `more(owner)` beside it."""
     subscriptions = Subscription.objects.filter(owner_id__in=[booking.client_id, booking.provider_id])
     for subscription in subscriptions.select_related("owner"):
         if not _matches(subscription.events, event_type):
@@ -121,8 +136,8 @@ def webhooks_queue(booking: Booking, event: BookingEvent) -> None:
         body = {
             "id": str(delivery.public_id),
             "type": event_type,
-            "created_at": event.created_at.isoformat(),
-            "data": {"booking": _booking_json(booking, subscription.owner)},
+            "created_at": created_at.isoformat(),
+            "data": {"booking": _booking_json(booking, subscription.owner), **more(subscription.owner)},
         }
         delivery.body = json.dumps(body, separators=(",", ":"))
         delivery.save()

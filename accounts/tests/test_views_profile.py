@@ -12,13 +12,13 @@ def test_client_profile_has_no_provider_fields(client, client_user):
     client.force_login(client_user)
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 200
-    assert set(response.context["form"].fields) == {"display_name"}
+    assert set(response.context["form"].fields) == {"display_name", "phone"}
 
 
 def test_provider_edits_profile(client, provider):
     client.force_login(provider)
     fields = client.get(reverse("accounts:profile")).context["form"].fields
-    assert set(fields) == {"display_name", "city", "bio", "payment_instructions"}
+    assert set(fields) == {"display_name", "phone", "city", "bio", "payment_instructions"}
     response = client.post(
         reverse("accounts:profile"),
         {

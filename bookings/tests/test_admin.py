@@ -32,3 +32,21 @@ def test_staff_action_on_the_wrong_state_changes_nothing(client, staff_user, boo
     )
     booking.refresh_from_db()
     assert booking.state == "requested" and booking.events.count() == 1
+
+
+def test_staff_read_the_thread_on_the_booking_with_its_files_and_cannot_edit_it(
+    client, staff_user, booking, client_user
+):
+    from bookings.models import Message
+    from bookings.services import message_create
+    from bookings.tests.files import pdf
+
+    message = message_create(booking=booking, author=client_user, body="The <b>DJ</b> never came.", files=[pdf()])
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+    assert "The &lt;b&gt;DJ&lt;/b&gt; never came." in page
+    file_url = reverse("bookings:attachment", args=[booking.public_id, message.attachments.get().public_id])
+    assert f'<a href="{file_url}">quote.pdf</a>' in page
+    assert 'name="messages-0-body"' not in page  # shown, not editable
+    assert client.get(file_url).status_code == 200
+    assert Message.objects.get().body == "The <b>DJ</b> never came."

@@ -110,7 +110,7 @@ def test_detail_query_count_does_not_grow_with_events(
     client.force_login(client_user)
     url = reverse("bookings:detail", args=[booking.public_id])
     client.get(url)
-    expected = 5 + session_queries(settings)  # user, booking, reviews, events, ledger (+ session)
+    expected = 6 + session_queries(settings)  # user, booking, reviews, events, ledger, messages (+ session)
     with django_assert_num_queries(expected):
         client.get(url)
     booking_transition(booking=booking, action="accept", actor=provider)
@@ -228,8 +228,8 @@ def test_card_polls_revalidate_and_an_unchanged_card_is_not_rendered(
     assert first.status_code == 200 and first["Cache-Control"] == "private, no-cache"
     assert "HX-Request" in first["Vary"]
     version = first["ETag"]
-    # user, booking, ledger (+ session): no events, no template
-    with django_assert_num_queries(3 + session_queries(settings)):
+    # user, booking, ledger, the thread's mark (+ session): no events, no messages, no template
+    with django_assert_num_queries(4 + session_queries(settings)):
         again = client.get(url, headers={**poll, "If-None-Match": version})
     assert again.status_code == 304 and again["ETag"] == version and again.content == b""
     # The full page is never answered from the card's version.

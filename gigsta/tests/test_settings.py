@@ -28,6 +28,8 @@ print(json.dumps({
     "EMAIL_DELIVERY_BACKEND": s.EMAIL_DELIVERY_BACKEND,
     "TASKS": s.TASKS["default"]["BACKEND"],
     "MEDIA_STORAGE": s.STORAGES["default"]["BACKEND"],
+    "MEDIA_ROOT": str(s.MEDIA_ROOT),
+    "ATTACHMENTS": s.STORAGES["attachments"],
     "HASHER": s.PASSWORD_HASHERS[0],
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "STRIPE": bool(s.STRIPE_SECRET_KEY),
@@ -107,6 +109,20 @@ def test_redis_url_switches_cache_and_sessions_to_redis():
 def test_bucket_switches_media_to_s3_compatible_storage():
     s = settings_with(SECRET_KEY="x", AWS_STORAGE_BUCKET_NAME="gigsta-media")
     assert s["MEDIA_STORAGE"] == "storages.backends.s3.S3Storage"
+
+
+def test_message_attachments_never_sit_where_media_are_served():
+    local = settings_with(SECRET_KEY="x")["ATTACHMENTS"]
+    media_root = settings_with(SECRET_KEY="x")["MEDIA_ROOT"]
+    assert local["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert not local["OPTIONS"]["location"].startswith(media_root)
+    bucket = settings_with(SECRET_KEY="x", AWS_STORAGE_BUCKET_NAME="gigsta-media")["ATTACHMENTS"]["OPTIONS"]
+    assert (bucket["bucket_name"], bucket["location"], bucket["default_acl"]) == ("gigsta-media", "private", "private")
+    assert bucket["querystring_auth"] is True and bucket["custom_domain"] is None
+    own = settings_with(
+        SECRET_KEY="x", AWS_STORAGE_BUCKET_NAME="gigsta-media", AWS_PRIVATE_BUCKET_NAME="gigsta-private"
+    )
+    assert own["ATTACHMENTS"]["OPTIONS"]["bucket_name"] == "gigsta-private"
 
 
 def test_allowed_hosts_follow_site_url():

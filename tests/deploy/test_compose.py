@@ -216,6 +216,9 @@ def test_proxy_serves_the_shared_static_volume_with_the_site_config(base):
     assert "cp -R /app/staticfiles/. /srv/static/" in base["services"]["migrate"]["command"][-1]
     assert mounts["/srv/gigsta/media"]["source"] == "media"
     assert {v["target"]: v["source"] for v in base["services"]["web"]["volumes"]}["/app/media"] == "media"
+    # Message attachments: kept by the web service, never mounted where the proxy serves files.
+    assert {v["target"]: v["source"] for v in base["services"]["web"]["volumes"]}["/app/private-media"] == "attachments"
+    assert "attachments" not in {v.get("source") for v in proxy["volumes"]}
     published = sorted((p["published"], p["target"]) for p in proxy["ports"])
     assert published == [("443", 443), ("80", 80)]
 

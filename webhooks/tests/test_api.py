@@ -72,3 +72,21 @@ def test_the_log_and_redelivery_are_the_owners_alone(client, client_user, provid
     assert client.delete(delete, headers=auth(stranger)).status_code == 404
     assert client.delete(delete, headers=auth(provider)).status_code == 204
     assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("events", [["message.created"], ["message.*"], ["booking.*", "message.*"]])
+def test_message_events_can_be_subscribed_to(client, provider, events):
+    answer = post(
+        client, reverse("api:webhook_create_api"), {"url": "https://example.com/x", "events": events}, provider
+    )
+    assert answer.status_code == 201 and answer.json()["events"] == sorted(events)
+
+
+def test_unknown_message_events_are_refused(client, provider):
+    answer = post(
+        client,
+        reverse("api:webhook_create_api"),
+        {"url": "https://example.com/x", "events": ["message.deleted"]},
+        provider,
+    )
+    assert answer.status_code == 422 and "message.deleted" in answer.json()["detail"]

@@ -138,3 +138,38 @@ def test_deploy_check_asks_for_a_signing_key_of_its_own(settings):
     assert [w.id for w in check_signing_key()] == ["webhooks.W001"]
     settings.WEBHOOK_SIGNING_KEY = "another-random-key"
     assert check_signing_key() == []
+
+
+def test_a_new_message_reaches_the_parties_subscribed_to_it(receiver, client_user, provider, stranger):
+    from bookings.services import message_create
+    from bookings.tests.files import pdf
+
+    _, secret = subscription_create(owner=provider, url=receiver.url, events=["message.*"])
+    subscription_create(owner=client_user, url=receiver.url, events=["booking.*"])  # not messages
+    subscription_create(owner=stranger, url=receiver.url, events=["message.created"])  # not a party
+    booking = make_booking(client=client_user, service=make_service(provider))
+    receiver.received.clear()
+    message = message_create(booking=booking, author=client_user, body="Here is the plan", files=[pdf()])
+    tasks_run()
+    [(headers, body)] = receiver.received
+    event = json.loads(body)
+    assert event["type"] == headers["GigSta-Event"] == "message.created" and verify(secret, headers, body)
+    assert event["data"]["booking"]["id"] == str(booking.public_id)
+    assert event["data"]["booking"]["actions"][0]["action_name"] == "accept"  # as the provider sees it
+    sent = event["data"]["message"]
+    assert sent["id"] == str(message.public_id) and sent["body"] == "Here is the plan"
+    assert sent["author"]["id"] == str(client_user.public_id)
+    assert [a["name"] for a in sent["attachments"]] == ["quote.pdf"]
+
+
+def test_a_message_that_is_refused_delivers_nothing(receiver, client_user, provider):
+    from django.core.exceptions import ValidationError
+
+    from bookings.services import message_create
+
+    subscription_create(owner=provider, url=receiver.url, events=["message.created"])
+    booking = make_booking(client=client_user, service=make_service(provider))
+    with pytest.raises(ValidationError):
+        message_create(booking=booking, author=client_user, body="  ")
+    tasks_run()
+    assert receiver.received == [] and not Delivery.objects.exists()
