@@ -2,10 +2,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
-from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Service
+from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Pricing, Service
 
 
 class BookingForm(forms.Form):
@@ -33,7 +34,22 @@ class BookingForm(forms.Form):
         self.service = service
         self.zone = ZoneInfo(service.timezone)
         self.fields["start_time"].help_text = f"Local time in {service.city} ({service.timezone})."
-        self.fields["duration_minutes"].initial = service.duration_minutes
+        duration = self.fields["duration_minutes"]
+        duration.initial = service.duration_minutes
+        if service.pricing == Pricing.HOURLY:
+            duration.widget.attrs["min"] = service.min_duration_minutes
+            duration.help_text = f"At least {service.min_duration_minutes} minutes; the price follows the length."
+        # The price below the field follows the length as it is typed (htmx); without JavaScript
+        # it is worked out when the request is sent.
+        duration.widget.attrs.update(
+            {
+                "hx-get": reverse("bookings:price", args=[service.public_id]),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#booking-price",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
         self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def clean(self):

@@ -32,7 +32,8 @@ from bookings.state_machine import (
 )
 from bookings.terms import booking_terms, card_payments_on
 from catalog.cache import catalog_changed
-from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, BusyDay, Service
+from catalog.models import BusyDay, Service
+from catalog.pricing import quote
 from gigsta.errors import Conflict
 
 
@@ -110,7 +111,7 @@ def booking_request(
         raise PermissionDenied("You cannot book your own service.")
     if not client.is_client:
         raise PermissionDenied("Only client accounts can request bookings.")
-    duration = duration_minutes or service.duration_minutes
+    duration = service.duration_minutes if duration_minutes is None else duration_minutes
     errors: dict[str, list[str]] = {}
     if timezone.is_naive(starts_at):
         errors["starts_at"] = ["Give the time with its time zone."]
@@ -118,8 +119,8 @@ def booking_request(
         errors["starts_at"] = ["Pick a time in the future."]
     elif starts_at - timezone.now() > dt.timedelta(days=365 * MAX_YEARS_AHEAD):
         errors["starts_at"] = [f"Pick a time within the next {MAX_YEARS_AHEAD} years."]
-    if not MIN_DURATION_MINUTES <= duration <= MAX_DURATION_MINUTES:
-        errors["duration_minutes"] = [f"Between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."]
+    if problem := quote(service, duration).problem:
+        errors["duration_minutes"] = [problem]
     if not venue.strip():
         errors["venue"] = ["Say where the gig takes place."]
     elif len(venue) > MAX_VENUE_LENGTH:
@@ -143,7 +144,7 @@ def booking_request(
             ends_at=ends_at,
             venue=venue.strip(),
             message=message.strip(),
-            **booking_terms(service),
+            **booking_terms(service, duration),
         )
         event = BookingEvent.objects.create(
             booking=booking,

@@ -6,6 +6,7 @@ app_name = "bookings"
 
 urlpatterns = [
     path("services/<uuid:service_id>/book/", views.booking_new, name="new"),
+    path("services/<uuid:service_id>/book/price/", views.booking_price, name="price"),
     path("bookings/", views.booking_list, name="list"),
     path("bookings/<uuid:booking_id>/", views.booking_detail, name="detail"),
     path("bookings/<uuid:booking_id>/actions/<slug:action>/", views.booking_action, name="action"),

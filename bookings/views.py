@@ -22,7 +22,10 @@ from bookings.selectors import BookingCard, booking_card, booking_get_for_user, 
 from bookings.services import booking_request, booking_transition, review_create
 from bookings.state_machine import State
 from bookings.terms import booking_terms, policy_lines
+from catalog.models import Service
+from catalog.pricing import Quote, quote
 from catalog.selectors import service_get_public
+from catalog.templatetags.catalog_tags import money
 from gigsta.errors import DomainError
 from gigsta.forms import form_submit, refusal_words
 
@@ -34,12 +37,17 @@ TABS = {
 }
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
+def _bookable(request: HttpRequest, service_id: UUID) -> Service:
     service = service_get_public(public_id=service_id)
     if not request.user.is_client or service.provider_id == request.user.pk:
         raise PermissionDenied("Only client accounts can book services.")
+    return service
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    service = _bookable(request, service_id)
     form = BookingForm(data=request.POST if request.method == "POST" else None, service=service)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("starts_at", "duration_minutes", "venue", "message")}
@@ -48,11 +56,36 @@ def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
             rename={"starts_at": "date"}, hint="Try another date or time.",
         )  # fmt: skip
         if booking is not None:
-            messages.success(request, f"Request sent to {service.provider.display_name}. You will hear back soon.")
+            who, price = service.provider.display_name, money(booking.price_minor, booking.currency)
+            messages.success(request, f"Request sent to {who} for {price}. You will hear back soon.")
             return redirect("bookings:detail", booking_id=booking.public_id)
-    terms = Booking(service=service, **booking_terms(service))  # what the request would agree to
-    context = {"form": form, "service": service, "terms": terms, "policy": policy_lines(terms)}
+    # What a request agrees to besides its price: how it is paid, the deposit, the policy.
+    terms = Booking(service=service, **booking_terms(service, service.duration_minutes))
+    context = {
+        "form": form,
+        "service": service,
+        "terms": terms,
+        "policy": policy_lines(terms),
+        "quote": _quote(service, form["duration_minutes"].value()),
+    }
     return render(request, "bookings/booking_form.html", context)
+
+
+@login_required
+@require_GET
+def booking_price(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    """The booking form's price for the length typed so far (htmx, as the length changes)."""
+    service = _bookable(request, service_id)
+    context = {"service": service, "quote": _quote(service, request.GET.get("duration_minutes"))}
+    return render(request, "bookings/booking_form.html#price", context)
+
+
+def _quote(service: Service, duration) -> Quote | None:
+    """The price for a length as typed; None when it is not a whole number of minutes."""
+    try:
+        return quote(service, int(duration))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 @login_required
