@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking, BookingEvent, Offer
 from bookings.services import booking_transition
 from bookings.state_machine import ActionName
 from gigsta.errors import DomainError
@@ -17,6 +17,19 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
+class OfferInline(admin.TabularInline):
+    """Every offer the provider sent, oldest first; the one on the table is Booking.offer."""
+
+    model = Offer
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "price_minor", "currency", "duration_minutes", "deposit_percent", "expires_at", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     """State is read-only here: staff change it only through the lifecycle's staff actions."""
@@ -27,7 +40,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "service__title", "client__email", "provider__email"]
     list_select_related = ["service", "client", "provider"]
     readonly_fields = [f.name for f in Booking._meta.fields]
-    inlines = [BookingEventInline]
+    inlines = [OfferInline, BookingEventInline]
     actions = ["resolve_release", "resolve_refund"]
 
     def has_add_permission(self, request) -> bool:

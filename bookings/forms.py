@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -6,7 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
-from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Pricing, Service
+from catalog.models import (
+    MAX_DEPOSIT_PERCENT,
+    MAX_DURATION_MINUTES,
+    MAX_PRICE_MINOR,
+    MIN_DURATION_MINUTES,
+    Pricing,
+    Service,
+)
 
 
 class BookingForm(forms.Form):
@@ -60,6 +68,68 @@ class BookingForm(forms.Form):
                 self.add_error("date", "Pick a date and time in the future.")
             data["starts_at"] = starts_at
         return data
+
+
+class OfferForm(forms.Form):
+    """A provider's offer on a request: price, length, deposit, until when it is open, a note.
+    Times are in the service's own time zone, as on the rest of the booking page."""
+
+    price = forms.DecimalField(label="Price", min_value=1, max_value=MAX_PRICE_MINOR // 100, decimal_places=2)
+    duration_minutes = forms.IntegerField(
+        label="Length (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
+    )
+    deposit_percent = forms.IntegerField(
+        label="Deposit (%)",
+        min_value=0,
+        max_value=MAX_DEPOSIT_PERCENT,
+        required=False,
+        help_text="Paid when the offer is accepted; 0 takes the whole price at once.",
+    )
+    expires_at = forms.DateTimeField(
+        label="Open until",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(
+        label="Note to the client",
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What the price includes, why the length changed"}),
+    )
+
+    def __init__(self, *args, booking, now: dt.datetime, open_for: dt.timedelta, **kwargs):
+        kwargs.setdefault("prefix", "offer")
+        super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(booking.service.timezone)
+        current = booking.open_offer
+        expires_at = current.expires_at if current else min(now + open_for, booking.starts_at)
+        self.initial = {
+            "price": Decimal(current.price_minor if current else booking.price_minor) / 100,
+            "duration_minutes": current.duration_minutes if current else booking.duration_minutes,
+            "deposit_percent": current.deposit_percent if current else booking.deposit_percent,
+            # datetime-local shows a naive time: the venue's wall clock.
+            "expires_at": expires_at.astimezone(self.zone).replace(tzinfo=None, second=0, microsecond=0),
+            **self.initial,
+        }
+        self.fields["price"].label = f"Price ({booking.currency})"
+        self.fields["expires_at"].help_text = (
+            f"Local time in {booking.service.city}; at the latest when the gig starts. The client may "
+            "accept until then."
+        )
+
+    def full_clean(self):
+        with timezone.override(self.zone):  # the times typed are the venue's
+            super().full_clean()
+
+    def terms(self) -> dict:
+        """The offer_send arguments."""
+        data = self.cleaned_data
+        return {
+            "price_minor": int(data["price"] * 100),
+            "duration_minutes": data["duration_minutes"],
+            "deposit_percent": data["deposit_percent"] or 0,
+            "expires_at": data["expires_at"],
+            "note": data["note"],
+        }
 
 
 class ActionNoteForm(forms.Form):

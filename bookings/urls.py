@@ -11,4 +11,5 @@ urlpatterns = [
     path("bookings/<uuid:booking_id>/", views.booking_detail, name="detail"),
     path("bookings/<uuid:booking_id>/actions/<slug:action>/", views.booking_action, name="action"),
     path("bookings/<uuid:booking_id>/review/", views.booking_review, name="review"),
+    path("bookings/<uuid:booking_id>/offer/", views.booking_offer, name="offer"),
 ]

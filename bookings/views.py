@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from bookings.forms import ActionNoteForm, BookingForm, ReviewForm
+from bookings.forms import ActionNoteForm, BookingForm, OfferForm, ReviewForm
 from bookings.models import MAX_NOTE_LENGTH, Booking, BookingEvent
 from bookings.selectors import BookingCard, booking_card, booking_get_for_user, booking_list_for_user
-from bookings.services import booking_request, booking_transition, review_create
+from bookings.services import booking_request, booking_transition, offer_open_for, offer_send, review_create
 from bookings.state_machine import State
 from bookings.terms import booking_terms, policy_lines
 from catalog.models import Service
@@ -27,10 +27,11 @@ from catalog.pricing import Quote, quote
 from catalog.selectors import service_get_public
 from catalog.templatetags.catalog_tags import money
 from gigsta.errors import DomainError
-from gigsta.forms import form_submit, refusal_words
+from gigsta.forms import add_service_errors, form_submit, refusal_words
 
+STALE_HINT = "The booking may have changed elsewhere; here is what you can do now."
 TABS = {
-    "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED]),
+    "upcoming": ("Upcoming", [State.REQUESTED, State.OFFERED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED]),
     "past": ("Past", [State.COMPLETED, State.REFUNDED]),
     "disputed": ("Disputed", [State.DISPUTED]),
     "closed": ("Cancelled and declined", [State.CANCELLED, State.DECLINED, State.EXPIRED]),
@@ -123,12 +124,12 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     card = _card_for(request, booking_id)
     if not request.htmx or request.htmx.history_restore_request:
         review_form = ReviewForm() if card.may_review else None
-        return render(request, "bookings/booking_detail.html", {"card": card, "review_form": review_form})
+        return render(request, "bookings/booking_detail.html", _context(card, review_form=review_form))
     etag = _etag(request, card)
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = render(request, "bookings/booking_detail.html#card", {"card": card})
+        response = render(request, "bookings/booking_detail.html#card", _context(card))
     response["ETag"], response["Cache-Control"] = etag, "private, no-cache"
     return response
 
@@ -146,7 +147,7 @@ def booking_review(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     if form.non_field_errors():  # refused (not completed, reviewed already): nothing to correct
         messages.error(request, " ".join(form.non_field_errors()))
         return redirect("bookings:detail", booking_id=booking_id)
-    context = {"card": card, "review_form": form if card.may_review else None}
+    context = _context(card, review_form=form if card.may_review else None)
     return render(request, "bookings/booking_detail.html", context)
 
 
@@ -158,16 +159,62 @@ def booking_action(request: HttpRequest, booking_id: UUID, action: str) -> HttpR
     buttons that are possible now."""
     booking = booking_get_for_user(user=request.user, public_id=booking_id)
     problem, event = _action_take(request, booking, action)
+    return _answer(request, booking_id, problem, event)
+
+
+def _answer(request: HttpRequest, booking_id: UUID, problem: str | None, event: BookingEvent | None) -> HttpResponse:
+    """After an action or an offer: htmx gets the re-rendered card; a plain POST is redirected back."""
     if request.htmx:
-        response = render(
-            request, "bookings/booking_detail.html#card", {"card": _card_for(request, booking_id), "problem": problem}
-        )
+        card = _card_for(request, booking_id)
+        response = render(request, "bookings/booking_detail.html#card", _context(card, problem=problem))
         return trigger_client_event(response, "bookingChanged") if problem is None else response
     if problem:
         messages.error(request, problem)
     else:
         messages.success(request, f"Done: {event.note}")
     return redirect("bookings:detail", booking_id=booking_id)
+
+
+@login_required
+@require_POST
+def booking_offer(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    """The provider sends an offer, or revises theirs. Field errors come back on the form (the
+    card for htmx, the page without JavaScript); a refusal (the booking moved on) is said like
+    a stale action's."""
+    card = _card_for(request, booking_id)
+    if card.role != "provider":
+        raise PermissionDenied("Only the provider of a booking can send an offer.")
+    form = _offer_form(card, data=request.POST)
+    if not form.is_valid():
+        return _offer_form_again(request, card, form)
+    try:
+        _, event = offer_send(booking=card.booking, actor=request.user, **form.terms())
+    except ValidationError as exc:
+        add_service_errors(form, exc, rename={"price_minor": "price"})
+        return _offer_form_again(request, card, form)
+    except DomainError as exc:
+        return _answer(request, booking_id, refusal_words(exc, STALE_HINT), None)
+    return _answer(request, booking_id, None, event)
+
+
+def _offer_form_again(request: HttpRequest, card: BookingCard, form: OfferForm) -> HttpResponse:
+    """The card (htmx) or the whole page with the offer form's errors; status 200 so htmx swaps it."""
+    if request.htmx:
+        return render(request, "bookings/booking_detail.html#card", _context(card, offer_form=form))
+    review_form = ReviewForm() if card.may_review else None
+    return render(request, "bookings/booking_detail.html", _context(card, offer_form=form, review_form=review_form))
+
+
+def _offer_form(card: BookingCard, data=None) -> OfferForm:
+    return OfferForm(data=data, booking=card.booking, now=card.now, open_for=offer_open_for())
+
+
+def _context(card: BookingCard, **extra) -> dict:
+    """The booking template's context: the card, and the offer form when the reader may offer."""
+    context = {"card": card, **extra}
+    if card.may_offer and context.get("offer_form") is None:
+        context["offer_form"] = _offer_form(card)
+    return context
 
 
 def _action_take(request: HttpRequest, booking: Booking, action: str) -> tuple[str | None, BookingEvent | None]:
@@ -180,5 +227,5 @@ def _action_take(request: HttpRequest, booking: Booking, action: str) -> tuple[s
             booking=booking, action=action, actor=request.user, note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        return refusal_words(exc, "The booking may have changed elsewhere; here is what you can do now."), None
+        return refusal_words(exc, STALE_HINT), None
     return None, event

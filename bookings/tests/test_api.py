@@ -59,7 +59,7 @@ def test_unknown_service_is_404(client, client_user, service):
 def test_provider_sees_accept_and_decline_and_takes_one(client, provider, booking):
     url = reverse("api:booking_actions_api", args=[booking.public_id])
     actions = client.get(url, headers=auth(provider)).json()
-    assert [a["action_name"] for a in actions] == ["accept", "decline"]
+    assert [a["action_name"] for a in actions] == ["accept", "decline", "offer"]
     assert set(actions[0]) == {"action_name", "button_label", "note", "is_critical", "starts_checkout"}
     response = post(
         client,
