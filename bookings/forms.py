@@ -106,6 +106,7 @@ class OfferForm(forms.Form):
             "price": Decimal(current.price_minor if current else booking.price_minor) / 100,
             "duration_minutes": current.duration_minutes if current else booking.duration_minutes,
             "deposit_percent": current.deposit_percent if current else booking.deposit_percent,
+            "note": current.note if current else "",
             # datetime-local shows a naive time: the venue's wall clock.
             "expires_at": expires_at.astimezone(self.zone).replace(tzinfo=None, second=0, microsecond=0),
             **self.initial,

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -129,7 +130,7 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = render(request, "bookings/booking_detail.html#card", _context(card))
+        response = _card_fragment(request, _context(card))
     response["ETag"], response["Cache-Control"] = etag, "private, no-cache"
     return response
 
@@ -166,7 +167,7 @@ def _answer(request: HttpRequest, booking_id: UUID, problem: str | None, event: 
     """After an action or an offer: htmx gets the re-rendered card; a plain POST is redirected back."""
     if request.htmx:
         card = _card_for(request, booking_id)
-        response = render(request, "bookings/booking_detail.html#card", _context(card, problem=problem))
+        response = _card_fragment(request, _context(card, problem=problem))
         return trigger_client_event(response, "bookingChanged") if problem is None else response
     if problem:
         messages.error(request, problem)
@@ -200,13 +201,23 @@ def booking_offer(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 def _offer_form_again(request: HttpRequest, card: BookingCard, form: OfferForm) -> HttpResponse:
     """The card (htmx) or the whole page with the offer form's errors; status 200 so htmx swaps it."""
     if request.htmx:
-        return render(request, "bookings/booking_detail.html#card", _context(card, offer_form=form))
+        return _card_fragment(request, _context(card, offer_form=form))
     review_form = ReviewForm() if card.may_review else None
     return render(request, "bookings/booking_detail.html", _context(card, offer_form=form, review_form=review_form))
 
 
 def _offer_form(card: BookingCard, data=None) -> OfferForm:
     return OfferForm(data=data, booking=card.booking, now=card.now, open_for=offer_open_for())
+
+
+def _card_fragment(request: HttpRequest, context: dict) -> HttpResponse:
+    """The card, for htmx to swap; with it, out of band, the booking's price and times shown
+    outside the card, which an accepted offer changes."""
+    parts = [
+        render_to_string(f"bookings/booking_detail.html#{name}", {**context, "oob": name != "card"}, request=request)
+        for name in ("card", "terms-head", "terms-details")
+    ]
+    return HttpResponse("".join(parts))
 
 
 def _context(card: BookingCard, **extra) -> dict:

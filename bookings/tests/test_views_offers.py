@@ -60,6 +60,13 @@ class TestTheForm:
         expected = (timezone.now() + dt.timedelta(hours=72)).astimezone(ZoneInfo("Europe/Berlin"))
         assert abs(form["expires_at"].value() - expected.replace(tzinfo=None)) < dt.timedelta(minutes=2)
 
+    def test_a_revision_starts_from_the_offer_on_the_table(self, client, provider, booking):
+        send_offer(booking, price_minor=180000, duration_minutes=240, deposit_percent=20, note="Own PA")
+        client.force_login(provider)
+        form = client.get(detail_url(booking)).context["offer_form"]
+        values = [form[f].value() for f in ("price", "duration_minutes", "deposit_percent", "note")]
+        assert values == [1800, 240, 20, "Own PA"]
+
     def test_the_client_gets_no_offer_form(self, client, client_user, booking):
         client.force_login(client_user)
         response = client.get(detail_url(booking))
@@ -184,8 +191,15 @@ class TestTheClientsAnswer:
         assert response.status_code == 200 and json.loads(response["HX-Trigger"]) == {"bookingChanged": {}}
         booking.refresh_from_db()
         assert booking.state == "accepted" and booking.price_minor == 180000
+        swapped = response.content.decode()  # the price and times outside the card come along, out of band
+        assert 'id="booking-terms-head" hx-swap-oob="true"' in swapped and "€1,800" in swapped
+        assert 'id="booking-terms-details" hx-swap-oob="true"' in swapped and "00:00" in swapped
         page = client.get(detail_url(booking)).content.decode()
         assert "Agreed in Pete Provider\u2019s offer" in page and 'data-testid="offer"' not in page
+        assert "You accepted Pete Provider\u2019s offer: the date is held for you." in page
+        assert "hx-swap-oob" not in page
+        client.force_login(booking.provider)
+        assert "Carla Client accepted your offer: the date is held." in client.get(detail_url(booking)).content.decode()
 
     def test_offered_bookings_are_upcoming(self, client, client_user, booking):
         send_offer(booking)
