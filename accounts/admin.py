@@ -47,9 +47,13 @@ class UserAdmin(BaseUserAdmin):
         return self.inlines if obj is not None and obj.is_provider else []
 
     def save_model(self, request, obj, form, change):
+        from catalog.services import listings_refresh  # catalog builds on accounts
+
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             provider_profile_ensure(user=obj)
+            # Deactivating an account takes its services off search; reactivating lists them again.
+            listings_refresh(services=obj.services.all())
 
     add_fieldsets = [
         (

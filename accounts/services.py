@@ -115,6 +115,20 @@ def user_update_profile(
     return user
 
 
+def user_set_active(*, user: User, is_active: bool) -> User:
+    """Let an account log in and be found, or not: a provider's services leave search with it
+    and come back when it is active again."""
+    from catalog.cache import catalog_changed  # catalog builds on accounts
+    from catalog.services import listings_refresh
+
+    with transaction.atomic():
+        user.is_active = is_active
+        user.save(update_fields=["is_active"])
+        listings_refresh(services=user.services.all())
+    transaction.on_commit(catalog_changed)
+    return user
+
+
 def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

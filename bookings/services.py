@@ -46,6 +46,7 @@ from catalog.models import (
     Service,
 )
 from catalog.pricing import minutes_words, quote
+from catalog.services import listings_refresh
 from catalog.templatetags.catalog_tags import money
 from gigsta.errors import Conflict
 
@@ -410,4 +411,5 @@ def _refresh_provider_rating(provider_id: int) -> None:
     ProviderProfile.objects.filter(user_id=provider_id).update(
         rating_avg=round(stats["avg"] or 0, 2), rating_count=stats["count"]
     )
+    listings_refresh(services=Service.objects.filter(provider_id=provider_id))
     transaction.on_commit(catalog_changed)

@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 
 from catalog.cache import catalog_changed
 from catalog.models import BusyDay, Category, Pricing, ProviderPhoto, Service
 from catalog.pricing import hourly_price
+from catalog.services import listings_refresh
 
 
 class ServiceAdminForm(forms.ModelForm):
@@ -41,12 +43,16 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected services from search")
     def hide_from_search(self, request, queryset):
-        count = queryset.filter(is_active=True).update(is_active=False)
+        with transaction.atomic():
+            count = queryset.filter(is_active=True).update(is_active=False)
+            listings_refresh(services=queryset)
         catalog_changed()
         self.message_user(request, f"Hid {count} service(s).")
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            listings_refresh(services=Service.objects.filter(pk=obj.pk))
         catalog_changed()
 
 

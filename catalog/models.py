@@ -133,6 +133,44 @@ class Service(models.Model):
         return self.title
 
 
+class Listing(models.Model):
+    """A service as search sees it: one narrow row per listed service, that is an active service of
+    an active provider with a profile, holding everything search filters and sorts on (the
+    provider's rating and id included), so the indexes here answer every question without a join
+    and a sort moves small rows. Written only by catalog.services.listings_refresh, after each
+    change to a service, its provider's name, rating or standing.
+
+    On PostgreSQL it also has a `search_document` tsvector of the service's search words (with a
+    GIN index) and a GiST index of its place (catalog migration 0009); elsewhere words are found
+    through ServiceKeyword rows and places through the latitude/longitude index."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, primary_key=True, related_name="listing")
+    # No index of their own: busy days are found from the provider, categories through the indexes below.
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
+    title = models.CharField(max_length=120)
+    price_minor = models.PositiveIntegerField()
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2)
+    rating_count = models.PositiveIntegerField()
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        # Each sort walks an index in its order: alone, or within one category (a category is
+        # often a small share of the catalogue, and its prices are not those of the others).
+        indexes = [
+            models.Index(fields=["price_minor"], name="listing_price"),
+            models.Index(fields=["category", "price_minor"], name="listing_category_price"),
+            models.Index(F("rating_avg").desc(), F("rating_count").desc(), name="listing_rating"),
+            models.Index("category", F("rating_avg").desc(), F("rating_count").desc(), name="listing_category_rating"),
+            models.Index(fields=["latitude", "longitude"], name="listing_lat_lng"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class ServiceKeyword(models.Model):
     """One word of a service's searchable text. Prefix look-ups use an ordinary index on
     every database, so text search needs no engine-specific full-text features."""

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
-from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Service
+from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Listing, Service
 from catalog.search_sql import nearest_cutoff, nearest_first, within_box, words_match
 from catalog.services import words_of
 
@@ -139,14 +139,14 @@ def busy_on(date: dt.date) -> Exists:
 
 
 def service_search(filters: SearchFilters) -> SearchPage:
-    """Active services matching the filters, one page of them, in the asked order. Two queries.
+    """Listed services matching the filters, one page of them, in the asked order. Three queries,
+    all but the last on the narrow listing table (catalog.models.Listing): the ids of up to
+    COUNT_LIMIT + 1 matches, which counts them; the page's ids in order; the page's services.
 
     The count stops at COUNT_LIMIT (then `more` is set), so only that many pages can be reached;
     ranked by relevance, those are the COUNT_LIMIT best-rated matches, title matches first."""
     category = search_validate(filters)
-    # Every provider has a profile; saying so makes the joins inner, so PostgreSQL can walk the
-    # profile_rating index best-rated first instead of sorting every match.
-    qs = Service.objects.filter(is_active=True, provider__is_active=True, provider__provider_profile__isnull=False)
+    qs = Listing.objects.all()
 
     words = words_of(filters.q)[:MAX_QUERY_WORDS]
     if words:
@@ -157,7 +157,8 @@ def service_search(filters: SearchFilters) -> SearchPage:
         qs = qs.filter(price_minor__gte=filters.min_price)
     if filters.max_price is not None:
         qs = qs.filter(price_minor__lte=filters.max_price)
-    if filters.lat is not None and filters.lng is not None:
+    located = filters.lat is not None and filters.lng is not None
+    if located:
         qs = qs.annotate(distance_km=_distance_km(filters.lat, filters.lng))
         if filters.radius_km is not None:
             box = _bounding_box(filters.lat, filters.lng, filters.radius_km)
@@ -168,41 +169,31 @@ def service_search(filters: SearchFilters) -> SearchPage:
 
     # The first query reads the ids of up to COUNT_LIMIT + 1 matches, in no order: that counts
     # them and, when that is all of them, the page sorts just these instead of searching again.
+    # Past COUNT_LIMIT the matches are many, and walking an index in the asked order finds a
+    # page's worth of them after a short walk.
     ids = list(qs.order_by().values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     more = len(ids) > COUNT_LIMIT
     count = min(len(ids), COUNT_LIMIT)
     if not more:
-        qs = Service.objects.filter(pk__in=ids).annotate(**qs.query.annotations)
+        qs = Listing.objects.filter(pk__in=ids).annotate(**qs.query.annotations)
     page = filters.page
     if count and (page - 1) * filters.page_size >= count:
         num_pages = math.ceil(count / filters.page_size)
         raise ValidationError({"page": [f"There are only {num_pages} page(s) of results."]})
 
-    # Best rated first, then the newest. A search without words walks the profile_rating index in
-    # order. With words the text index finds the matches first and those are sorted ("+ 0" keeps
-    # the planner off the ordered walk): walking an index in order and testing each row's words
-    # reads most of the catalogue when the matches are rare or cluster at the far end (painting
-    # workshops are cheap), which the planner cannot know. The same for prices and nearest-first.
-    filter_first = bool(words)
-    rating = F("provider__provider_profile__rating_avg")
-    best_rated = [
-        (rating + Value(0) if filter_first else rating).desc(),
-        F("provider__provider_profile__rating_count").desc(),
-        "-created_at",
-    ]
-    nearest = None if filters.lat is None else nearest_first(filters.lat, filters.lng, F("distance_km"))
-    price = F("price_minor") + Value(0) if filter_first else F("price_minor")
+    best_rated = [F("rating_avg").desc(), F("rating_count").desc(), F("created_at").desc()]
+    nearest = nearest_first(filters.lat, filters.lng, F("distance_km")) if located else None
     order = {
-        "price": [price.asc(), "-created_at"],
-        "-price": [price.desc(), "-created_at"],
-        "distance": [nearest, "price_minor"],
+        "price": [F("price_minor").asc(), F("created_at").desc()],
+        "-price": [F("price_minor").desc(), F("created_at").desc()],
+        "distance": [nearest, F("price_minor").asc()],
         "rating": best_rated,
     }.get(filters.sort)
     if order is None:  # relevance: titles that contain the words first, then the best rated
         if words:
             if more:  # rank the COUNT_LIMIT best-rated matches, not every match of a common word
                 pool = qs.order_by(*best_rated, "pk").values("pk")[:COUNT_LIMIT]
-                qs = Service.objects.filter(pk__in=pool).annotate(**qs.query.annotations)
+                qs = Listing.objects.filter(pk__in=pool).annotate(**qs.query.annotations)
             qs = qs.annotate(
                 title_hits=sum(
                     (
@@ -213,18 +204,24 @@ def service_search(filters: SearchFilters) -> SearchPage:
                 )
             )
             order = ["-title_hits", *best_rated]
-        elif filters.lat is not None:
+        elif located:
             order = [nearest, *best_rated]
         else:
             order = best_rated
     start = (page - 1) * filters.page_size
-    if order[0] is nearest and more and not filter_first:
+    if order[0] is nearest and more:
         qs = qs.filter(nearest_cutoff(qs, filters.lat, filters.lng, start + filters.page_size))
-    items = list(
-        qs.select_related("category", "provider", "provider__provider_profile").order_by(*order, "pk")[
-            start : start + filters.page_size
-        ]
+    found = qs.order_by(*order, "pk").values_list("pk", "distance_km" if located else "pk")
+    found = list(found[start : start + filters.page_size])
+    services = Service.objects.select_related("category", "provider", "provider__provider_profile").in_bulk(
+        [pk for pk, _ in found]
     )
+    items = []
+    for pk, distance_km in found:
+        if (service := services.get(pk)) is not None:  # a service deleted since its listing was read
+            if located:
+                service.distance_km = distance_km
+            items.append(service)
     result = SearchPage(
         items=items,
         count=count,

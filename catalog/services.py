@@ -5,14 +5,25 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from catalog.cache import catalog_changed
 from catalog.gazetteer import city_nearest, city_resolve, fold
-from catalog.models import CURRENCIES, MAX_HOURLY_RATE_MINOR, BusyDay, Category, Pricing, Service, ServiceKeyword
+from catalog.models import (
+    CURRENCIES,
+    MAX_HOURLY_RATE_MINOR,
+    BusyDay,
+    Category,
+    Listing,
+    Pricing,
+    Service,
+    ServiceKeyword,
+)
 from catalog.pricing import price_for
+from catalog.search_sql import on_postgresql, search_document
 
 MAX_KEYWORDS = 200
 WORD_RE = re.compile(r"[a-z0-9]+")
@@ -140,9 +151,51 @@ def _reindex(service: Service) -> None:
     )
     service.search_text = " ".join(words)
     service.save(update_fields=["search_text"])
-    ServiceKeyword.objects.filter(service=service).delete()
-    ServiceKeyword.objects.bulk_create([ServiceKeyword(service=service, word=w) for w in words])
+    if not on_postgresql():  # PostgreSQL finds words through the listing's tsvector instead
+        ServiceKeyword.objects.filter(service=service).delete()
+        ServiceKeyword.objects.bulk_create([ServiceKeyword(service=service, word=w) for w in words])
+    listings_refresh(services=Service.objects.filter(pk=service.pk))
     transaction.on_commit(catalog_changed)
+
+
+# The listing's columns, each with where it comes from on the service's row.
+_LISTING_SOURCES = {
+    "service_id": F("pk"),
+    "provider_id": F("provider_id"),
+    "category_id": F("category_id"),
+    "title": F("title"),
+    "price_minor": F("price_minor"),
+    "rating_avg": F("provider__provider_profile__rating_avg"),
+    "rating_count": F("provider__provider_profile__rating_count"),
+    "latitude": F("latitude"),
+    "longitude": F("longitude"),
+    "created_at": F("created_at"),
+}
+
+
+def listings_refresh(*, services: QuerySet[Service]) -> None:
+    """Make the search listings of `services` match their rows (catalog.models.Listing): a listed
+    service (active, of an active provider with a profile) gets its listing written or replaced;
+    the others lose theirs. One INSERT ... SELECT and one DELETE, however many services."""
+    scope = services.order_by().values("pk")
+    listed = Service.objects.filter(
+        pk__in=scope, is_active=True, provider__is_active=True, provider__provider_profile__isnull=False
+    ).order_by()
+    sources = dict(_LISTING_SOURCES)
+    if on_postgresql():
+        sources["search_document"] = search_document(F("search_text"))
+    # Aliases that are not field names, selected in the order the INSERT names the columns.
+    select = listed.annotate(**{f"listing_{name}": value for name, value in sources.items()})
+    select = select.values_list(*(f"listing_{name}" for name in sources))
+    sql, params = select.query.sql_with_params()
+    columns = ", ".join(sources)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in sources if name != "service_id")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Listing._meta.db_table} ({columns}) {sql} ON CONFLICT (service_id) DO UPDATE SET {updates}",
+            params,
+        )
+        Listing.objects.filter(pk__in=scope).exclude(pk__in=listed.values("pk")).delete()
 
 
 def _require_owner(service: Service, actor: User) -> None:
@@ -172,8 +225,10 @@ def service_update(*, service: Service, actor: User, data: ServiceData) -> Servi
 def service_set_active(*, service: Service, actor: User, is_active: bool) -> Service:
     _require_owner(service, actor)
     if service.is_active != is_active:
-        service.is_active = is_active
-        service.save(update_fields=["is_active", "updated_at"])
+        with transaction.atomic():
+            service.is_active = is_active
+            service.save(update_fields=["is_active", "updated_at"])
+            listings_refresh(services=Service.objects.filter(pk=service.pk))
         transaction.on_commit(catalog_changed)
     return service
 

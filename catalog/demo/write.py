@@ -18,7 +18,8 @@ from catalog.cache import catalog_changed
 from catalog.demo.data import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS, OFFERS, SCALE_DOMAIN
 from catalog.demo.plan import SCALE_EMAIL_RE, ProviderPlan, city_pool, plan_provider
 from catalog.models import BusyDay, Category, Service, ServiceKeyword
-from catalog.services import search_words_of, service_create
+from catalog.search_sql import on_postgresql
+from catalog.services import listings_refresh, search_words_of, service_create
 
 CHUNK_PROVIDERS = 500  # providers written per transaction
 BATCH_SIZE = 2000  # rows per INSERT
@@ -114,12 +115,15 @@ def _write_chunk(plans: list[ProviderPlan], *, password: str, categories: dict[s
                 )
             )
     services = Service.objects.bulk_create(services, batch_size=BATCH_SIZE)
+    # The portable word index; PostgreSQL finds words through the listing's tsvector instead.
     keywords = [
         ServiceKeyword(service_id=service.pk, word=word)
         for service, words in zip(services, service_words, strict=True)
         for word in words
+        if not on_postgresql()
     ]
     ServiceKeyword.objects.bulk_create(keywords, batch_size=BATCH_SIZE)
+    listings_refresh(services=Service.objects.filter(provider_id__in=[u.pk for u in users]))
     busy_days = [
         BusyDay(provider_id=u.pk, date=date, kind=BusyDay.Kind.BLOCKED, note=note)
         for u, p in zip(users, plans, strict=True)

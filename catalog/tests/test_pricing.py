@@ -9,25 +9,25 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.tests.factories import auth
-from catalog.models import MAX_HOURLY_RATE_MINOR, MAX_PRICE_MINOR, Service
+from catalog.models import MAX_HOURLY_RATE_MINOR, MAX_PRICE_MINOR, Listing, Service
 from catalog.pricing import hourly_price, length_refusal, minutes_words, price_for, quote
 from catalog.services import ServiceData, service_update
 from catalog.tests.factories import make_service
 
 
 @dataclass
-class Listing:
+class Terms:
     pricing: str = "fixed"
     price_minor: int = 110000
     hourly_rate_minor: int | None = None
     min_duration_minutes: int | None = None
 
 
-HOURLY = Listing(pricing="hourly", price_minor=27000, hourly_rate_minor=9000, min_duration_minutes=120)
+HOURLY = Terms(pricing="hourly", price_minor=27000, hourly_rate_minor=9000, min_duration_minutes=120)
 
 
 def test_a_fixed_price_does_not_follow_the_length():
-    assert price_for(Listing(), 150) == price_for(Listing(), 600) == 110000
+    assert price_for(Terms(), 150) == price_for(Terms(), 600) == 110000
 
 
 def test_an_hourly_price_follows_the_length():
@@ -57,14 +57,14 @@ def test_the_dearest_day_stays_within_the_largest_price():
 def test_the_minimum_length_binds_hourly_services_only():
     assert length_refusal(HOURLY, 119) == "This service is booked for at least 2 hours (120 minutes)."
     assert length_refusal(HOURLY, 120) is None
-    assert length_refusal(Listing(min_duration_minutes=None), 15) is None
+    assert length_refusal(Terms(min_duration_minutes=None), 15) is None
 
 
 def test_a_quote_is_a_price_or_the_reason_there_is_none():
     assert quote(HOURLY, 360).price_minor == 54000 and quote(HOURLY, 360).problem == ""
     assert quote(HOURLY, 60).price_minor is None and "at least 2 hours" in quote(HOURLY, 60).problem
-    assert quote(Listing(), 10).problem == "Between 15 and 1440 minutes."
-    assert quote(Listing(), 1441).price_minor is None
+    assert quote(Terms(), 10).problem == "Between 15 and 1440 minutes."
+    assert quote(Terms(), 1441).price_minor is None
 
 
 @pytest.mark.parametrize(
@@ -81,6 +81,7 @@ class TestHourlyServices:
             provider, pricing="hourly", price_minor=None, hourly_rate_minor=9000, min_duration_minutes=120
         )
         assert (service.pricing, service.price_minor, service.duration_minutes) == ("hourly", 27000, 180)
+        assert Listing.objects.get(service=service).price_minor == 27000  # what search sorts and filters by
 
     def test_switching_to_a_fixed_price_forgets_the_rate(self, provider):
         service = make_service(provider, pricing="hourly", hourly_rate_minor=9000, min_duration_minutes=120)

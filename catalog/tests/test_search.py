@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.services import user_set_active
 from accounts.tests.factories import make_user
 from catalog.selectors import SearchFilters, service_search
-from catalog.services import busy_day_block
+from catalog.services import busy_day_block, service_set_active
 from catalog.tests.factories import CITIES, make_service
 
 pytestmark = pytest.mark.django_db
@@ -172,11 +173,11 @@ def test_pagination_and_page_past_the_end(cast):
 
 
 def test_inactive_services_and_deactivated_providers_are_hidden(cast):
-    cast["dj_munich"].is_active = False
-    cast["dj_munich"].save()
-    cast["photo"].is_active = False
-    cast["photo"].save()
+    service_set_active(service=cast["dj_munich"], actor=cast["dj_munich"].provider, is_active=False)
+    user_set_active(user=cast["photo"], is_active=False)
     assert set(titles(SearchFilters())) == {"Soul band for weddings", "Funk band, late night", "Wedding DJ"}
+    user_set_active(user=cast["photo"], is_active=True)
+    assert "Wedding photography" in titles(SearchFilters())
 
 
 def test_empty_results_say_what_to_relax(cast):
@@ -194,12 +195,12 @@ def test_renamed_provider_is_found_by_the_new_name(cast):
     assert titles(SearchFilters(q="nova")) == []
 
 
-def test_search_costs_two_queries_whatever_the_result_size(cast, django_assert_num_queries):
+def test_search_costs_three_queries_whatever_the_result_size(cast, django_assert_num_queries):
     filters = SearchFilters(q="wedding", lat=BERLIN[1], lng=BERLIN[2], radius_km=500, date=timezone.localdate())
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # the matches' ids, the page's ids, the page's services
         service_search(filters)
     for i in range(15):
         make_service(cast["band"], title=f"Wedding band {i}")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         page = service_search(filters)
     assert page.count == 18

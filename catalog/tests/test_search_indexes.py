@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from catalog import selectors
-from catalog.models import Service
+from catalog.models import Listing
 from catalog.search_sql import nearest_first, on_postgresql, within_box, words_match
 from catalog.selectors import SearchFilters, service_search
 from catalog.tests.factories import CITIES, make_service
@@ -24,10 +24,10 @@ def band(db):
 def test_words_match_prefixes_of_every_word(band):
     make_service(band, title="Jazz trio for receptions", description="Standards and bossa nova.")
     make_service(band, title="Rock covers", description="Loud.")
-    matched = Service.objects.filter(words_match(["jaz", "bossa"]))
+    matched = Listing.objects.filter(words_match(["jaz", "bossa"]))
     assert [s.title for s in matched] == ["Jazz trio for receptions"]
-    assert not Service.objects.filter(words_match(["jazz", "loud"])).exists()
-    assert Service.objects.filter(words_match(["owl"])).count() == 2  # the provider's name
+    assert not Listing.objects.filter(words_match(["jazz", "loud"])).exists()
+    assert Listing.objects.filter(words_match(["owl"])).count() == 2  # the provider's name
 
 
 def test_radius_across_the_antimeridian(band):
@@ -43,14 +43,14 @@ def test_within_box_is_a_superset_of_the_radius(band):
     potsdam = make_service(band, title="Potsdam band", city="Potsdam, Germany")
     make_service(band, title="Munich band", city="Munich, Germany")
     box = selectors._bounding_box(BERLIN[1], BERLIN[2], 40)
-    inside = Service.objects.filter(within_box(BERLIN[1], BERLIN[2], 40, box))
-    assert list(inside) == [potsdam]
+    inside = Listing.objects.filter(within_box(BERLIN[1], BERLIN[2], 40, box))
+    assert [listing.service for listing in inside] == [potsdam]
 
 
 def test_nearest_first_orders_by_great_circle_distance(band):
     for city in ("Munich, Germany", "Potsdam, Germany", "Hamburg, Germany", "Berlin, Germany"):
         make_service(band, title=city, city=city)
-    qs = Service.objects.annotate(distance_km=selectors._distance_km(BERLIN[1], BERLIN[2]))
+    qs = Listing.objects.annotate(distance_km=selectors._distance_km(BERLIN[1], BERLIN[2]))
     ordered = qs.order_by(nearest_first(BERLIN[1], BERLIN[2], qs.query.annotations["distance_km"]))
     assert [s.title for s in ordered] == ["Berlin, Germany", "Potsdam, Germany", "Hamburg, Germany", "Munich, Germany"]
 
@@ -67,7 +67,7 @@ def test_count_stops_at_the_limit_and_says_there_are_more(band, monkeypatch):
 
 
 def explain(qs) -> str:
-    """The plan of a query on services alone, with scans other than bitmap scans off (the tables
+    """The plan of a query on listings alone, with scans other than bitmap scans off (the tables
     here are tiny): an index whose expression matches the condition is then the plan."""
     with connection.cursor() as cursor:
         for plan in ("seqscan", "indexscan", "indexonlyscan"):
@@ -81,9 +81,9 @@ def explain(qs) -> str:
 def test_postgresql_answers_words_and_radius_from_the_search_indexes(band):
     assert on_postgresql()
     make_service(band, title="Jazz trio")
-    assert "service_search_document_gin" in explain(Service.objects.filter(words_match(["jazz", "tri"])))
+    assert "listing_search_document" in explain(Listing.objects.filter(words_match(["jazz", "tri"])))
     box = selectors._bounding_box(BERLIN[1], BERLIN[2], 25)
-    assert "service_earth" in explain(Service.objects.filter(within_box(BERLIN[1], BERLIN[2], 25, box)))
+    assert "listing_earth" in explain(Listing.objects.filter(within_box(BERLIN[1], BERLIN[2], 25, box)))
     # Nearest-first walks the same index (nearest_cutoff) once a table is big enough for a top-N sort
     # to cost more, as EXPLAIN on the benchmark's catalogue shows; a handful of rows is always sorted.
 

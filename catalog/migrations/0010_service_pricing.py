@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0008_search_point_function'),
+        ('catalog', '0009_listing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
