@@ -24,6 +24,22 @@ class Terms:
 
 
 HOURLY = Terms(pricing="hourly", price_minor=27000, hourly_rate_minor=9000, min_duration_minutes=120)
+# POST /api/services for a DJ at 120.00 an hour, for at least two hours.
+HOURLY_BODY = {
+    "title": "Rooftop DJ",
+    "category": "dj",
+    "currency": "EUR",
+    "city": "Hamburg, Germany",
+    "duration_minutes": 180,
+    "pricing": "hourly",
+    "hourly_rate_minor": 12000,
+    "min_duration_minutes": 120,
+}
+
+
+def create_api(client, user, body):
+    url = reverse("api:service_create_api")
+    return client.post(url, json.dumps(body), content_type="application/json", headers=auth(user))
 
 
 def test_a_fixed_price_does_not_follow_the_length():
@@ -85,7 +101,10 @@ class TestHourlyServices:
 
     def test_switching_to_a_fixed_price_forgets_the_rate(self, provider):
         service = make_service(provider, pricing="hourly", hourly_rate_minor=9000, min_duration_minutes=120)
-        data = ServiceData(**{**_data(service), "pricing": "fixed", "price_minor": 50000})
+        data = ServiceData(
+            title=service.title, description="", category="live-music", price_minor=50000, currency="EUR",
+            duration_minutes=180, city="Berlin, Germany", pricing="fixed", hourly_rate_minor=9000,
+        )  # fmt: skip
         service = service_update(service=service, actor=provider, data=data)
         service.refresh_from_db()
         assert (service.price_minor, service.hourly_rate_minor, service.min_duration_minutes) == (50000, None, None)
@@ -151,18 +170,7 @@ class TestHourlyServices:
         assert not Service.objects.exists()
 
     def test_the_api_lists_and_answers_hourly_services(self, client, provider):
-        body = {
-            "title": "Rooftop DJ",
-            "category": "dj",
-            "currency": "EUR",
-            "city": "Hamburg, Germany",
-            "duration_minutes": 180,
-            "pricing": "hourly",
-            "hourly_rate_minor": 12000,
-            "min_duration_minutes": 120,
-        }
-        url = reverse("api:service_create_api")
-        response = client.post(url, json.dumps(body), content_type="application/json", headers=auth(provider))
+        response = create_api(client, provider, HOURLY_BODY)
         assert response.status_code == 201
         answer = response.json()
         assert answer["pricing"] == "hourly" and answer["price_minor"] == 36000
@@ -188,19 +196,7 @@ class TestHourlyServices:
         ],
     )
     def test_bad_hourly_fields_are_422_naming_the_field(self, client, provider, changes, field):
-        body = {
-            "title": "Rooftop DJ",
-            "category": "dj",
-            "currency": "EUR",
-            "city": "Hamburg, Germany",
-            "duration_minutes": 180,
-            "pricing": "hourly",
-            "hourly_rate_minor": 12000,
-            "min_duration_minutes": 120,
-            **changes,
-        }
-        url = reverse("api:service_create_api")
-        response = client.post(url, json.dumps(body), content_type="application/json", headers=auth(provider))
+        response = create_api(client, provider, {**HOURLY_BODY, **changes})
         assert response.status_code == 422
         assert field in [e["field"] for e in response.json()["errors"]]
         assert not Service.objects.exists()
@@ -214,18 +210,3 @@ class TestHourlyServices:
         assert response.json()["price_minor"] == 150000  # 3 h at 500.00
         service.refresh_from_db()
         assert service.pricing == "hourly" and service.hourly_rate_minor == 50000
-
-
-def _data(service: Service) -> dict:
-    return {
-        "title": service.title,
-        "description": service.description,
-        "category": service.category.slug,
-        "price_minor": service.price_minor,
-        "currency": service.currency,
-        "duration_minutes": service.duration_minutes,
-        "city": service.city,
-        "pricing": service.pricing,
-        "hourly_rate_minor": service.hourly_rate_minor,
-        "min_duration_minutes": service.min_duration_minutes,
-    }
