@@ -5,9 +5,11 @@ with IMMEDIATE transactions, which says nothing about row locks, so it is not ru
 """
 
 import datetime as dt
+import importlib
 import threading
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from accounts.tests.factories import make_user
@@ -23,6 +25,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def default_categories(transactional_db):
+    """These tests commit, and the database is flushed after each one, which also empties the
+    categories a data migration filled: put them back."""
+    importlib.import_module("catalog.migrations.0002_default_categories").add_categories(apps, None)
 
 
 def test_exactly_one_overlapping_accept_wins_every_round():
