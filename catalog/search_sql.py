@@ -3,11 +3,11 @@
 Search reads catalog.models.Listing, one narrow row per listed service. PostgreSQL answers the
 hot questions from indexes that catalog migration 0009 creates there only:
 
-- words: the listing's `search_document`, `to_tsvector('simple', search_text)` of its service,
+- words: the listing's `search_document`, the words of its service's search_text as a tsvector,
   with a GIN index, asked with prefix queries (`band:* & wedd:*`); elsewhere one `ServiceKeyword`
   prefix look-up per word;
 - location: a GiST index on `gigsta_earth(latitude, longitude)`, ll_to_earth through a function
-  of ours that restores from a backup (catalog migration 0008) (the cube and earthdistance
+  of ours that restores from a backup and is inlined (catalog migrations 0008, 0010) (cube and earthdistance
   extensions): `earth_box(...) @>` finds the rows within a radius, and `<->` (straight-line
   distance through the earth, which orders rows exactly as the great-circle distance does)
   walks them nearest first; elsewhere a latitude/longitude bounding box on an ordinary index.
@@ -62,7 +62,7 @@ class _WordsMatch(_PostgresSQL):
 
 
 class _SearchDocument(_PostgresSQL):
-    template_sql = "to_tsvector('simple'::regconfig, {0})"
+    template_sql = "strip(to_tsvector('simple'::regconfig, {0}))"  # words only: no positions to store
     output_field = TextField()  # a tsvector, only ever written straight into the listing
 
 
@@ -135,3 +135,38 @@ def nearest_cutoff(qs: QuerySet, lat: float, lng: float, count: int) -> Q | Func
     radius = Coalesce(Subquery(kth), Value(float(EARTH_DIAMETER_M)))
     within = _WithinEarthBox(F("latitude"), F("longitude"), Value(lat), Value(lng), radius)
     return within & LessThanOrEqual(distance, radius)
+
+
+def first_ids(qs: QuerySet, limit: int) -> list:
+    """The keys of up to `limit` rows of `qs`, in no order.
+
+    Planned for every match (a materialized CTE hides the LIMIT from the planner): planned for the
+    first few, PostgreSQL scans the whole table when it believes matches common that are in fact
+    rare together ("band" among photographers), where the indexes would have found none at once.
+    The CTE still stops reading once `limit` rows are out."""
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH matches AS MATERIALIZED ({sql}) SELECT * FROM matches LIMIT %s", [*params, limit])  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
+
+
+def page_in_window(
+    qs: QuerySet, condition, order: list, fields: list[str], offset: int, limit: int, window: int
+) -> list[tuple] | None:
+    """Rows of `qs` meeting `condition`, in `order`, from `offset`, `limit` of them, looked for
+    among the first `window` rows of `qs` in that order only; None when the window does not hold
+    that many (the caller then sorts every match). A full page from the window is the exact answer:
+    any match after the window comes after all of them. Each row is `fields` (values_list names).
+
+    PostgreSQL keeps a subquery's order through a filter, so the outer query needs no sort."""
+    if not on_postgresql():
+        return None
+    inner = qs.annotate(window_hit=condition).order_by(*order, "pk").values_list(*fields, "window_hit")[:window]
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({sql}) walked WHERE walked.window_hit LIMIT %s OFFSET %s",  # noqa: S608
+            [*params, limit, offset],
+        )
+        rows = cursor.fetchall()
+    return [row[:-1] for row in rows] if len(rows) == limit else None

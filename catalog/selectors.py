@@ -5,14 +5,14 @@ import math
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OrderBy, OuterRef, QuerySet, Value, When
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
 from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Listing, Service
-from catalog.search_sql import nearest_cutoff, nearest_first, within_box, words_match
+from catalog.search_sql import first_ids, nearest_cutoff, nearest_first, page_in_window, within_box, words_match
 from catalog.services import words_of
 
 EARTH_RADIUS_KM = 6371.0088
@@ -24,6 +24,9 @@ SORTS = ("relevance", "price", "-price", "distance", "rating")
 # Searches count their matches up to this many and then say "more": an exact count of a broad
 # search would read every matching row, however few of them anyone pages through.
 COUNT_LIMIT = 1000
+# How many rows, in the asked order, a search with words and many matches reads for each 20
+# results up to its page before it sorts every match instead (see service_search).
+WALK_WINDOW = 2000
 
 
 @dataclass(frozen=True)
@@ -149,8 +152,6 @@ def service_search(filters: SearchFilters) -> SearchPage:
     qs = Listing.objects.all()
 
     words = words_of(filters.q)[:MAX_QUERY_WORDS]
-    if words:
-        qs = qs.filter(words_match(words))
     if category is not None:
         qs = qs.filter(category=category)
     if filters.min_price is not None:
@@ -166,12 +167,15 @@ def service_search(filters: SearchFilters) -> SearchPage:
             qs = qs.filter(distance_km__lte=filters.radius_km)
     if filters.date is not None:
         qs = qs.exclude(busy_on(filters.date))
+    unworded = qs
+    if words:
+        qs = qs.filter(words_match(words))
 
     # The first query reads the ids of up to COUNT_LIMIT + 1 matches, in no order: that counts
     # them and, when that is all of them, the page sorts just these instead of searching again.
     # Past COUNT_LIMIT the matches are many, and walking an index in the asked order finds a
     # page's worth of them after a short walk.
-    ids = list(qs.order_by().values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+    ids = first_ids(qs, COUNT_LIMIT + 1)
     more = len(ids) > COUNT_LIMIT
     count = min(len(ids), COUNT_LIMIT)
     if not more:
@@ -182,7 +186,12 @@ def service_search(filters: SearchFilters) -> SearchPage:
         raise ValidationError({"page": [f"There are only {num_pages} page(s) of results."]})
 
     best_rated = [F("rating_avg").desc(), F("rating_count").desc(), F("created_at").desc()]
-    nearest = nearest_first(filters.lat, filters.lng, F("distance_km")) if located else None
+    # Few matches are sorted as they are; many are walked nearest first on the place index.
+    nearest = (
+        (nearest_first(filters.lat, filters.lng, F("distance_km")) if more else F("distance_km").asc())
+        if located
+        else None
+    )
     order = {
         "price": [F("price_minor").asc(), F("created_at").desc()],
         "-price": [F("price_minor").desc(), F("created_at").desc()],
@@ -211,8 +220,21 @@ def service_search(filters: SearchFilters) -> SearchPage:
     start = (page - 1) * filters.page_size
     if order[0] is nearest and more:
         qs = qs.filter(nearest_cutoff(qs, filters.lat, filters.lng, start + filters.page_size))
-    found = qs.order_by(*order, "pk").values_list("pk", "distance_km" if located else "pk")
-    found = list(found[start : start + filters.page_size])
+    fields = ["pk", "distance_km"] if located else ["pk", "pk"]
+    found = None
+    if words and more and filters.sort in ("price", "-price", "rating"):
+        # Many matches: the first rows in the asked order likely hold a page of them. But the words
+        # of a service say much about its price (painting workshops are cheap), so the page is
+        # looked for among a bounded window of that order only; when the window holds no full
+        # page, every match is found first and sorted ("+ 0" keeps the planner off the walk).
+        window = WALK_WINDOW * math.ceil((start + filters.page_size) / 20)
+        found = page_in_window(unworded, words_match(words), order, fields, start, filters.page_size, window)
+        if found is None:
+            order = _sorted_as_found(order)
+    elif not more:  # a thousand rows at most, read by key: sort them rather than walk an index for them
+        order = _sorted_as_found(order)
+    if found is None:
+        found = list(qs.order_by(*order, "pk").values_list(*fields)[start : start + filters.page_size])
     services = Service.objects.select_related("category", "provider", "provider__provider_profile").in_bulk(
         [pk for pk, _ in found]
     )
@@ -234,6 +256,15 @@ def service_search(filters: SearchFilters) -> SearchPage:
     if not count:
         result.relaxations = _relaxations(filters)
     return result
+
+
+def _sorted_as_found(order: list) -> list:
+    """The same order with its first column hidden from the planner ("+ 0"), so that it sorts the
+    rows it found instead of walking that column's index in order and testing every row."""
+    first = order[0]
+    if isinstance(first, OrderBy) and isinstance(first.expression, F):
+        return [OrderBy(first.expression + Value(0), descending=first.descending), *order[1:]]
+    return order
 
 
 def _relaxations(filters: SearchFilters) -> list[str]:

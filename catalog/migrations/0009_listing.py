@@ -40,7 +40,7 @@ def backfill(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             f"INSERT INTO catalog_listing ({COLUMNS}, search_document) SELECT {VALUES},"
-            f" to_tsvector('simple'::regconfig, s.search_text){LISTED}"
+            f" strip(to_tsvector('simple'::regconfig, s.search_text)){LISTED}"
         )
     else:
         schema_editor.execute(f"INSERT INTO catalog_listing ({COLUMNS}) SELECT {VALUES}{LISTED}")

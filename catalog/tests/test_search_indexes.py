@@ -115,3 +115,26 @@ def test_relevance_past_the_count_limit_ranks_the_best_rated_matches(band, monke
     make_service(band, title="Swing quartet", description="Dance.")
     page = service_search(SearchFilters(q="swing"))
     assert page.more and [s.title for s in page.items] == ["Swing quartet", "Dance evenings"]
+
+
+@pytest.mark.parametrize("window", [2, 100], ids=["window-too-short", "window-holds-the-page"])
+def test_words_sorted_by_price_past_the_count_limit_are_exact_whatever_the_window(
+    band, monkeypatch, window, django_assert_num_queries
+):
+    # Painting workshops are the cheapest services: walking prices from the top meets them last.
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(selectors, "WALK_WINDOW", window)
+    for i in range(6):
+        make_service(band, title=f"Band set {i}", price_minor=500000 + i * 1000)
+    for i in range(4):
+        make_service(band, title=f"Painting workshop {i}", price_minor=20000 + i * 1000)
+    asked = SearchFilters(q="painting", sort="-price", page_size=2)
+    # Three queries when the window holds the page; a fourth sorts every match when it does not
+    # (elsewhere than PostgreSQL every match is always sorted).
+    queries = 3 if window == 100 and on_postgresql() else (4 if on_postgresql() else 3)
+    with django_assert_num_queries(queries):
+        first = service_search(asked)
+    second = service_search(SearchFilters(q="painting", sort="-price", page_size=2, page=2))
+    assert first.more
+    titles = [s.title for s in first.items + second.items]
+    assert titles == [f"Painting workshop {i}" for i in (3, 2, 1, 0)]
