@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bookings', '0003_booking_terms'),
-        ('catalog', '0010_service_pricing'),
+        ('catalog', '0011_service_pricing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

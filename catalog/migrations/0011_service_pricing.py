@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0009_listing'),
+        ('catalog', '0010_search_point_inline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
