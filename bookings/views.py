@@ -27,6 +27,7 @@ from bookings.selectors import (
     booking_card,
     booking_get_for_user,
     booking_list_for_user,
+    booking_rows,
 )
 from bookings.services import booking_request, booking_transition, message_create, review_create, thread_mark_read
 from bookings.state_machine import State
@@ -34,6 +35,7 @@ from bookings.terms import booking_terms, policy_lines
 from catalog.selectors import service_get_public
 from gigsta.errors import DomainError
 from gigsta.forms import form_submit, refusal_words
+from inbox.services import notifications_read_for_booking
 
 TABS = {
     "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED]),
@@ -74,7 +76,8 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     # Upcoming: the next gig first; every other tab: the most recent gig first.
     qs = qs.order_by("starts_at" if tab == "upcoming" else "-starts_at", "pk")
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    context = {"tabs": [(key, label) for key, (label, _) in TABS.items()], "tab": tab, "page": page}
+    rows = booking_rows(bookings=page, user=request.user, now=timezone.now())
+    context = {"tabs": [(key, label) for key, (label, _) in TABS.items()], "tab": tab, "page": page, "rows": rows}
     return render(request, "bookings/booking_list.html", context)
 
 
@@ -110,6 +113,7 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 
 def _page(request: HttpRequest, card: BookingCard, message_form: MessageForm) -> HttpResponse:
+    notifications_read_for_booking(user=request.user, booking=card.booking)  # before the nav counts them
     review_form = ReviewForm() if card.may_review else None
     context = {"card": card, "review_form": review_form, "message_form": message_form}
     return _thread_read(request, card, render(request, "bookings/booking_detail.html", context))
