@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from bookings.models import Booking, BookingEvent, Message
+from bookings.models import Booking, BookingEvent, Message, Offer
 from bookings.services import booking_transition
 from bookings.state_machine import ActionName
 from gigsta.errors import DomainError
@@ -14,6 +14,19 @@ class BookingEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["created_at", "action", "from_state", "to_state", "actor", "source", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OfferInline(admin.TabularInline):
+    """Every offer the provider sent, oldest first; the one on the table is Booking.offer."""
+
+    model = Offer
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "price_minor", "currency", "duration_minutes", "deposit_percent", "expires_at", "note"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -58,7 +71,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "service__title", "client__email", "provider__email"]
     list_select_related = ["service", "client", "provider"]
     readonly_fields = [f.name for f in Booking._meta.fields]
-    inlines = [BookingEventInline, MessageInline]
+    inlines = [OfferInline, BookingEventInline, MessageInline]
     actions = ["resolve_release", "resolve_refund"]
 
     def has_add_permission(self, request) -> bool:

@@ -14,7 +14,15 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import ErrorOut
 from bookings.attachments import IMAGES, MAX_FILES, PDF, attachment_response
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH, BookingEvent
+from bookings.models import (
+    MAX_MESSAGE_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_REVIEW_LENGTH,
+    MAX_VENUE_LENGTH,
+    MIN_OFFER_MINOR,
+    BookingEvent,
+    Offer,
+)
 from bookings.selectors import (
     BookingCard,
     attachment_get_for_user,
@@ -23,8 +31,16 @@ from bookings.selectors import (
     booking_list_for_user,
     message_list_for_booking,
 )
-from bookings.services import booking_request, booking_transition, message_create, review_create, thread_mark_read
+from bookings.services import (
+    booking_request,
+    booking_transition,
+    message_create,
+    offer_send,
+    review_create,
+    thread_mark_read,
+)
 from bookings.state_machine import State
+from catalog.models import MAX_DEPOSIT_PERCENT, MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES
 from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, service_get_public
 from gigsta.schemas import InputSchema
 
@@ -46,6 +62,19 @@ class ActionOut(Schema):
         description="true: the action opens a card checkout (POST /api/bookings/{id}/checkout) "
         "instead of changing the state"
     )
+    takes_terms: bool = Field(
+        description="true: the action carries terms of its own (an offer: POST /api/bookings/{id}/offer)"
+    )
+
+
+class OfferOut(Schema):
+    price_minor: int
+    currency: str
+    duration_minutes: int
+    deposit_percent: int
+    note: str
+    expires_at: dt.datetime = Field(description="The client may accept until then; the offer expires at this time.")
+    created_at: dt.datetime
 
 
 class ContactOut(Schema):
@@ -78,6 +107,10 @@ class BookingOut(Schema):
         validation_alias="booking.payment_method", description="manual (bank transfer or cash) or stripe (card)"
     )
     deposit_percent: int = Field(validation_alias="booking.deposit_percent")
+    offer: OfferOut | None = Field(
+        description="While `offered`: the provider's offer waiting for the client's answer; else null. "
+        "`accept_offer` makes its price, length and deposit the booking's."
+    )
     actions: list[ActionOut] = Field(description="Exactly the actions the caller may take now.")
     deadline: DeadlineOut | None = Field(
         validation_alias="waiting",
@@ -88,6 +121,10 @@ class BookingOut(Schema):
         description="The other party's email and phone once the booking is confirmed; null before, when the "
         "booking's messages (GET/POST /api/bookings/{id}/messages) are the way to reach each other."
     )
+
+    @staticmethod
+    def resolve_offer(card: BookingCard) -> Offer | None:
+        return card.offer.offer if card.offer else None
 
 
 class Page(InputSchema):
@@ -127,6 +164,22 @@ class BookingIn(InputSchema):
 
 class ActionIn(InputSchema):
     note: str = Field("", max_length=MAX_NOTE_LENGTH)
+
+
+class OfferIn(InputSchema):
+    price_minor: int = Field(ge=MIN_OFFER_MINOR, le=MAX_PRICE_MINOR)
+    duration_minutes: int | None = Field(
+        None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES, description="Default: the length requested."
+    )
+    deposit_percent: int | None = Field(
+        None, ge=0, le=MAX_DEPOSIT_PERCENT, description="Default: the booking's deposit; 0 takes no deposit."
+    )
+    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+    expires_at: dt.datetime | None = Field(
+        None,
+        description="ISO 8601 with offset; in the future and not after the gig starts. "
+        "Default: 72 hours from now, or the gig's start if sooner.",
+    )
 
 
 class BookingFiltersIn(Page):
@@ -185,6 +238,15 @@ def booking_action_api(request: HttpRequest, booking_id: UUID, action_name: str,
     transition = booking_transition(
         booking=booking, action=action_name, actor=request.auth, note=note, source=BookingEvent.Source.API
     )
+    return _card(request, transition.booking)
+
+
+@router.post("/bookings/{booking_id}/offer", response={200: BookingOut, **ERRORS}, operation_id="booking_offer_api")
+def booking_offer_api(request: HttpRequest, booking_id: UUID, payload: OfferIn):
+    """Answer a request with an offer of your own terms, or revise the offer on the table (the
+    booking's provider). 409 unless the booking is `requested` or `offered`; 403 for the client."""
+    booking = booking_get_for_user(user=request.auth, public_id=booking_id)
+    transition = offer_send(booking=booking, actor=request.auth, **payload.dict(), source=BookingEvent.Source.API)
     return _card(request, transition.booking)
 
 

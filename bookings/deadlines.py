@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.utils import dateformat, timezone
 
-from bookings.state_machine import PaymentMethod, Role, Waiting
+from bookings.state_machine import PaymentMethod, Role, State, Waiting
 
 
 def when(at: dt.datetime, now: dt.datetime | None = None) -> str:
@@ -33,11 +33,11 @@ def time_left(at: dt.datetime, now: dt.datetime) -> str:
 def _task(booking, waiting: Waiting, reader: str) -> str:
     """What the waiting party must do, said to `reader` ("client", "provider" or "staff")."""
     mine = waiting.party == reader
-    if booking.state == "offered":
+    if booking.state == State.OFFERED:
         if mine:
             return "accept or decline the offer"
         return "answer your offer" if reader == "provider" else "answer the offer"
-    if booking.state == "accepted":
+    if booking.state == State.ACCEPTED:
         if booking.payment_method == PaymentMethod.STRIPE:
             return "pay"
         if reader == "client":

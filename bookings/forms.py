@@ -1,13 +1,22 @@
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.attachments import ACCEPT, MAX_FILES
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
-from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Service
+from catalog.models import (
+    MAX_DEPOSIT_PERCENT,
+    MAX_DURATION_MINUTES,
+    MAX_PRICE_MINOR,
+    MIN_DURATION_MINUTES,
+    Pricing,
+    Service,
+)
 
 
 class BookingForm(forms.Form):
@@ -35,7 +44,22 @@ class BookingForm(forms.Form):
         self.service = service
         self.zone = ZoneInfo(service.timezone)
         self.fields["start_time"].help_text = f"Local time in {service.city} ({service.timezone})."
-        self.fields["duration_minutes"].initial = service.duration_minutes
+        duration = self.fields["duration_minutes"]
+        duration.initial = service.duration_minutes
+        if service.pricing == Pricing.HOURLY:
+            duration.widget.attrs["min"] = service.min_duration_minutes
+            duration.help_text = f"At least {service.min_duration_minutes} minutes; the price follows the length."
+        # The price below the field follows the length as it is typed (htmx); without JavaScript
+        # it is worked out when the request is sent.
+        duration.widget.attrs.update(
+            {
+                "hx-get": reverse("bookings:price", args=[service.public_id]),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#booking-price",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
         self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def clean(self):
@@ -46,6 +70,69 @@ class BookingForm(forms.Form):
                 self.add_error("date", "Pick a date and time in the future.")
             data["starts_at"] = starts_at
         return data
+
+
+class OfferForm(forms.Form):
+    """A provider's offer on a request: price, length, deposit, until when it is open, a note.
+    Times are in the service's own time zone, as on the rest of the booking page."""
+
+    price = forms.DecimalField(label="Price", min_value=1, max_value=MAX_PRICE_MINOR // 100, decimal_places=2)
+    duration_minutes = forms.IntegerField(
+        label="Length (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
+    )
+    deposit_percent = forms.IntegerField(
+        label="Deposit (%)",
+        min_value=0,
+        max_value=MAX_DEPOSIT_PERCENT,
+        required=False,
+        help_text="Paid when the offer is accepted; 0 takes the whole price at once.",
+    )
+    expires_at = forms.DateTimeField(
+        label="Open until",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(
+        label="Note to the client",
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What the price includes, why the length changed"}),
+    )
+
+    def __init__(self, *args, booking, now: dt.datetime, open_for: dt.timedelta, **kwargs):
+        kwargs.setdefault("prefix", "offer")
+        super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(booking.service.timezone)
+        current = booking.open_offer
+        expires_at = current.expires_at if current else min(now + open_for, booking.starts_at)
+        self.initial = {
+            "price": Decimal(current.price_minor if current else booking.price_minor) / 100,
+            "duration_minutes": current.duration_minutes if current else booking.duration_minutes,
+            "deposit_percent": current.deposit_percent if current else booking.deposit_percent,
+            "note": current.note if current else "",
+            # datetime-local shows a naive time: the venue's wall clock.
+            "expires_at": expires_at.astimezone(self.zone).replace(tzinfo=None, second=0, microsecond=0),
+            **self.initial,
+        }
+        self.fields["price"].label = f"Price ({booking.currency})"
+        self.fields["expires_at"].help_text = (
+            f"Local time in {booking.service.city}; at the latest when the gig starts. The client may "
+            "accept until then."
+        )
+
+    def full_clean(self):
+        with timezone.override(self.zone):  # the times typed are the venue's
+            super().full_clean()
+
+    def terms(self) -> dict:
+        """The offer_send arguments."""
+        data = self.cleaned_data
+        return {
+            "price_minor": int(data["price"] * 100),
+            "duration_minutes": data["duration_minutes"],
+            "deposit_percent": data["deposit_percent"] or 0,
+            "expires_at": data["expires_at"],
+            "note": data["note"],
+        }
 
 
 class ActionNoteForm(forms.Form):

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from bookings.attachments import MAX_NAME_LENGTH as MAX_ATTACHMENT_NAME_LENGTH
 from bookings.attachments import attachment_storage_get
 from bookings.state_machine import PaymentMethod, State, balance_cancel_at, balance_due_at
-from catalog.models import Service
+from catalog.models import MAX_DEPOSIT_PERCENT, MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Service
 
 STATE_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in State]
 # Length limits, in one place: models, forms, API schemas, services and templates read them.
@@ -18,6 +18,8 @@ MAX_VENUE_LENGTH = 200
 # How far ahead a gig may be requested: far enough for any wedding, near enough that every
 # date and end time stays well inside what Python and the databases can represent.
 MAX_YEARS_AHEAD = 10
+# The smallest price an offer may ask (1.00), as for a listing.
+MIN_OFFER_MINOR = 100
 
 
 class Booking(models.Model):
@@ -54,6 +56,9 @@ class Booking(models.Model):
         db_default=models.Value([], output_field=models.JSONField()),
         help_text="[[days before the gig, percent refunded to the client], …]",
     )
+    # The provider's offer on the table while offered, and the one the booking was accepted at
+    # after accept_offer; null otherwise. Every offer ever sent is an Offer row (booking.offers).
+    offer = models.ForeignKey("Offer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -67,6 +72,9 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"),
             models.CheckConstraint(condition=~Q(client=F("provider")), name="booking_not_own_service"),
             models.CheckConstraint(condition=Q(state__in=[s.value for s in State]), name="booking_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state=State.OFFERED) | Q(offer__isnull=False), name="booking_offered_has_offer"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -84,6 +92,20 @@ class Booking(models.Model):
     @property
     def balance_cancel_at(self):
         return balance_cancel_at(self)
+
+    @property
+    def open_offer(self) -> "Offer | None":
+        """The offer waiting for the client's answer, while the booking is offered."""
+        return self.offer if self.state == State.OFFERED else None
+
+    @property
+    def offer_expires_at(self):
+        offer = self.open_offer
+        return offer.expires_at if offer else None
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
 class BookingEvent(models.Model):
@@ -115,6 +137,43 @@ class BookingEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Booking events are immutable.")
+        super().save(*args, **kwargs)
+
+
+class Offer(models.Model):
+    """A provider's answer to a request with terms of their own. Written once, never changed: a
+    revised offer is a new row, and the booking points at the one on the table (Booking.offer).
+    Sent through bookings.services.offer_send, which also writes the BookingEvent."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="offers")
+    price_minor = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    duration_minutes = models.PositiveIntegerField()
+    deposit_percent = models.PositiveSmallIntegerField(default=0)
+    note = models.TextField(max_length=MAX_NOTE_LENGTH, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_minor__gte=MIN_OFFER_MINOR) & Q(price_minor__lte=MAX_PRICE_MINOR),
+                name="offer_price_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=MIN_DURATION_MINUTES) & Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="offer_duration_range",
+            ),
+            models.CheckConstraint(condition=Q(deposit_percent__lte=MAX_DEPOSIT_PERCENT), name="offer_deposit_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.price_minor} {self.currency} for {self.duration_minutes} min (booking {self.booking_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Offers are immutable: send a new one.")
         super().save(*args, **kwargs)
 
 

@@ -32,12 +32,17 @@ def reminders_due(ctx: Context) -> list[tuple[Booking, str, dt.datetime]]:
     """(booking, kind, moment) for every reminder due now and not sent yet. Candidates only:
     reminder_send checks again under the booking's row lock."""
     now, lead = ctx.now, REMIND_BEFORE_DEADLINE
-    waiting = Booking.objects.filter(
-        Q(state=State.REQUESTED, updated_at__lte=now + lead - ctx.answer_within)
-        | Q(state=State.ACCEPTED, updated_at__lte=now + lead - ctx.pay_within)
-        | Q(state__in=[State.REQUESTED, State.ACCEPTED], starts_at__lte=now + lead),
-        starts_at__gt=now,
-    ).prefetch_related(Prefetch("reminders", queryset=Reminder.objects.filter(kind=Reminder.Kind.DEADLINE)))
+    waiting = (
+        Booking.objects.filter(
+            Q(state=State.REQUESTED, updated_at__lte=now + lead - ctx.answer_within)
+            | Q(state=State.ACCEPTED, updated_at__lte=now + lead - ctx.pay_within)
+            | Q(state=State.OFFERED, offer__expires_at__lte=now + lead)
+            | Q(state__in=[State.REQUESTED, State.OFFERED, State.ACCEPTED], starts_at__lte=now + lead),
+            starts_at__gt=now,
+        )
+        .select_related("offer")
+        .prefetch_related(Prefetch("reminders", queryset=Reminder.objects.filter(kind=Reminder.Kind.DEADLINE)))
+    )
     found = []
     for booking in waiting.order_by("pk"):
         at = reminder_at(booking, Reminder.Kind.DEADLINE, ctx)

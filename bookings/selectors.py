@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 from accounts.models import User
 from bookings.attachments import ACCEPT, MAX_FILES
 from bookings.deadlines import deadline_words
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, Message, MessageAttachment, Review
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, Message, MessageAttachment, Offer, Review
 from bookings.services import booking_context, review_refusal
 from bookings.state_machine import (
     FINAL_STATES,
@@ -31,6 +31,7 @@ from bookings.state_machine import (
     deadline_of,
     waiting_of,
 )
+from bookings.terms import deposit_amount, platform_fee
 
 # Once a booking is confirmed, each party sees the other's email and phone; before, the thread
 # is the way to reach each other.
@@ -46,7 +47,9 @@ def party_of(booking: Booking, user: User) -> str:
 
 def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[Booking]:
     """Bookings the user made or received, newest first."""
-    qs = Booking.objects.filter(Q(client=user) | Q(provider=user)).select_related("service", "client", "provider")
+    qs = Booking.objects.filter(Q(client=user) | Q(provider=user)).select_related(
+        "service", "client", "provider", "offer"
+    )
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-created_at")
@@ -54,7 +57,7 @@ def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[B
 
 def booking_get_for_user(*, user: User, public_id) -> Booking:
     """A booking of which the user is a party, or any booking for staff."""
-    qs = Booking.objects.select_related("service", "client", "provider", "provider__provider_profile")
+    qs = Booking.objects.select_related("service", "client", "provider", "provider__provider_profile", "offer")
     if not user.is_staff:
         qs = qs.filter(Q(client=user) | Q(provider=user))
     booking = qs.filter(public_id=public_id).first()
@@ -102,6 +105,37 @@ def _money_of(booking: Booking, now: dt.datetime) -> MoneyLike:
     return import_string(settings.BOOKING_MONEY)(booking, now)
 
 
+@dataclass(frozen=True)
+class OfferView:
+    """The offer on the table, in the amounts a reader weighs it by."""
+
+    offer: Offer
+    ends_at: dt.datetime  # the gig's end at the offered length
+    deposit_minor: int  # asked when accepted; 0: the whole price is due then
+    fee_minor: int  # GigSta's fee on the offered price
+    payout_minor: int  # what the provider keeps of it
+
+    @property
+    def deposit_percent(self) -> int:
+        return self.offer.deposit_percent if self.deposit_minor else 0
+
+
+def _offer_view(booking: Booking, now: dt.datetime) -> OfferView | None:
+    offer = booking.open_offer
+    if offer is None:
+        return None
+    fee = platform_fee(offer.price_minor, booking.fee_bps)
+    # As for a request's own deposit: once the balance is due, the whole price is.
+    deposit = deposit_amount(offer) if offer.deposit_percent and now < booking.balance_due_at else 0
+    return OfferView(
+        offer=offer,
+        ends_at=booking.starts_at + dt.timedelta(minutes=offer.duration_minutes),
+        deposit_minor=deposit,
+        fee_minor=fee,
+        payout_minor=offer.price_minor - fee,
+    )
+
+
 @dataclass
 class BookingCard:
     """Everything the booking page, its htmx card and the API show about one booking, for one
@@ -128,6 +162,21 @@ class BookingCard:
     @property
     def is_final(self) -> bool:
         return self.booking.state in FINAL_STATES
+
+    @cached_property
+    def offer(self) -> OfferView | None:
+        """The offer waiting for the client's answer, while the booking is offered."""
+        return _offer_view(self.booking, self.now)
+
+    @property
+    def may_offer(self) -> bool:
+        """The reader may send an offer (or revise theirs) now: the card shows the offer form."""
+        return any(a.takes_terms for a in self.actions)
+
+    @property
+    def buttons(self) -> list[Action]:
+        """The actions taken with one button; an offer has a form of its own."""
+        return [a for a in self.actions if not a.takes_terms]
 
     @property
     def polls(self) -> bool:
@@ -203,6 +252,7 @@ class BookingCard:
             self.user.pk,
             booking.state,
             booking.updated_at.isoformat(),
+            booking.offer_id,
             booking.client.display_name,
             booking.provider.display_name,
             profile.updated_at.isoformat() if profile else "",
@@ -273,10 +323,10 @@ class WaitingGroup:
 # What a provider's dashboard lists first, group by group: the states it waits in, and for which
 # payment method (None: any).
 _PROVIDER_GROUPS = (
-    ("requests", "Requests to answer", "requested", None),
-    ("offers", "Offers out", "offered", None),
-    ("payments", "Payments to confirm", "accepted", PaymentMethod.MANUAL),
-    ("payments", "Payments to confirm", "deposit_paid", PaymentMethod.MANUAL),
+    ("requests", "Requests to answer", State.REQUESTED, None),
+    ("offers", "Offers out", State.OFFERED, None),
+    ("payments", "Payments to confirm", State.ACCEPTED, PaymentMethod.MANUAL),
+    ("payments", "Payments to confirm", State.DEPOSIT_PAID, PaymentMethod.MANUAL),
 )
 
 
@@ -287,7 +337,9 @@ def waiting_for_provider(*, provider: User, now: dt.datetime) -> list[WaitingGro
     states = Q()
     for _, _, state, method in _PROVIDER_GROUPS:
         states |= Q(state=state) & (Q(payment_method=method) if method else Q())
-    bookings = list(Booking.objects.filter(states, provider=provider).select_related("service", "client", "provider"))
+    bookings = list(
+        Booking.objects.filter(states, provider=provider).select_related("service", "client", "provider", "offer")
+    )
     ctx = booking_context(now)
     groups: dict[str, WaitingGroup] = {}
     for key, title, state, method in _PROVIDER_GROUPS:

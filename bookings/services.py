@@ -20,10 +20,12 @@ from bookings.models import (
     MAX_REVIEW_LENGTH,
     MAX_VENUE_LENGTH,
     MAX_YEARS_AHEAD,
+    MIN_OFFER_MINOR,
     Booking,
     BookingEvent,
     Message,
     MessageAttachment,
+    Offer,
     Reminder,
     Review,
     ThreadReader,
@@ -31,16 +33,28 @@ from bookings.models import (
 from bookings.state_machine import (
     HOLDING_STATES,
     REQUEST,
+    Action,
     ActionName,
     Context,
+    Role,
     State,
     TransitionNotAllowed,
     get_transition,
+    roles_of,
 )
 from bookings.terms import booking_terms, card_payments_on
 from catalog.cache import catalog_changed
-from catalog.models import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, BusyDay, Service
+from catalog.models import (
+    MAX_DEPOSIT_PERCENT,
+    MAX_DURATION_MINUTES,
+    MAX_PRICE_MINOR,
+    MIN_DURATION_MINUTES,
+    BusyDay,
+    Service,
+)
+from catalog.pricing import minutes_words, quote
 from catalog.services import listings_refresh
+from catalog.templatetags.catalog_tags import money
 from gigsta.errors import Conflict
 
 
@@ -118,7 +132,7 @@ def booking_request(
         raise PermissionDenied("You cannot book your own service.")
     if not client.is_client:
         raise PermissionDenied("Only client accounts can request bookings.")
-    duration = duration_minutes or service.duration_minutes
+    duration = service.duration_minutes if duration_minutes is None else duration_minutes
     errors: dict[str, list[str]] = {}
     if timezone.is_naive(starts_at):
         errors["starts_at"] = ["Give the time with its time zone."]
@@ -126,8 +140,8 @@ def booking_request(
         errors["starts_at"] = ["Pick a time in the future."]
     elif starts_at - timezone.now() > dt.timedelta(days=365 * MAX_YEARS_AHEAD):
         errors["starts_at"] = [f"Pick a time within the next {MAX_YEARS_AHEAD} years."]
-    if not MIN_DURATION_MINUTES <= duration <= MAX_DURATION_MINUTES:
-        errors["duration_minutes"] = [f"Between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."]
+    if problem := quote(service, duration).problem:
+        errors["duration_minutes"] = [problem]
     if not venue.strip():
         errors["venue"] = ["Say where the gig takes place."]
     elif len(venue) > MAX_VENUE_LENGTH:
@@ -151,7 +165,7 @@ def booking_request(
             ends_at=ends_at,
             venue=venue.strip(),
             message=message.strip(),
-            **booking_terms(service),
+            **booking_terms(service, duration),
         )
         event = BookingEvent.objects.create(
             booking=booking,
@@ -186,8 +200,9 @@ def booking_transition(
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError({"note": [f"Keep the note under {MAX_NOTE_LENGTH:,} characters."]})
     ctx = booking_context(now)
+    claims_slot = action in (ActionName.ACCEPT, ActionName.ACCEPT_OFFER)
     with transaction.atomic():
-        if action == ActionName.ACCEPT:
+        if claims_slot:
             _lock_provider(booking.provider_id)  # provider first, then the booking: one lock order
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         spec = get_transition(locked, actor, action, ctx)
@@ -197,25 +212,135 @@ def booking_transition(
                 "use the pay page or POST /api/bookings/{id}/checkout.",
                 "not_a_transition",
             )
-        if action == ActionName.ACCEPT:
+        if spec.takes_terms:
+            raise TransitionNotAllowed(
+                f"“{spec.button_label}” carries its terms: use the offer form or POST /api/bookings/{{id}}/offer.",
+                "not_a_transition",
+            )
+        changed = _offer_settle(locked, accepted=action == ActionName.ACCEPT_OFFER)
+        if claims_slot:  # an accepted offer may be longer than the request: checked at its own length
             _check_slot_free(
                 provider_id=locked.provider_id, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude_pk=locked.pk
             )
-        from_state = locked.state
-        locked.state = spec.target
-        locked.save(update_fields=["state", "updated_at"])
-        event = BookingEvent.objects.create(
-            booking=locked,
-            actor=actor,
-            action=action,
-            from_state=from_state,
-            to_state=spec.target,
-            note=f"{spec.note}: {note.strip()}" if note.strip() else spec.note,
-            source=source,
-        )
-        _sync_busy_days(locked, from_state)
-        _effects_run(locked, event)
+        return _state_write(locked, spec, actor, note=note, source=source, changed=changed)
+
+
+def _state_write(
+    locked: Booking, spec: Action, actor: User | None, *, note: str, source: str, changed: list[str], said: str = ""
+) -> Transition:
+    """Save the locked booking in the action's target state (with the other fields `changed`),
+    append its event, and run the action's effects. `said`: the event's words instead of the
+    action's note."""
+    from_state = locked.state
+    locked.state = spec.target
+    locked.save(update_fields=["state", "updated_at", *changed])
+    said = said or spec.note
+    event = BookingEvent.objects.create(
+        booking=locked,
+        actor=actor,
+        action=spec.name,
+        from_state=from_state,
+        to_state=spec.target,
+        note=f"{said}: {note.strip()}" if note.strip() else said,
+        source=source,
+    )
+    _sync_busy_days(locked, from_state)
+    _effects_run(locked, event)
     return Transition(locked, event)
+
+
+def _offer_settle(locked: Booking, *, accepted: bool) -> list[str]:
+    """Leaving `offered`: an accepted offer's terms become the booking's (price, length, deposit);
+    any other way out takes the offer off the table. Returns the fields changed."""
+    if locked.state != State.OFFERED:
+        return []
+    if not accepted:
+        locked.offer = None
+        return ["offer"]
+    offer = locked.offer
+    locked.price_minor, locked.deposit_percent = offer.price_minor, offer.deposit_percent
+    locked.ends_at = locked.starts_at + dt.timedelta(minutes=offer.duration_minutes)
+    return ["price_minor", "deposit_percent", "ends_at"]
+
+
+def offer_send(
+    *,
+    booking: Booking,
+    actor: User,
+    price_minor: int,
+    duration_minutes: int | None = None,
+    deposit_percent: int | None = None,
+    note: str = "",
+    expires_at: dt.datetime | None = None,
+    source: str = BookingEvent.Source.WEB,
+    now: dt.datetime | None = None,
+) -> Transition:
+    """The provider answers a request with terms of their own, or revises the offer on the table
+    (a new Offer row replaces it; both stay in the history). Unsaid terms stay the booking's
+    (length, deposit); the offer is open for BOOKING_OFFER_OPEN_HOURS, or until the gig starts if
+    that is sooner. Raises PermissionDenied (not the provider), TransitionNotAllowed (not
+    requested or offered now) or ValidationError (the terms); nothing is written or sent then."""
+    ctx = booking_context(now)
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if Role.PROVIDER not in roles_of(locked, actor):
+            raise PermissionDenied("Only the provider of a booking can send an offer.")
+        spec = get_transition(locked, actor, ActionName.OFFER, ctx)
+        terms = _offer_terms(
+            locked, ctx.now, price_minor=price_minor, duration_minutes=duration_minutes,
+            deposit_percent=deposit_percent, note=note, expires_at=expires_at,
+        )  # fmt: skip
+        revised = locked.state == State.OFFERED
+        locked.offer = Offer.objects.create(booking=locked, currency=locked.currency, **terms)
+        said = ("Offer revised" if revised else spec.note) + ": " + offer_words(locked.offer)
+        return _state_write(locked, spec, actor, note=note, source=source, changed=["offer"], said=said)
+
+
+def _offer_terms(locked: Booking, now: dt.datetime, **asked) -> dict:
+    """An offer's terms, checked; unsaid ones from the booking. Raises ValidationError."""
+    currency = locked.currency
+    terms = {
+        "price_minor": asked["price_minor"],
+        "duration_minutes": locked.duration_minutes if asked["duration_minutes"] is None else asked["duration_minutes"],
+        "deposit_percent": locked.deposit_percent if asked["deposit_percent"] is None else asked["deposit_percent"],
+        "note": asked["note"].strip(),
+        "expires_at": asked["expires_at"] or min(now + offer_open_for(), locked.starts_at),
+    }
+    errors: dict[str, list[str]] = {}
+    if not MIN_OFFER_MINOR <= terms["price_minor"] <= MAX_PRICE_MINOR:
+        low, high = money(MIN_OFFER_MINOR, currency), money(MAX_PRICE_MINOR, currency)
+        errors["price_minor"] = [f"Ask between {low} and {high}."]
+    if not MIN_DURATION_MINUTES <= terms["duration_minutes"] <= MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = [f"Between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."]
+    if not 0 <= terms["deposit_percent"] <= MAX_DEPOSIT_PERCENT:
+        errors["deposit_percent"] = [f"Between 0 and {MAX_DEPOSIT_PERCENT} %."]
+    if len(terms["note"]) > MAX_NOTE_LENGTH:
+        errors["note"] = [f"Keep the note under {MAX_NOTE_LENGTH:,} characters."]
+    if reason := _expiry_refusal(terms["expires_at"], now, locked.starts_at):
+        errors["expires_at"] = [reason]
+    if errors:
+        raise ValidationError(errors)
+    return terms
+
+
+def _expiry_refusal(expires_at: dt.datetime, now: dt.datetime, starts_at: dt.datetime) -> str | None:
+    if timezone.is_naive(expires_at):
+        return "Give the time with its time zone."
+    if expires_at <= now:
+        return "Pick a time in the future."
+    if expires_at > starts_at:
+        return "The offer must expire by the time the gig starts."
+    return None
+
+
+def offer_open_for() -> dt.timedelta:
+    return dt.timedelta(hours=settings.BOOKING_OFFER_OPEN_HOURS)
+
+
+def offer_words(offer: Offer) -> str:
+    """An offer's terms in a line: "€1,500 for 6 hours, 30 % deposit"."""
+    words = f"{money(offer.price_minor, offer.currency)} for {minutes_words(offer.duration_minutes)}"
+    return words + (f", {offer.deposit_percent} % deposit" if offer.deposit_percent else "")
 
 
 def reminder_send(*, booking: Booking, kind: str, now: dt.datetime | None = None) -> Reminder | None:

@@ -16,6 +16,7 @@ from gigsta.errors import Conflict, NotFound
 
 class State(StrEnum):
     REQUESTED = "requested"
+    OFFERED = "offered"  # the provider answered with an offer of their own terms; the client's turn
     ACCEPTED = "accepted"
     DEPOSIT_PAID = "deposit_paid"
     DECLINED = "declined"
@@ -38,6 +39,9 @@ class ActionName(StrEnum):
 
     ACCEPT = "accept"
     DECLINE = "decline"
+    OFFER = "offer"
+    ACCEPT_OFFER = "accept_offer"
+    DECLINE_OFFER = "decline_offer"
     WITHDRAW = "withdraw"
     MARK_DEPOSIT_PAID = "mark_deposit_paid"
     MARK_PAID = "mark_paid"
@@ -86,6 +90,7 @@ class BookingLike(Protocol):
     deposit_percent: int  # 0: no deposit, the whole price is paid at once
     balance_due_days: int  # the balance is due this many days before the gig
     balance_cancel_days: int  # still unpaid this many days before: the provider may cancel
+    offer_expires_at: dt.datetime | None  # while offered: until when the client may accept the offer
 
 
 def balance_due_at(booking: BookingLike) -> dt.datetime:
@@ -124,6 +129,15 @@ Guard = Callable[[BookingLike, Context], str | None]  # a reason to refuse, or N
 
 def _gig_started(booking: BookingLike, ctx: Context) -> str | None:
     return None if ctx.now >= booking.starts_at else "The gig has not started yet."
+
+
+def _gig_ahead(booking: BookingLike, ctx: Context) -> str | None:
+    return None if ctx.now < booking.starts_at else "The gig has started: too late for an offer."
+
+
+def _offer_open(booking: BookingLike, ctx: Context) -> str | None:
+    """An offer may be accepted until it expires; from that moment the timers expire it."""
+    return None if not _deadline_passed(booking, ctx) else "The offer has expired."
 
 
 def _within_dispute_window(booking: BookingLike, ctx: Context) -> str | None:
@@ -183,6 +197,8 @@ def deadline_of(booking: BookingLike, ctx: Context) -> Deadline | None:
     if booking.state in (State.REQUESTED, State.ACCEPTED):
         limit = ctx.answer_within if booking.state == State.REQUESTED else ctx.pay_within
         return Deadline(min(booking.updated_at + limit, booking.starts_at), ActionName.EXPIRE)
+    if booking.state == State.OFFERED:  # the client's time to answer: the offer's own expiry
+        return Deadline(min(booking.offer_expires_at, booking.starts_at), ActionName.EXPIRE)
     if booking.state == State.DEPOSIT_PAID:
         return Deadline(booking.ends_at + ctx.complete_after, ActionName.EXPIRE)
     if booking.state == State.CONFIRMED:
@@ -191,8 +207,8 @@ def deadline_of(booking: BookingLike, ctx: Context) -> Deadline | None:
 
 
 def _timed_out(booking: BookingLike, ctx: Context) -> str | None:
-    """Requests unanswered, or acceptances unpaid, for too long (or until the gig began); a
-    deposit whose balance was never paid or marked paid, some days after the gig."""
+    """Requests unanswered, offers not taken, or acceptances unpaid, for too long (or until the
+    gig began); a deposit whose balance was never paid or marked paid, some days after the gig."""
     return None if _deadline_passed(booking, ctx) else "Not expired yet."
 
 
@@ -218,19 +234,57 @@ class Action:
     # The action opens a card checkout (the pay page, POST /api/bookings/{id}/checkout) instead
     # of changing the state; the payment's webhook takes the transition later.
     starts_checkout: bool = False
+    # The action carries terms of its own (an offer's price, length, expiry): it is taken through
+    # its own form and endpoint (bookings.services.offer_send, POST /api/bookings/{id}/offer).
+    takes_terms: bool = False
 
 
-def _action(name, sources, target, roles, label, note, critical=False, guard=None, starts_checkout=False) -> Action:
-    return Action(name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout)
+def _action(
+    name, sources, target, roles, label, note, critical=False, guard=None, starts_checkout=False, takes_terms=False
+) -> Action:
+    return Action(
+        name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout, takes_terms
+    )
 
 
 S, R, N = State, Role, ActionName
 ACTIONS: tuple[Action, ...] = (
     _action(N.ACCEPT, [S.REQUESTED], S.ACCEPTED, [R.PROVIDER], "Accept request", "Request accepted"),
-    _action(N.DECLINE, [S.REQUESTED], S.DECLINED, [R.PROVIDER], "Decline", "Request declined", critical=True),
+    _action(
+        N.DECLINE, [S.REQUESTED, S.OFFERED], S.DECLINED, [R.PROVIDER], "Decline", "Request declined", critical=True
+    ),
+    _action(
+        N.OFFER,
+        [S.REQUESTED, S.OFFERED],  # from offered: a revised offer replaces the one on the table
+        S.OFFERED,
+        [R.PROVIDER],
+        "Send an offer",
+        "Offer sent",
+        guard=_gig_ahead,
+        takes_terms=True,
+    ),
+    _action(
+        N.ACCEPT_OFFER,
+        [S.OFFERED],
+        S.ACCEPTED,
+        [R.CLIENT],
+        "Accept offer",
+        "Offer accepted: the booking takes its terms",
+        guard=_offer_open,
+    ),
+    # Declining an offer turns down its terms, not the booking: the request stands as it was
+    # asked, for the provider to accept, decline or answer with another offer. Withdraw ends it.
+    _action(
+        N.DECLINE_OFFER,
+        [S.OFFERED],
+        S.REQUESTED,
+        [R.CLIENT],
+        "Decline offer",
+        "Offer declined: the request stands as it was",
+    ),
     _action(
         N.WITHDRAW,
-        [S.REQUESTED, S.ACCEPTED],
+        [S.REQUESTED, S.OFFERED, S.ACCEPTED],
         S.CANCELLED,
         [R.CLIENT],
         "Withdraw request",
@@ -347,7 +401,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     _action(
         N.EXPIRE,
-        [S.REQUESTED, S.ACCEPTED, S.DEPOSIT_PAID],
+        [S.REQUESTED, S.OFFERED, S.ACCEPTED, S.DEPOSIT_PAID],
         S.EXPIRED,
         [R.SYSTEM],
         "Expire",
@@ -441,13 +495,12 @@ class Waiting:
 
 # Whose move it is in the states that expire, and the actions of theirs that answer: a request
 # is answered by the provider; an offer by the client; an acceptance is paid by the client by
-# card, or, paid by bank transfer or cash, marked paid by the provider. Names, not members, so
-# that the table above decides which exist.
+# card, or, paid by bank transfer or cash, marked paid by the provider.
 _ANSWERS: dict[tuple[str, str | None], tuple[Role, tuple[str, ...]]] = {
-    ("requested", None): (Role.PROVIDER, ("accept", "decline", "offer")),
-    ("offered", None): (Role.CLIENT, ("accept_offer", "decline_offer")),
-    ("accepted", PaymentMethod.STRIPE): (Role.CLIENT, ("pay",)),
-    ("accepted", PaymentMethod.MANUAL): (Role.PROVIDER, ("mark_paid", "mark_deposit_paid")),
+    (State.REQUESTED, None): (Role.PROVIDER, (ActionName.ACCEPT, ActionName.DECLINE, ActionName.OFFER)),
+    (State.OFFERED, None): (Role.CLIENT, (ActionName.ACCEPT_OFFER, ActionName.DECLINE_OFFER)),
+    (State.ACCEPTED, PaymentMethod.STRIPE): (Role.CLIENT, (ActionName.PAY,)),
+    (State.ACCEPTED, PaymentMethod.MANUAL): (Role.PROVIDER, (ActionName.MARK_PAID, ActionName.MARK_DEPOSIT_PAID)),
 }
 
 

@@ -14,6 +14,7 @@ from typing import Protocol
 from django.conf import settings
 
 from bookings.state_machine import BookingLike, PaymentMethod, State, deposit_allowed
+from catalog.pricing import price_for
 
 # Client cancellations: (at least this many days before the gig, percent of what was paid
 # that is refunded). Checked in order; the last window must start at 0 days.
@@ -24,10 +25,11 @@ def card_payments_on() -> bool:
     return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
 
 
-def booking_terms(service) -> dict:
-    """The terms a new booking of `service` copies: price, how it is paid, fee, deposit, policy."""
+def booking_terms(service, duration_minutes: int) -> dict:
+    """The terms a new booking of `service` for `duration_minutes` copies: the price for that
+    length (catalog.pricing), how it is paid, fee, deposit, policy."""
     return {
-        "price_minor": service.price_minor,
+        "price_minor": price_for(service, duration_minutes),
         "currency": service.currency,
         "payment_method": PaymentMethod.STRIPE if card_payments_on() else PaymentMethod.MANUAL,
         "fee_bps": current_fee_bps(),

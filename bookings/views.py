@@ -7,11 +7,12 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from bookings.attachments import attachment_response
-from bookings.forms import ActionNoteForm, BookingForm, MessageForm, ReviewForm
+from bookings.forms import ActionNoteForm, BookingForm, MessageForm, OfferForm, ReviewForm
 from bookings.models import MAX_NOTE_LENGTH, Booking, BookingEvent
 from bookings.selectors import (
     BookingCard,
@@ -29,28 +30,45 @@ from bookings.selectors import (
     booking_list_for_user,
     booking_rows,
 )
-from bookings.services import booking_request, booking_transition, message_create, review_create, thread_mark_read
+from bookings.services import (
+    booking_request,
+    booking_transition,
+    message_create,
+    offer_open_for,
+    offer_send,
+    review_create,
+    thread_mark_read,
+)
 from bookings.state_machine import State
 from bookings.terms import booking_terms, policy_lines
+from catalog.models import Service
+from catalog.pricing import Quote, quote
 from catalog.selectors import service_get_public
+from catalog.templatetags.catalog_tags import money
 from gigsta.errors import DomainError
-from gigsta.forms import form_submit, refusal_words
+from gigsta.forms import add_service_errors, form_submit, refusal_words
 from inbox.services import notifications_read_for_booking
 
+STALE_HINT = "The booking may have changed elsewhere; here is what you can do now."
 TABS = {
-    "upcoming": ("Upcoming", [State.REQUESTED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED]),
+    "upcoming": ("Upcoming", [State.REQUESTED, State.OFFERED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED]),
     "past": ("Past", [State.COMPLETED, State.REFUNDED]),
     "disputed": ("Disputed", [State.DISPUTED]),
     "closed": ("Cancelled and declined", [State.CANCELLED, State.DECLINED, State.EXPIRED]),
 }
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
+def _bookable(request: HttpRequest, service_id: UUID) -> Service:
     service = service_get_public(public_id=service_id)
     if not request.user.is_client or service.provider_id == request.user.pk:
         raise PermissionDenied("Only client accounts can book services.")
+    return service
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    service = _bookable(request, service_id)
     form = BookingForm(data=request.POST if request.method == "POST" else None, service=service)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("starts_at", "duration_minutes", "venue", "message")}
@@ -59,11 +77,36 @@ def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
             rename={"starts_at": "date"}, hint="Try another date or time.",
         )  # fmt: skip
         if booking is not None:
-            messages.success(request, f"Request sent to {service.provider.display_name}. You will hear back soon.")
+            who, price = service.provider.display_name, money(booking.price_minor, booking.currency)
+            messages.success(request, f"Request sent to {who} for {price}. You will hear back soon.")
             return redirect("bookings:detail", booking_id=booking.public_id)
-    terms = Booking(service=service, **booking_terms(service))  # what the request would agree to
-    context = {"form": form, "service": service, "terms": terms, "policy": policy_lines(terms)}
+    # What a request agrees to besides its price: how it is paid, the deposit, the policy.
+    terms = Booking(service=service, **booking_terms(service, service.duration_minutes))
+    context = {
+        "form": form,
+        "service": service,
+        "terms": terms,
+        "policy": policy_lines(terms),
+        "quote": _quote(service, form["duration_minutes"].value()),
+    }
     return render(request, "bookings/booking_form.html", context)
+
+
+@login_required
+@require_GET
+def booking_price(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    """The booking form's price for the length typed so far (htmx, as the length changes)."""
+    service = _bookable(request, service_id)
+    context = {"service": service, "quote": _quote(service, request.GET.get("duration_minutes"))}
+    return render(request, "bookings/booking_form.html#price", context)
+
+
+def _quote(service: Service, duration) -> Quote | None:
+    """The price for a length as typed; None when it is not a whole number of minutes."""
+    try:
+        return quote(service, int(duration))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 @login_required
@@ -106,8 +149,8 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     etag = _etag(request, card)
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
-    else:  # the card, and the thread and contact details beside it (out of band)
-        response = _thread_read(request, card, render(request, "bookings/booking_detail.html#poll", {"card": card}))
+    else:  # the card, and beside it out of band the thread, contact details, price and times
+        response = _thread_read(request, card, render(request, "bookings/booking_detail.html#poll", _context(card)))
     response["ETag"], response["Cache-Control"] = etag, "private, no-cache"
     return response
 
@@ -115,7 +158,7 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 def _page(request: HttpRequest, card: BookingCard, message_form: MessageForm) -> HttpResponse:
     notifications_read_for_booking(user=request.user, booking=card.booking)  # before the nav counts them
     review_form = ReviewForm() if card.may_review else None
-    context = {"card": card, "review_form": review_form, "message_form": message_form}
+    context = _context(card, review_form=review_form, message_form=message_form)
     return _thread_read(request, card, render(request, "bookings/booking_detail.html", context))
 
 
@@ -166,7 +209,7 @@ def booking_review(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     if form.non_field_errors():  # refused (not completed, reviewed already): nothing to correct
         messages.error(request, " ".join(form.non_field_errors()))
         return redirect("bookings:detail", booking_id=booking_id)
-    context = {"card": card, "review_form": form if card.may_review else None, "message_form": MessageForm()}
+    context = _context(card, review_form=form if card.may_review else None, message_form=MessageForm())
     return render(request, "bookings/booking_detail.html", context)
 
 
@@ -178,16 +221,72 @@ def booking_action(request: HttpRequest, booking_id: UUID, action: str) -> HttpR
     buttons that are possible now."""
     booking = booking_get_for_user(user=request.user, public_id=booking_id)
     problem, event = _action_take(request, booking, action)
+    return _answer(request, booking_id, problem, event)
+
+
+def _answer(request: HttpRequest, booking_id: UUID, problem: str | None, event: BookingEvent | None) -> HttpResponse:
+    """After an action or an offer: htmx gets the re-rendered card; a plain POST is redirected back."""
     if request.htmx:
-        response = render(
-            request, "bookings/booking_detail.html#card", {"card": _card_for(request, booking_id), "problem": problem}
-        )
+        card = _card_for(request, booking_id)
+        response = _card_fragment(request, _context(card, problem=problem))
         return trigger_client_event(response, "bookingChanged") if problem is None else response
     if problem:
         messages.error(request, problem)
     else:
         messages.success(request, f"Done: {event.note}")
     return redirect("bookings:detail", booking_id=booking_id)
+
+
+@login_required
+@require_POST
+def booking_offer(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    """The provider sends an offer, or revises theirs. Field errors come back on the form (the
+    card for htmx, the page without JavaScript); a refusal (the booking moved on) is said like
+    a stale action's."""
+    card = _card_for(request, booking_id)
+    if card.role != "provider":
+        raise PermissionDenied("Only the provider of a booking can send an offer.")
+    form = _offer_form(card, data=request.POST)
+    if not form.is_valid():
+        return _offer_form_again(request, card, form)
+    try:
+        _, event = offer_send(booking=card.booking, actor=request.user, **form.terms())
+    except ValidationError as exc:
+        add_service_errors(form, exc, rename={"price_minor": "price"})
+        return _offer_form_again(request, card, form)
+    except DomainError as exc:
+        return _answer(request, booking_id, refusal_words(exc, STALE_HINT), None)
+    return _answer(request, booking_id, None, event)
+
+
+def _offer_form_again(request: HttpRequest, card: BookingCard, form: OfferForm) -> HttpResponse:
+    """The card (htmx) or the whole page with the offer form's errors; status 200 so htmx swaps it."""
+    if request.htmx:
+        return _card_fragment(request, _context(card, offer_form=form))
+    review_form = ReviewForm() if card.may_review else None
+    return render(request, "bookings/booking_detail.html", _context(card, offer_form=form, review_form=review_form))
+
+
+def _offer_form(card: BookingCard, data=None) -> OfferForm:
+    return OfferForm(data=data, booking=card.booking, now=card.now, open_for=offer_open_for())
+
+
+def _card_fragment(request: HttpRequest, context: dict) -> HttpResponse:
+    """The card, for htmx to swap; with it, out of band, the booking's price and times shown
+    outside the card, which an accepted offer changes."""
+    parts = [
+        render_to_string(f"bookings/booking_detail.html#{name}", {**context, "oob": name != "card"}, request=request)
+        for name in ("card", "terms-head", "terms-details")
+    ]
+    return HttpResponse("".join(parts))
+
+
+def _context(card: BookingCard, **extra) -> dict:
+    """The booking template's context: the card, and the offer form when the reader may offer."""
+    context = {"card": card, **extra}
+    if card.may_offer and context.get("offer_form") is None:
+        context["offer_form"] = _offer_form(card)
+    return context
 
 
 def _action_take(request: HttpRequest, booking: Booking, action: str) -> tuple[str | None, BookingEvent | None]:
@@ -200,5 +299,5 @@ def _action_take(request: HttpRequest, booking: Booking, action: str) -> tuple[s
             booking=booking, action=action, actor=request.user, note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        return refusal_words(exc, "The booking may have changed elsewhere; here is what you can do now."), None
+        return refusal_words(exc, STALE_HINT), None
     return None, event

@@ -1,9 +1,22 @@
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 
 from catalog.cache import catalog_changed
-from catalog.models import BusyDay, Category, ProviderPhoto, Service
+from catalog.models import BusyDay, Category, Pricing, ProviderPhoto, Service
+from catalog.pricing import hourly_price
 from catalog.services import listings_refresh
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """An hourly service's price_minor is what its typical duration costs: worked out, not typed."""
+
+    def clean(self):
+        data = super().clean()
+        rate, minutes = data.get("hourly_rate_minor"), data.get("duration_minutes")
+        if data.get("pricing") == Pricing.HOURLY and rate and minutes:
+            data["price_minor"] = hourly_price(rate, minutes)
+        return data
 
 
 @admin.register(Category)
@@ -16,8 +29,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["title", "provider", "category", "price_minor", "currency", "city", "is_active", "created_at"]
-    list_filter = ["is_active", "category", "currency"]
+    form = ServiceAdminForm
+    list_display = [
+        "title", "provider", "category", "pricing", "price_minor", "hourly_rate_minor", "currency", "city",
+        "is_active", "created_at",
+    ]  # fmt: skip
+    list_filter = ["is_active", "pricing", "category", "currency"]
     search_fields = ["title", "provider__email", "provider__display_name", "city"]
     list_select_related = ["provider", "category"]
     raw_id_fields = ["provider"]

@@ -10,9 +10,11 @@ from catalog.models import (
     MAX_BALANCE_DUE_DAYS,
     MAX_DEPOSIT_PERCENT,
     MAX_DURATION_MINUTES,
+    MAX_HOURLY_RATE_MINOR,
     MAX_PRICE_MINOR,
     MIN_DURATION_MINUTES,
     Category,
+    Pricing,
     Service,
 )
 from catalog.selectors import (
@@ -61,7 +63,7 @@ class ServiceOut(Schema):
     title: str
     description: str
     category: str = Field(validation_alias="category.slug")
-    price_minor: int
+    price_minor: int = Field(description="The price of one booking of `duration_minutes`.")
     currency: str
     city: str
     latitude: float
@@ -71,6 +73,11 @@ class ServiceOut(Schema):
     is_active: bool
     deposit_percent: int = Field(description="Share of the price paid when accepted; 0: all at once.")
     balance_due_days: int = Field(description="With a deposit: the balance is due this many days before the gig.")
+    pricing: Pricing = Field(
+        description="fixed: `price_minor` whatever the length booked; hourly: `hourly_rate_minor` per hour booked."
+    )
+    hourly_rate_minor: int | None = Field(description="Hourly services: the price of one hour; else null.")
+    min_duration_minutes: int | None = Field(description="Hourly services: the shortest booking taken; else null.")
     provider: ProviderOut
 
 
@@ -105,11 +112,14 @@ class ServiceFiltersIn(InputSchema):
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
+PRICE_MINOR_DESCRIPTION = "Fixed prices: the price of one booking. Hourly services: worked out from the rate."
+
+
 class ServiceIn(InputSchema):
     title: str = Field(min_length=3, max_length=120)
     description: str = Field("", max_length=4000)
     category: str = Field(max_length=50)
-    price_minor: int = Field(ge=100, le=MAX_PRICE_MINOR)
+    price_minor: int | None = Field(None, ge=100, le=MAX_PRICE_MINOR, description=PRICE_MINOR_DESCRIPTION)
     currency: str = Field(pattern=r"^[A-Za-z]{3}$")
     city: str = Field(min_length=2, max_length=120)
     latitude: float | None = Field(None, ge=-90, le=90)
@@ -118,6 +128,9 @@ class ServiceIn(InputSchema):
     is_active: bool = True
     deposit_percent: int = Field(0, ge=0, le=MAX_DEPOSIT_PERCENT)
     balance_due_days: int = Field(14, ge=1, le=MAX_BALANCE_DUE_DAYS)
+    pricing: Pricing = Pricing.FIXED
+    hourly_rate_minor: int | None = Field(None, ge=100, le=MAX_HOURLY_RATE_MINOR)
+    min_duration_minutes: int | None = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
 
 
 class ServicePatchIn(InputSchema):
@@ -127,7 +140,7 @@ class ServicePatchIn(InputSchema):
     title: str = Field(None, min_length=3, max_length=120)
     description: str = Field(None, max_length=4000)
     category: str = Field(None, max_length=50)
-    price_minor: int = Field(None, ge=100, le=MAX_PRICE_MINOR)
+    price_minor: int = Field(None, ge=100, le=MAX_PRICE_MINOR, description=PRICE_MINOR_DESCRIPTION)
     currency: str = Field(None, pattern=r"^[A-Za-z]{3}$")
     city: str = Field(None, min_length=2, max_length=120)
     latitude: float | None = Field(None, ge=-90, le=90)
@@ -136,6 +149,9 @@ class ServicePatchIn(InputSchema):
     is_active: bool = Field(None)
     deposit_percent: int = Field(None, ge=0, le=MAX_DEPOSIT_PERCENT)
     balance_due_days: int = Field(None, ge=1, le=MAX_BALANCE_DUE_DAYS)
+    pricing: Pricing = Field(None)
+    hourly_rate_minor: int = Field(None, ge=100, le=MAX_HOURLY_RATE_MINOR)
+    min_duration_minutes: int = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
 
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -207,4 +223,7 @@ def _current_data(service: Service) -> dict:
         "is_active": service.is_active,
         "deposit_percent": service.deposit_percent,
         "balance_due_days": service.balance_due_days,
+        "pricing": service.pricing,
+        "hourly_rate_minor": service.hourly_rate_minor,
+        "min_duration_minutes": service.min_duration_minutes,
     }

@@ -12,9 +12,11 @@ from catalog.models import (
     MAX_BALANCE_DUE_DAYS,
     MAX_DEPOSIT_PERCENT,
     MAX_DURATION_MINUTES,
+    MAX_HOURLY_RATE_MINOR,
     MAX_PRICE_MINOR,
     MIN_DURATION_MINUTES,
     Category,
+    Pricing,
 )
 from catalog.selectors import MAX_PAGE, SearchFilters, categories_all
 from catalog.services import ServiceData
@@ -120,6 +122,9 @@ class SearchForm(forms.Form):
         )
 
 
+HOURLY_FIELDS = ("hourly_rate", "min_duration_minutes")
+
+
 class ServiceForm(forms.Form):
     title = forms.CharField(
         label="Title",
@@ -135,6 +140,9 @@ class ServiceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What is included, what you need from the venue, how long you play.",
     )
+    pricing = forms.ChoiceField(
+        label="How you charge", choices=Pricing.choices, initial=Pricing.FIXED, widget=forms.RadioSelect
+    )
     price = forms.DecimalField(
         label="Price",
         min_value=1,
@@ -142,9 +150,22 @@ class ServiceForm(forms.Form):
         decimal_places=2,
         help_text="The price for one booking of the typical duration.",
     )
+    hourly_rate = forms.DecimalField(
+        label="Hourly rate",
+        min_value=1,
+        max_value=MAX_HOURLY_RATE_MINOR // 100,
+        decimal_places=2,
+        help_text="What one hour costs; the client's price follows the length they book.",
+    )
     currency = forms.ChoiceField(label="Currency", choices=[(c, c) for c in CURRENCIES])
     duration_minutes = forms.IntegerField(
         label="Typical duration (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
+    )
+    min_duration_minutes = forms.IntegerField(
+        label="Minimum length (minutes)",
+        min_value=MIN_DURATION_MINUTES,
+        max_value=MAX_DURATION_MINUTES,
+        help_text="The shortest booking you take at your hourly rate.",
     )
     city = PlaceField(
         label="City",
@@ -176,6 +197,13 @@ class ServiceForm(forms.Form):
             f"What the client pays for one booking of the typical duration. GigSta's fee of "
             f"{settings.PLATFORM_FEE_PERCENT:g} % is taken from it when you are paid."
         )
+        # Each way of charging needs only its own fields; a form that does not say is a fixed price.
+        if self.is_bound and not self.data.get(self.add_prefix("pricing")):
+            self.data = self.data.copy()
+            self.data[self.add_prefix("pricing")] = Pricing.FIXED
+        unused = ("price",) if self.data.get(self.add_prefix("pricing")) == Pricing.HOURLY else HOURLY_FIELDS
+        for name in unused:
+            self.fields[name].required = False
 
     def to_data(self) -> ServiceData:
         data = self.cleaned_data
@@ -187,7 +215,10 @@ class ServiceForm(forms.Form):
             title=data["title"],
             description=data["description"],
             category=data["category"],
+            pricing=data["pricing"],
             price_minor=_to_minor(data["price"]),
+            hourly_rate_minor=_to_minor(data["hourly_rate"]),
+            min_duration_minutes=data["min_duration_minutes"],
             currency=data["currency"],
             duration_minutes=data["duration_minutes"],
             city=place.label,
@@ -202,7 +233,10 @@ class ServiceForm(forms.Form):
             "title": service.title,
             "category": service.category.slug,
             "description": service.description,
+            "pricing": service.pricing,
             "price": Decimal(service.price_minor) / 100,
+            "hourly_rate": Decimal(service.hourly_rate_minor) / 100 if service.hourly_rate_minor else None,
+            "min_duration_minutes": service.min_duration_minutes,
             "currency": service.currency,
             "duration_minutes": service.duration_minutes,
             "city": service.city,

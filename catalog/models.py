@@ -15,6 +15,15 @@ MAX_DEPOSIT_PERCENT = 90
 # would be charged a hundred times over.
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK")
 MAX_BALANCE_DUE_DAYS = 90
+# The highest hourly rate: a whole day at it still costs no more than MAX_PRICE_MINOR.
+MAX_HOURLY_RATE_MINOR = MAX_PRICE_MINOR * 60 // MAX_DURATION_MINUTES
+
+
+class Pricing(models.TextChoices):
+    """How a service is priced (catalog.pricing.price_for computes what a booking costs)."""
+
+    FIXED = "fixed", "A fixed price"
+    HOURLY = "hourly", "An hourly rate"
 
 
 class Category(models.Model):
@@ -41,7 +50,22 @@ class Service(models.Model):
     description = models.TextField(max_length=4000, blank=True)
     price_minor = models.PositiveIntegerField(
         validators=[MinValueValidator(100), MaxValueValidator(MAX_PRICE_MINOR)],
-        help_text="Price in minor units (cents).",
+        help_text="Price in minor units (cents) of one booking of the typical duration. Hourly services: "
+        "the hourly rate times that duration, kept here so search compares every service alike.",
+    )
+    pricing = models.CharField(max_length=8, choices=Pricing.choices, default=Pricing.FIXED, db_default=Pricing.FIXED)
+    # Hourly services only (null for fixed prices): the rate, and the shortest booking taken.
+    hourly_rate_minor = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(100), MaxValueValidator(MAX_HOURLY_RATE_MINOR)],
+        help_text="Hourly services: the price of one hour in minor units (cents).",
+    )
+    min_duration_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_DURATION_MINUTES), MaxValueValidator(MAX_DURATION_MINUTES)],
+        help_text="Hourly services: the shortest booking taken, in minutes.",
     )
     currency = models.CharField(max_length=3, validators=[RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code.")])
     duration_minutes = models.PositiveIntegerField(
@@ -87,6 +111,17 @@ class Service(models.Model):
                 & Q(balance_due_days__gte=1)
                 & Q(balance_due_days__lte=MAX_BALANCE_DUE_DAYS),
                 name="service_deposit_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(pricing=Pricing.FIXED, hourly_rate_minor__isnull=True, min_duration_minutes__isnull=True)
+                | Q(
+                    pricing=Pricing.HOURLY,
+                    hourly_rate_minor__gte=100,
+                    hourly_rate_minor__lte=MAX_HOURLY_RATE_MINOR,
+                    min_duration_minutes__gte=MIN_DURATION_MINUTES,
+                    min_duration_minutes__lte=F("duration_minutes"),
+                ),
+                name="service_pricing_valid",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180),

@@ -12,7 +12,17 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.cache import catalog_changed
 from catalog.gazetteer import city_nearest, city_resolve, fold
-from catalog.models import CURRENCIES, BusyDay, Category, Listing, Service, ServiceKeyword
+from catalog.models import (
+    CURRENCIES,
+    MAX_HOURLY_RATE_MINOR,
+    BusyDay,
+    Category,
+    Listing,
+    Pricing,
+    Service,
+    ServiceKeyword,
+)
+from catalog.pricing import price_for
 from catalog.search_sql import on_postgresql, search_document
 
 MAX_KEYWORDS = 200
@@ -40,7 +50,7 @@ class ServiceData:
     title: str
     description: str
     category: str  # slug
-    price_minor: int
+    price_minor: int | None  # fixed prices; an hourly service's is worked out from its rate
     currency: str
     duration_minutes: int
     city: str
@@ -49,6 +59,9 @@ class ServiceData:
     is_active: bool = True
     deposit_percent: int = 0
     balance_due_days: int = 14
+    pricing: str = Pricing.FIXED
+    hourly_rate_minor: int | None = None  # hourly services: the price of one hour
+    min_duration_minutes: int | None = None  # hourly services: the shortest booking taken
 
 
 def _require_provider(user: User) -> None:
@@ -64,11 +77,12 @@ def _apply(service: Service, data: ServiceData) -> None:
         errors["category"] = [f"Unknown category {data.category!r}."]
     service.title = data.title.strip()
     service.description = data.description.strip()
-    service.price_minor = data.price_minor
     service.currency = data.currency.strip().upper()
     if service.currency not in CURRENCIES:
         errors["currency"] = [f"Prices can be in {', '.join(CURRENCIES)}."]
     service.duration_minutes = data.duration_minutes
+    pricing_errors = _apply_pricing(service, data)
+    errors.update(pricing_errors)
     service.is_active = data.is_active
     service.deposit_percent = data.deposit_percent
     service.balance_due_days = data.balance_due_days
@@ -91,12 +105,41 @@ def _apply(service: Service, data: ServiceData) -> None:
         service.category = category
     try:
         unchecked = ["provider", "category", "search_text"] + (["latitude", "longitude"] if "city" in errors else [])
+        unchecked += list(pricing_errors)  # said already, in words of their own
+        if service.pricing == Pricing.HOURLY or "pricing" in pricing_errors:
+            unchecked.append("price_minor")  # worked out from the rate, whose range full_clean checks
         service.full_clean(exclude=unchecked, validate_unique=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+
+
+def _apply_pricing(service: Service, data: ServiceData) -> dict[str, list[str]]:
+    """A fixed price, or an hourly rate with a minimum length; an hourly service's `price_minor`
+    is what its typical duration costs (catalog.pricing), so search compares like with like.
+    Returns errors full_clean does not find (it checks each field's range)."""
+    if data.pricing not in Pricing.values:
+        return {"pricing": [f"Pick {' or '.join(Pricing.values)}."]}
+    service.pricing = data.pricing
+    if data.pricing == Pricing.FIXED:
+        service.price_minor = data.price_minor
+        service.hourly_rate_minor = service.min_duration_minutes = None
+        return {} if data.price_minor is not None else {"price_minor": ["Give the price."]}
+    service.hourly_rate_minor, service.min_duration_minutes = data.hourly_rate_minor, data.min_duration_minutes
+    errors = {}
+    if data.hourly_rate_minor is None:
+        errors["hourly_rate_minor"] = ["Give the hourly rate."]
+    if data.min_duration_minutes is None:
+        errors["min_duration_minutes"] = ["Give the shortest booking you take, in minutes."]
+    elif data.min_duration_minutes > data.duration_minutes:
+        errors["min_duration_minutes"] = ["The minimum length cannot be longer than the typical duration."]
+    if data.hourly_rate_minor is not None:
+        service.price_minor = price_for(service, data.duration_minutes)
+        if 100 <= data.hourly_rate_minor <= MAX_HOURLY_RATE_MINOR and service.price_minor < 100:
+            errors["hourly_rate_minor"] = ["At this rate the typical duration costs less than 1.00: raise the rate."]
+    return errors
 
 
 def _reindex(service: Service) -> None:

@@ -165,6 +165,10 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
     return render(request, "catalog/service_detail.html", {**context, "main_html": main_html})
 
 
+# What the service calls a field, where ServiceForm names it otherwise.
+FORM_NAMES = {"price_minor": "price", "hourly_rate_minor": "hourly_rate"}
+
+
 def _provider_only(request: HttpRequest) -> None:
     if not request.user.is_provider:
         raise PermissionDenied("The dashboard is for provider accounts.")
@@ -200,9 +204,10 @@ def service_new(request: HttpRequest) -> HttpResponse:
         data=request.POST or None, initial={"city": request.user.provider_profile.city, "is_active": True}
     )
     if request.method == "POST" and form.is_valid():
-        service = service_create(provider=request.user, data=form.to_data())
-        messages.success(request, f"“{service.title}” is listed.")
-        return redirect("catalog:dashboard")
+        service = form_submit(form, service_create, provider=request.user, data=form.to_data(), rename=FORM_NAMES)
+        if service is not None:
+            messages.success(request, f"“{service.title}” is listed.")
+            return redirect("catalog:dashboard")
     return render(request, "catalog/service_form.html", {"form": form, "service": None})
 
 
@@ -216,11 +221,13 @@ def service_edit(request: HttpRequest, service_id: UUID) -> HttpResponse:
     auto_id = f"service-{service.public_id}-%s" if request.htmx else "id_%s"
     if request.method == "POST":
         form = ServiceForm(data=request.POST, auto_id=auto_id)
-        if form.is_valid():
-            service = service_update(service=service, actor=request.user, data=form.to_data())
+        saved = form.is_valid() and form_submit(
+            form, service_update, service=service, actor=request.user, data=form.to_data(), rename=FORM_NAMES
+        )
+        if saved:
             if request.htmx:
-                return render(request, "catalog/dashboard.html#service-card", {"service": service, "saved": True})
-            messages.success(request, f"“{service.title}” is saved.")
+                return render(request, "catalog/dashboard.html#service-card", {"service": saved, "saved": True})
+            messages.success(request, f"“{saved.title}” is saved.")
             return redirect("catalog:dashboard")
     else:
         form = ServiceForm(initial=ServiceForm.initial_for(service), auto_id=auto_id)

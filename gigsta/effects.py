@@ -56,6 +56,9 @@ EFFECTS: dict[str, Effects] = {
     N.REQUEST: _notify,
     N.ACCEPT: _notify,
     N.DECLINE: _notify,
+    N.OFFER: _notify,  # a revised offer too: the client is told the new terms
+    N.ACCEPT_OFFER: _notify,
+    N.DECLINE_OFFER: _notify,
     N.WITHDRAW: _settled,
     N.MARK_DEPOSIT_PAID: _paid,
     N.MARK_PAID: _paid,

@@ -365,6 +365,7 @@ TASK_STALE_AFTER_MINUTES = env_int("TASK_STALE_AFTER_MINUTES", 15)
 # --- Bookings (timers: manage.py run_timers, every minute) ----------------------
 BOOKING_ANSWER_WITHIN_HOURS = env_int("BOOKING_ANSWER_WITHIN_HOURS", 48)
 BOOKING_PAY_WITHIN_HOURS = env_int("BOOKING_PAY_WITHIN_HOURS", 72)
+BOOKING_OFFER_OPEN_HOURS = env_int("BOOKING_OFFER_OPEN_HOURS", 72)
 BOOKING_AUTO_COMPLETE_DAYS = env_int("BOOKING_AUTO_COMPLETE_DAYS", 3)
 
 # --- Messages ------------------------------------------------------------------

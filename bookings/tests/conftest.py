@@ -12,3 +12,9 @@ def service(provider):
 @pytest.fixture
 def booking(client_user, service):
     return make_booking(client=client_user, service=service)
+
+
+@pytest.fixture
+def hourly(provider):
+    """A DJ at 90.00 an hour, for at least two hours; three hours typical."""
+    return make_service(provider, title="Party DJ", pricing="hourly", hourly_rate_minor=9000, min_duration_minutes=120)

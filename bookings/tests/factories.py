@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
-from bookings.services import booking_request, booking_transition
+from bookings.services import booking_request, booking_transition, offer_send
 from bookings.state_machine import ActionName, Role, State
 from catalog.models import Service
 from gigsta.tests.helpers import tasks_run
@@ -49,6 +49,7 @@ MARK_PAID = Step(ActionName.MARK_PAID, Role.PROVIDER)  # manual bookings: the pr
 # Checkout and Stripe's signed webhooks: their tests drive that flow themselves.
 PATHS: dict[State, tuple[Step, ...]] = {
     State.REQUESTED: (),
+    State.OFFERED: (Step(ActionName.OFFER, Role.PROVIDER),),
     State.ACCEPTED: (ACCEPT,),
     State.DECLINED: (Step(ActionName.DECLINE, Role.PROVIDER),),
     State.CANCELLED: (Step(ActionName.WITHDRAW, Role.CLIENT),),
@@ -76,6 +77,20 @@ def make_booking(
     actors = {Role.CLIENT: client, Role.PROVIDER: service.provider, Role.SYSTEM: None}
     for step in path:
         now = step.now(booking) if step.now else None
-        booking = booking_transition(booking=booking, action=step.action, actor=actors[step.actor], now=now).booking
+        if step.action == ActionName.OFFER:
+            booking = send_offer(booking, now=now)
+        else:
+            booking = booking_transition(booking=booking, action=step.action, actor=actors[step.actor], now=now).booking
     tasks_run()
     return booking
+
+
+# What send_offer asks on top of the requested price unless told otherwise.
+OFFER_MORE = 20000
+
+
+def send_offer(booking: Booking, **terms) -> Booking:
+    """The provider answers with an offer through offer_send: by default 200.00 more than asked,
+    for the length asked, open for the default time."""
+    terms = {"price_minor": booking.price_minor + OFFER_MORE, **terms}
+    return offer_send(booking=booking, actor=booking.provider, **terms).booking

@@ -59,8 +59,9 @@ def test_unknown_service_is_404(client, client_user, service):
 def test_provider_sees_accept_and_decline_and_takes_one(client, provider, booking):
     url = reverse("api:booking_actions_api", args=[booking.public_id])
     actions = client.get(url, headers=auth(provider)).json()
-    assert [a["action_name"] for a in actions] == ["accept", "decline"]
-    assert set(actions[0]) == {"action_name", "button_label", "note", "is_critical", "starts_checkout"}
+    assert [a["action_name"] for a in actions] == ["accept", "decline", "offer"]
+    assert set(actions[0]) == {"action_name", "button_label", "note", "is_critical", "starts_checkout", "takes_terms"}
+    assert [a["takes_terms"] for a in actions] == [False, False, True]
     response = post(
         client,
         reverse("api:booking_action_api", args=[booking.public_id, "accept"]),
@@ -153,3 +154,17 @@ def test_creating_needs_authentication(client, service):
     body = {"service_id": str(service.public_id), "starts_at": at(30).isoformat(), "venue": "X"}
     response = client.post(reverse("api:booking_create_api"), json.dumps(body), content_type="application/json")
     assert response.status_code == 401
+
+
+def test_an_hourly_request_is_priced_for_its_length(client, client_user, hourly):
+    response = create(client, client_user, hourly, duration_minutes=360)
+    assert response.status_code == 201
+    assert (response.json()["price_minor"], response.json()["currency"]) == (54000, "EUR")
+
+
+@pytest.mark.parametrize("minutes", [90, 0, -60, 10**9])
+def test_a_request_below_the_minimum_or_out_of_range_is_422(client, client_user, hourly, minutes):
+    response = create(client, client_user, hourly, duration_minutes=minutes)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "duration_minutes"
+    assert not Booking.objects.exists()

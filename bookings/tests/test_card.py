@@ -10,7 +10,7 @@ from django.utils import timezone
 from bookings.selectors import booking_card, booking_get_for_user
 from bookings.services import booking_context, booking_transition
 from bookings.state_machine import ACTIONS_BY_NAME, FINAL_STATES, Context, State, deadline_of
-from bookings.tests.factories import at
+from bookings.tests.factories import at, make_booking, send_offer
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,9 @@ def card_for(booking, user, now=None):
 
 def test_each_party_gets_its_role_and_its_actions(booking, client_user, provider, staff_user):
     assert card_for(booking, provider).role == "provider"
-    assert [a.name for a in card_for(booking, provider).actions] == ["accept", "decline"]
+    assert [a.name for a in card_for(booking, provider).actions] == ["accept", "decline", "offer"]
+    assert [a.name for a in card_for(booking, provider).buttons] == ["accept", "decline"]
+    assert card_for(booking, provider).may_offer and not card_for(booking, client_user).may_offer
     assert card_for(booking, client_user).role == "client"
     assert [a.name for a in card_for(booking, client_user).actions] == ["withdraw"]
     assert card_for(booking, staff_user).role == "staff"
@@ -76,6 +78,7 @@ def test_the_parties_may_review_once_after_the_gig(booking, client_user, provide
     ("state", "timer"),
     [
         (State.REQUESTED, "expire"),
+        (State.OFFERED, "expire"),
         (State.ACCEPTED, "expire"),
         (State.DEPOSIT_PAID, "expire"),
         (State.CONFIRMED, "auto_complete"),
@@ -111,3 +114,42 @@ class _FakeBooking:
         self.client_id, self.provider_id = 1, 2
         self.payment_method, self.deposit_percent = "manual", 30
         self.balance_due_days, self.balance_cancel_days = 14, 7
+        self.offer_expires_at = timezone.now() + dt.timedelta(hours=30)
+
+
+def test_an_offer_deadline_is_the_clients_time_to_answer(booking):
+    booking = send_offer(booking, expires_at=at(2))
+    deadline = deadline_of(booking, booking_context())
+    assert (deadline.at, deadline.action) == (at(2), "expire")
+
+
+def test_the_card_weighs_the_offer_for_its_reader(booking, client_user, provider, settings):
+    booking = send_offer(booking, price_minor=200000, duration_minutes=240, deposit_percent=30)
+    card = card_for(booking_get_for_user(user=client_user, public_id=booking.public_id), client_user)
+    assert card.offer.offer == booking.offer
+    assert card.offer.ends_at == booking.starts_at + dt.timedelta(hours=4)
+    assert card.offer.deposit_minor == 60000 and card.offer.deposit_percent == 30
+    assert card.offer.fee_minor + card.offer.payout_minor == 200000
+    assert [a.name for a in card.actions] == ["accept_offer", "decline_offer", "withdraw"]
+    assert [a.name for a in card_for(booking, provider).buttons] == ["decline"]
+    assert card_for(booking, provider).may_offer
+
+
+def test_a_deposit_offered_once_the_balance_is_due_asks_the_whole_price(client_user, service):
+    booking = make_booking(client=client_user, service=service, starts_at=at(5))  # balance due 14 days before
+    booking = send_offer(booking, deposit_percent=30)
+    card = card_for(booking, client_user)
+    assert card.offer.deposit_minor == 0 and card.offer.deposit_percent == 0
+
+
+def test_a_revised_offer_changes_the_card(booking, client_user):
+    booking = send_offer(booking)
+    before = card_for(booking, client_user).version
+    booking = send_offer(booking, price_minor=160000)
+    assert card_for(booking, client_user).version != before
+
+
+def test_no_offer_is_shown_once_it_is_off_the_table(booking, client_user):
+    booking = send_offer(booking)
+    booking, _ = booking_transition(booking=booking, action="decline_offer", actor=client_user)
+    assert card_for(booking, client_user).offer is None

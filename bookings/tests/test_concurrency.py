@@ -1,19 +1,21 @@
-"""Competing accepts on overlapping requests, on the real PostgreSQL server: exactly one wins.
+"""Competing accepts on overlapping requests (or offers), on the real PostgreSQL server: exactly one wins.
 
 Runs where DATABASE_URL points at PostgreSQL (CI's second pass). SQLite serialises writers
 with IMMEDIATE transactions, which says nothing about row locks, so it is not run there.
 """
 
 import datetime as dt
+import importlib
 import threading
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from accounts.tests.factories import make_user
 from bookings.models import Booking
 from bookings.services import SlotTaken, booking_request, booking_transition
-from bookings.tests.factories import at
+from bookings.tests.factories import at, send_offer
 from catalog.tests.factories import make_service
 
 ROUNDS = 20
@@ -23,6 +25,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def default_categories(transactional_db):
+    """These tests commit, and the database is flushed after each one, which also empties the
+    categories a data migration filled: put them back."""
+    importlib.import_module("catalog.migrations.0002_default_categories").add_categories(apps, None)
 
 
 def test_exactly_one_overlapping_accept_wins_every_round():
@@ -58,3 +67,40 @@ def test_exactly_one_overlapping_accept_wins_every_round():
         winners_per_round.append(accepted)
         assert sorted(outcomes) == ["refused"] * (CONTENDERS - 1) + ["won"], (round_no, outcomes)
     assert winners_per_round == [1] * ROUNDS
+
+
+def test_an_offer_accepted_while_its_longer_slot_is_taken_loses_or_wins_alone():
+    """The client accepts a longer offer while the provider accepts another request inside its
+    new length: under the provider lock exactly one of them holds the time, every round."""
+    provider = make_user("offers@example.com", "Offer Band", role="provider")
+    service = make_service(provider, duration_minutes=120)
+    client, rival = make_user("co@example.com", "Offer Client"), make_user("ri@example.com", "Rival Client")
+    for round_no in range(ROUNDS // 2):
+        start = at(10 + round_no)
+        request = booking_request(client=client, service=service, starts_at=start, venue="Hall")
+        offered = send_offer(request, duration_minutes=360)
+        inside = booking_request(client=rival, service=service, starts_at=start + dt.timedelta(hours=3), venue="Pier")
+        barrier = threading.Barrier(2)
+        outcomes: dict[str, str] = {}
+
+        def take(name: str, booking: Booking, action: str, actor) -> None:
+            try:
+                barrier.wait()
+                booking_transition(booking=booking, action=action, actor=actor)
+                outcomes[name] = "won"
+            except SlotTaken:
+                outcomes[name] = "refused"
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=take, args=("offer", offered, "accept_offer", client)),
+            threading.Thread(target=take, args=("request", inside, "accept", provider)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert sorted(outcomes.values()) == ["refused", "won"], (round_no, outcomes)
+        held = Booking.objects.filter(pk__in=[offered.pk, inside.pk], state="accepted").count()
+        assert held == 1, round_no

@@ -177,3 +177,26 @@ def test_a_gig_past_midnight_occupies_both_days(client_user, service):
     late = make_booking(client=client_user, service=service, to_state="accepted", starts_at=at(40, hour=22))
     days = sorted(BusyDay.objects.filter(source_id=late.public_id).values_list("date", flat=True))
     assert days == [at(40).date(), at(41).date()]
+
+
+def test_a_request_snapshots_the_price_for_the_length_asked(client_user, hourly):
+    booking = booking_request(client=client_user, service=hourly, starts_at=at(20), venue="Hall", duration_minutes=360)
+    assert (booking.price_minor, booking.currency) == (54000, "EUR")
+    hourly.hourly_rate_minor = 20000
+    hourly.save()
+    booking.refresh_from_db()
+    assert booking.price_minor == 54000  # the listing's later rate does not change the request
+
+
+def test_a_fixed_price_stays_whatever_the_length(client_user, service):
+    booking = booking_request(client=client_user, service=service, starts_at=at(20), venue="Hall", duration_minutes=600)
+    assert booking.price_minor == service.price_minor == 150000
+
+
+def test_a_request_shorter_than_an_hourly_services_minimum_is_refused(client_user, hourly):
+    with pytest.raises(ValidationError) as exc:
+        booking_request(client=client_user, service=hourly, starts_at=at(20), venue="Hall", duration_minutes=90)
+    assert exc.value.message_dict == {
+        "duration_minutes": ["This service is booked for at least 2 hours (120 minutes)."]
+    }
+    assert not Booking.objects.exists()

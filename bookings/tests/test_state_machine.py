@@ -9,11 +9,13 @@ from bookings.state_machine import (
     ACTIONS,
     DISPUTE_WINDOW,
     Context,
+    Deadline,
     Role,
     State,
     TransitionNotAllowed,
     UnknownAction,
     available_actions,
+    deadline_of,
     get_transition,
     mermaid,
 )
@@ -35,12 +37,18 @@ class FakeBooking:
     deposit_percent: int = 30
     balance_due_days: int = 14
     balance_cancel_days: int = 7
+    offer_expires_at: dt.datetime | None = NOW - dt.timedelta(days=5)  # while offered: expired long ago
+
+
+FUTURE_GIG = {"starts_at": NOW + dt.timedelta(days=30), "ends_at": NOW + dt.timedelta(days=30, hours=3)}
 
 
 # The few guards that depend on the booking's terms: a booking each of them lets through.
 GUARD_FRIENDLY = {
     "pay": {"payment_method": "stripe"},
-    "mark_deposit_paid": {"starts_at": NOW + dt.timedelta(days=30), "ends_at": NOW + dt.timedelta(days=30, hours=3)},
+    "mark_deposit_paid": FUTURE_GIG,
+    "offer": FUTURE_GIG,
+    "accept_offer": {**FUTURE_GIG, "offer_expires_at": NOW + dt.timedelta(days=1)},
     "remind_balance": {
         "starts_at": NOW + dt.timedelta(days=10),
         "ends_at": NOW + dt.timedelta(days=10, hours=3),
@@ -81,13 +89,13 @@ def test_matrix(state, action, role):
 
 
 def test_the_matrix_is_complete():
-    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 850
+    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 1100
 
 
 def test_expected_lifecycle_names_are_stable():
     assert [a.name for a in ACTIONS] == [
-        "accept", "decline", "withdraw", "mark_deposit_paid", "mark_paid", "pay", "confirm_deposit",
-        "confirm_payment", "remind_balance", "cancel_unpaid", "cancel", "complete", "dispute",
+        "accept", "decline", "offer", "accept_offer", "decline_offer", "withdraw", "mark_deposit_paid", "mark_paid",
+        "pay", "confirm_deposit", "confirm_payment", "remind_balance", "cancel_unpaid", "cancel", "complete", "dispute",
         "resolve_release", "resolve_refund", "expire", "auto_complete",
     ]  # fmt: skip
 
@@ -241,3 +249,55 @@ def test_auto_complete_waits_days_after_the_gig():
     )
     with pytest.raises(TransitionNotAllowed):
         get_transition(recent, None, "auto_complete", CTX)
+
+
+def _offered(**kw) -> FakeBooking:
+    """Offered, gig in 30 days, the offer open for another day."""
+    return FakeBooking(**{"state": State.OFFERED, **FUTURE_GIG, "offer_expires_at": NOW + dt.timedelta(days=1), **kw})
+
+
+def test_each_party_answers_an_offer_in_its_own_way():
+    booking = _offered()
+    assert [a.name for a in available_actions(booking, ACTORS[Role.CLIENT], CTX)] == [
+        "accept_offer", "decline_offer", "withdraw"
+    ]  # fmt: skip
+    assert [a.name for a in available_actions(booking, ACTORS[Role.PROVIDER], CTX)] == ["decline", "offer"]
+    assert available_actions(booking, ACTORS[Role.STAFF], CTX) == []
+
+
+def test_an_offer_is_accepted_into_accepted_and_declined_back_into_requested():
+    booking = _offered()
+    assert get_transition(booking, ACTORS[Role.CLIENT], "accept_offer", CTX).target == State.ACCEPTED
+    assert get_transition(booking, ACTORS[Role.CLIENT], "decline_offer", CTX).target == State.REQUESTED
+    assert get_transition(booking, ACTORS[Role.CLIENT], "withdraw", CTX).target == State.CANCELLED
+
+
+def test_only_the_offer_action_carries_terms():
+    assert [a.name for a in ACTIONS if a.takes_terms] == ["offer"]
+
+
+def test_an_offer_is_too_late_once_the_gig_has_started():
+    started = FakeBooking(State.REQUESTED, starts_at=NOW, ends_at=NOW + dt.timedelta(hours=3), updated_at=NOW)
+    with pytest.raises(TransitionNotAllowed, match="too late for an offer"):
+        get_transition(started, ACTORS[Role.PROVIDER], "offer", CTX)
+    assert get_transition(_offered(), ACTORS[Role.PROVIDER], "offer", CTX).target == State.OFFERED
+
+
+def test_an_offer_may_be_accepted_until_it_expires_and_expires_from_then_on():
+    booking = _offered()
+    just_before = Context(now=booking.offer_expires_at - dt.timedelta(seconds=1))
+    at_expiry = Context(now=booking.offer_expires_at)
+    assert get_transition(booking, ACTORS[Role.CLIENT], "accept_offer", just_before).name == "accept_offer"
+    with pytest.raises(TransitionNotAllowed):
+        get_transition(booking, None, "expire", just_before)
+    with pytest.raises(TransitionNotAllowed, match="The offer has expired"):
+        get_transition(booking, ACTORS[Role.CLIENT], "accept_offer", at_expiry)
+    assert get_transition(booking, None, "expire", at_expiry).target == State.EXPIRED
+    assert "accept_offer" not in [a.name for a in available_actions(booking, ACTORS[Role.CLIENT], at_expiry)]
+
+
+def test_the_offer_deadline_is_its_expiry_not_the_request_window():
+    booking = _offered(updated_at=NOW - dt.timedelta(hours=100))  # a request this old would have expired
+    assert deadline_of(booking, CTX) == Deadline(booking.offer_expires_at, "expire")
+    with pytest.raises(TransitionNotAllowed):
+        get_transition(booking, None, "expire", CTX)

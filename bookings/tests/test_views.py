@@ -244,3 +244,64 @@ def test_card_polls_revalidate_and_an_unchanged_card_is_not_rendered(
     booking_transition(booking=booking, action="cancel", actor=provider)
     changed = client.get(url, headers={**poll, "If-None-Match": later["ETag"]})
     assert changed.status_code == 200 and 'data-testid="booking-state">cancelled<' in changed.content.decode()
+
+
+class TestLivePrice:
+    def test_the_form_shows_the_price_of_the_typical_length(self, client, client_user, hourly):
+        client.force_login(client_user)
+        page = client.get(reverse("bookings:new", args=[hourly.public_id])).content.decode()
+        assert "Price for 3 h" in page and "€270" in page and "€90 an hour" in page
+        assert f'hx-get="{reverse("bookings:price", args=[hourly.public_id])}"' in page
+
+    def test_htmx_asks_for_the_price_of_each_length(self, client, client_user, hourly):
+        client.force_login(client_user)
+        url = reverse("bookings:price", args=[hourly.public_id])
+        response = client.get(url, {"duration_minutes": "360"}, headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert response.status_code == 200 and "<html" not in html
+        assert 'id="booking-price"' in html and "Price for 6 h" in html and "€540" in html
+
+    @pytest.mark.parametrize(
+        ("typed", "words"),
+        [
+            ("60", "booked for at least 2 hours"),
+            ("5000", "Between 15 and 1440 minutes."),
+            ("", "Give the length in minutes"),
+            ("six", "Give the length in minutes"),
+            ("9" * 5000, "Give the length in minutes"),
+        ],
+    )
+    def test_a_length_that_cannot_be_booked_says_why(self, client, client_user, hourly, typed, words):
+        client.force_login(client_user)
+        response = client.get(reverse("bookings:price", args=[hourly.public_id]), {"duration_minutes": typed})
+        assert response.status_code == 200
+        assert words in response.content.decode() and "€" not in response.content.decode()
+
+    def test_a_fixed_price_says_it_does_not_follow_the_length(self, client, client_user, service):
+        client.force_login(client_user)
+        response = client.get(reverse("bookings:price", args=[service.public_id]), {"duration_minutes": "600"})
+        html = response.content.decode()
+        assert "€1,500" in html and "a fixed price, whatever the length" in html
+
+    def test_only_clients_get_prices(self, client, provider, hourly):
+        client.force_login(provider)
+        assert client.get(reverse("bookings:price", args=[hourly.public_id])).status_code == 403
+
+    def test_without_javascript_the_request_is_priced_when_sent(self, client, client_user, hourly):
+        client.force_login(client_user)
+        response = client.post(reverse("bookings:new", args=[hourly.public_id]), form_data(duration_minutes="360"))
+        booking = Booking.objects.get()
+        assert booking.price_minor == 54000
+        page = client.get(response["Location"]).content.decode()
+        assert "Request sent to Pete Provider for €540." in page
+        assert "€540" in page
+
+    def test_below_the_minimum_the_form_says_so_and_keeps_the_input(self, client, client_user, hourly):
+        client.force_login(client_user)
+        response = client.post(reverse("bookings:new", args=[hourly.public_id]), form_data(duration_minutes="90"))
+        assert response.status_code == 200
+        assert response.context["form"].errors == {
+            "duration_minutes": ["This service is booked for at least 2 hours (120 minutes)."]
+        }
+        assert "Price for 1 h 30 min" not in response.content.decode()
+        assert not Booking.objects.exists()

@@ -56,14 +56,17 @@ DEMO_SERVICES = {
         ServiceData(
             title="House and disco DJ set for launches and parties",
             description=(
-                "A three-hour set of house, nu-disco and classic disco for product launches, club nights "
-                "and birthday parties. Works with the venue's sound system or brings its own."
+                "House, nu-disco and classic disco for product launches, club nights and birthday "
+                "parties, booked by the hour. Works with the venue's sound system or brings its own."
             ),
             category="dj",
-            price_minor=65000,
+            price_minor=None,
             currency="EUR",
             duration_minutes=180,
             city="Berlin, Germany",
+            pricing="hourly",
+            hourly_rate_minor=22000,
+            min_duration_minutes=120,
         ),
     ],
     "band@demo.gigsta.local": [
@@ -110,14 +113,17 @@ DEMO_SERVICES = {
         ServiceData(
             title="Event and conference photography",
             description=(
-                "Speakers, audience, networking and brand moments, delivered as edited photos the next "
-                "working day, ready for press releases and social media."
+                "Speakers, audience, networking and brand moments, booked by the hour and delivered as "
+                "edited photos the next working day, ready for press releases and social media."
             ),
             category="photography",
-            price_minor=85000,
+            price_minor=None,
             currency="EUR",
             duration_minutes=240,
             city="Munich, Germany",
+            pricing="hourly",
+            hourly_rate_minor=19500,
+            min_duration_minutes=60,
         ),
     ],
 }

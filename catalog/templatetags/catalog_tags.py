@@ -25,3 +25,19 @@ def duration(minutes: int | None) -> str:
     if hours and rest:
         return f"{hours} h {rest} min"
     return f"{hours} h" if hours else f"{rest} min"
+
+
+@register.filter
+def charge(service) -> str:
+    """How a service charges: "€1,500" (a fixed price) or "€90 an hour"."""
+    if service.pricing == "hourly":
+        return f"{money(service.hourly_rate_minor, service.currency)} an hour"
+    return money(service.price_minor, service.currency)
+
+
+@register.filter
+def service_length(service) -> str:
+    """The length that goes with the charge: the typical duration, or an hourly service's minimum."""
+    if service.pricing == "hourly":
+        return f"at least {duration(service.min_duration_minutes)}"
+    return duration(service.duration_minutes)

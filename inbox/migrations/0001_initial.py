@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('bookings', '0005_reminder'),
+        ('bookings', '0006_reminder'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -20,7 +20,8 @@ def due(now: dt.datetime) -> list[tuple[Booking, str]]:
     expiring = Booking.objects.filter(
         Q(state=State.REQUESTED, updated_at__lte=now - ctx.answer_within)
         | Q(state=State.ACCEPTED, updated_at__lte=now - ctx.pay_within)
-        | Q(state__in=[State.REQUESTED, State.ACCEPTED], starts_at__lte=now)
+        | Q(state=State.OFFERED, offer__expires_at__lte=now)
+        | Q(state__in=[State.REQUESTED, State.OFFERED, State.ACCEPTED], starts_at__lte=now)
     )
     completing = Booking.objects.filter(state=State.CONFIRMED, ends_at__lte=now - ctx.complete_after)
     found = [(b, ActionName.EXPIRE) for b in expiring.order_by("pk")]
@@ -35,9 +36,9 @@ def due(now: dt.datetime) -> list[tuple[Booking, str]]:
 
 class Command(BaseCommand):
     help = (
-        "Apply the lifecycle's timers (expire, auto_complete, balance reminders), send the reminders due "
-        "(deadlines, gigs) and queue again the tasks whose worker died. Idempotent; safe to run from "
-        "several places."
+        "Apply the lifecycle's timers (expire requests, offers and unpaid bookings, auto_complete, balance "
+        "reminders), send the reminders due (deadlines, gigs) and queue again the tasks whose worker died. "
+        "Idempotent; safe to run from several places."
     )
 
     def handle(self, *args, **options):

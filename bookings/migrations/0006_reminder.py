@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0004_messages'),
+        ('bookings', '0005_offers'),
     ]
 
     operations = [
