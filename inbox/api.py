@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from pydantic import model_validator
+from pydantic import StrictBool, model_validator
 
 from accounts.api import ErrorOut
 from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE
@@ -41,7 +41,7 @@ class NotificationFiltersIn(InputSchema):
 
 class NotificationReadIn(InputSchema):
     ids: list[UUID] | None = Field(None, max_length=MAX_IDS, description="Mark these read.")
-    all: bool = Field(False, description="true: mark every notification read.")
+    all: StrictBool = Field(False, description="true: mark every notification read.")
 
     @model_validator(mode="after")
     def _ids_or_all(self):
