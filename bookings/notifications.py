@@ -218,7 +218,6 @@ def reminder_email(booking_id: int, reminder_id: int) -> None:
                 "link": link,
                 "reminder": reminder,
                 "words": _reminder_words(booking, reminder, user),
-                "starts": booking.starts_at.astimezone(ZoneInfo(booking.service.timezone)),
             }
             send_mail(
                 subject="[GigSta] " + render_to_string("bookings/email/reminder_subject.txt", context).strip(),
