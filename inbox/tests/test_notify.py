@@ -58,7 +58,7 @@ def test_an_offer_tells_the_client_until_when_they_may_take_it(booking, client_u
 
 def test_a_message_lands_in_the_other_partys_inbox_and_is_quoted_short(booking, provider, client_user):
     message_create(booking=booking, author=client_user, body="Can you play <b>jazz</b>?\n" + "x" * 400)
-    [line] = [n for n in Notification.objects.filter(recipient=provider, kind=Kind.MESSAGE)]
+    [line] = list(Notification.objects.filter(recipient=provider, kind=Kind.MESSAGE))
     assert "Carla Client wrote “Can you play <b>jazz</b>? xxx" in line.text and line.text.endswith("…”")
     assert not Notification.objects.filter(recipient=client_user, kind=Kind.MESSAGE).exists()
 
