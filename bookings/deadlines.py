@@ -42,7 +42,7 @@ def _task(booking, waiting: Waiting, reader: str) -> str:
             return "pay"
         if reader == "client":
             return "confirm your payment, so pay before then"
-        return f"confirm {booking.client.display_name}'s payment" if mine else "confirm the payment"
+        return f"confirm the payment from {booking.client.display_name}" if mine else "confirm the payment"
     return "answer"
 
 

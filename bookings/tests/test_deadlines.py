@@ -81,7 +81,7 @@ def test_a_manual_acceptance_waits_for_the_provider_to_mark_it_paid(client_user,
         "to confirm your payment, so pay before then"
     )
     assert deadline_words(booking=booking, waiting=waiting, reader="provider").endswith(
-        "to confirm Carla Client's payment"
+        "to confirm the payment from Carla Client"
     )
 
 
