@@ -37,6 +37,17 @@ def recipients(booking: Booking, event: BookingEvent) -> list:
     return [user for user in (booking.client, booking.provider) if user.pk != event.actor_id]
 
 
+def _email(user: User, name: str, context: dict) -> None:
+    """Queue one email from bookings/email/<name>_subject.txt, <name>.txt and <name>.html."""
+    send_mail(
+        subject="[GigSta] " + render_to_string(f"bookings/email/{name}_subject.txt", context).strip(),
+        message=render_to_string(f"bookings/email/{name}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+        html_message=render_to_string(f"bookings/email/{name}.html", context),
+    )
+
+
 def reader_of(booking: Booking, user: User) -> str:
     return "client" if user.pk == booking.client_id else "provider"
 
@@ -81,14 +92,7 @@ def _emails_queue(booking: Booking, event: BookingEvent, link: str) -> None:
             continue
         deadline = _deadline(booking, waiting, user)
         context = {"booking": booking, "event": event, "recipient": user, "link": link, "deadline": deadline}
-        subject = render_to_string("bookings/email/change_subject.txt", context).strip()
-        send_mail(
-            subject=f"[GigSta] {subject}",
-            message=render_to_string("bookings/email/change.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
-            html_message=render_to_string("bookings/email/change.html", context),
-        )
+        _email(user, "change", context)
 
 
 def message_recipients(booking: Booking, message: Message) -> list[User]:
@@ -159,13 +163,7 @@ def _message_email_queue(booking: Booking, user: User, reader: ThreadReader, now
         "link": link,
         "every_minutes": int(MESSAGE_EMAIL_EVERY.total_seconds() // 60),
     }
-    send_mail(
-        subject="[GigSta] " + render_to_string("bookings/email/message_subject.txt", context).strip(),
-        message=render_to_string("bookings/email/message.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
-        html_message=render_to_string("bookings/email/message.html", context),
-    )
+    _email(user, "message", context)
     reader.emailed_at, reader.emailed_upto = now, unread[-1].created_at
     reader.save(update_fields=["emailed_at", "emailed_upto"])
 
@@ -219,10 +217,4 @@ def reminder_email(booking_id: int, reminder_id: int) -> None:
                 "reminder": reminder,
                 "words": _reminder_words(booking, reminder, user),
             }
-            send_mail(
-                subject="[GigSta] " + render_to_string("bookings/email/reminder_subject.txt", context).strip(),
-                message=render_to_string("bookings/email/reminder.txt", context),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[user.email],
-                html_message=render_to_string("bookings/email/reminder.html", context),
-            )
+            _email(user, "reminder", context)

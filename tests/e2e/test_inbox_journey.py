@@ -12,8 +12,7 @@ from playwright.sync_api import Page, expect
 from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
 from bookings.tests.files import image_bytes
-from catalog.tests.factories import make_service
-from tests.e2e.helpers import SCREENSHOTS, in_days, log_in, open_page
+from tests.e2e.helpers import SCREENSHOTS, hourly_dj, in_days, log_in, open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,15 +35,7 @@ def badge(page: Page):
 def test_request_offer_accept_messages_and_inbox_badges(page: Page, live_server, provider_page: Page, tmp_path):
     provider = make_user("nova@example.com", "DJ Nova", role="provider")
     client = make_user("carla@example.com", "Carla Client")
-    service = make_service(
-        provider,
-        title="Party DJ by the hour",
-        category="dj",
-        pricing="hourly",
-        price_minor=None,
-        hourly_rate_minor=9000,
-        min_duration_minutes=120,
-    )
+    service = hourly_dj(provider)
 
     # The client asks for six hours.
     log_in(page, live_server.url, client.email, PASSWORD)
