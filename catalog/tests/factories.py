@@ -10,7 +10,8 @@ CITIES = {
 }
 
 
-def make_service(provider, **overrides):
+def service_data(**overrides) -> ServiceData:
+    """What a provider sends for a service: a Berlin wedding band unless `overrides` say otherwise."""
     data = {
         "title": "Wedding band for your first dance",
         "description": "Soul and funk covers, three sets.",
@@ -20,5 +21,8 @@ def make_service(provider, **overrides):
         "duration_minutes": 180,
         "city": "Berlin, Germany",
     }
-    data.update(overrides)
-    return service_create(provider=provider, data=ServiceData(**data))
+    return ServiceData(**{**data, **overrides})
+
+
+def make_service(provider, **overrides):
+    return service_create(provider=provider, data=service_data(**overrides))

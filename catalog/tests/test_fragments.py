@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts.services import user_update_profile
 from bookings.services import review_create
 from bookings.tests.factories import make_booking
-from catalog.services import ServiceData, service_update
-from catalog.tests.factories import make_service
+from catalog.services import service_update
+from catalog.tests.factories import make_service, service_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,15 +39,7 @@ def test_an_edit_a_rename_or_a_review_shows_at_once(client, provider, client_use
     service = make_service(provider, title="Soul band")
     assert "Soul band" in cards(client)[0]
 
-    data = ServiceData(
-        title="Funk band",
-        description="",
-        category="live-music",
-        price_minor=99000,
-        currency="EUR",
-        duration_minutes=120,
-        city="Berlin, Germany",
-    )
+    data = service_data(title="Funk band", description="", price_minor=99000, duration_minutes=120)
     service_update(service=service, actor=provider, data=data)
     card = cards(client)[0]
     assert "Funk band" in card and "Soul band" not in card and "€990" in card

@@ -11,8 +11,8 @@ from bookings.services import review_create
 from bookings.tests.factories import make_booking
 from catalog.models import Listing, Service
 from catalog.search_sql import words_match
-from catalog.services import ServiceData, service_set_active, service_update
-from catalog.tests.factories import make_service
+from catalog.services import service_set_active, service_update
+from catalog.tests.factories import make_service, service_data
 
 pytestmark = pytest.mark.django_db
 
@@ -47,14 +47,8 @@ def test_a_new_service_is_listed_with_its_words(provider):
 
 def test_an_edit_rewrites_the_listing_and_its_words(provider):
     service = make_service(provider, title="Swing quartet")
-    data = ServiceData(
-        title="Tango duo",
-        description="Milonga nights.",
-        category="dj",
-        price_minor=99000,
-        currency="EUR",
-        duration_minutes=120,
-        city="Munich, Germany",
+    data = service_data(
+        title="Tango duo", description="Milonga nights.", category="dj", price_minor=99000, city="Munich, Germany"
     )
     service_update(service=service, actor=provider, data=data)
     assert_listed_as_it_is(service)
