@@ -222,3 +222,11 @@ def test_an_offered_booking_page_costs_what_any_booking_page_costs(
     with django_assert_num_queries(8 + session_queries(settings)):
         response = client.get(url)
     assert "€1,700" in response.content.decode()
+
+
+def test_the_booking_list_shows_the_price_on_offer(client, booking, client_user):
+    send_offer(booking, price_minor=170000)
+    client.force_login(client_user)
+    page = client.get(reverse("bookings:list")).content.decode()
+    assert '<span class="price price--sm" data-testid="row-price">€1,700</span>' in page
+    assert f"offered, was €{booking.price_minor // 100:,}" in page
