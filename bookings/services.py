@@ -3,6 +3,7 @@
 import datetime as dt
 import uuid
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -87,10 +88,13 @@ def booking_context(now: dt.datetime | None = None) -> Context:
     )
 
 
-def _days(starts_at: dt.datetime, ends_at: dt.datetime) -> list[dt.date]:
-    """The local calendar days a booking touches (a gig past midnight touches two)."""
-    first = timezone.localtime(starts_at).date()
-    last = timezone.localtime(ends_at - dt.timedelta(microseconds=1)).date()
+def _days(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> list[dt.date]:
+    """The calendar days a gig touches where it happens, in the venue's time zone `zone` (the
+    service's), not the site's: a late gig in Sydney is on a Sydney day. A gig past midnight
+    touches two."""
+    venue = ZoneInfo(zone)
+    first = starts_at.astimezone(venue).date()
+    last = (ends_at - dt.timedelta(microseconds=1)).astimezone(venue).date()
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
@@ -100,9 +104,11 @@ def _lock_provider(provider_id: int) -> None:
     User.objects.select_for_update().filter(pk=provider_id).values_list("pk", flat=True).get()
 
 
-def _check_slot_free(*, provider_id: int, starts_at: dt.datetime, ends_at: dt.datetime, exclude_pk=None) -> None:
-    """Refuse a slot that overlaps a holding booking or a day the provider blocked.
-    Call inside the transaction that holds the provider lock."""
+def _check_slot_free(
+    *, provider_id: int, starts_at: dt.datetime, ends_at: dt.datetime, zone: str, exclude_pk=None
+) -> None:
+    """Refuse a slot that overlaps a holding booking or a day the provider blocked (the venue's
+    days, in its time zone `zone`). Call inside the transaction that holds the provider lock."""
     overlapping = Booking.objects.filter(
         provider_id=provider_id, state__in=HOLDING_STATES, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
@@ -111,7 +117,7 @@ def _check_slot_free(*, provider_id: int, starts_at: dt.datetime, ends_at: dt.da
     if overlapping.exists():
         raise SlotTaken("The provider is already booked at that time.")
     blocked = BusyDay.objects.filter(
-        provider_id=provider_id, kind=BusyDay.Kind.BLOCKED, date__in=_days(starts_at, ends_at)
+        provider_id=provider_id, kind=BusyDay.Kind.BLOCKED, date__in=_days(starts_at, ends_at, zone)
     )
     if blocked.exists():
         raise SlotTaken("The provider is not available that day.")
@@ -156,7 +162,7 @@ def booking_request(
     ends_at = starts_at + dt.timedelta(minutes=duration)
     with transaction.atomic():
         _lock_provider(service.provider_id)
-        _check_slot_free(provider_id=service.provider_id, starts_at=starts_at, ends_at=ends_at)
+        _check_slot_free(provider_id=service.provider_id, starts_at=starts_at, ends_at=ends_at, zone=service.timezone)
         booking = Booking.objects.create(
             service=service,
             client=client,
@@ -220,7 +226,11 @@ def booking_transition(
         changed = _offer_settle(locked, accepted=action == ActionName.ACCEPT_OFFER)
         if claims_slot:  # an accepted offer may be longer than the request: checked at its own length
             _check_slot_free(
-                provider_id=locked.provider_id, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude_pk=locked.pk
+                provider_id=locked.provider_id,
+                starts_at=locked.starts_at,
+                ends_at=locked.ends_at,
+                zone=locked.service.timezone,
+                exclude_pk=locked.pk,
             )
         return _state_write(locked, spec, actor, note=note, source=source, changed=changed)
 
@@ -382,7 +392,7 @@ def _sync_busy_days(booking: Booking, from_state: str) -> None:
                 BusyDay(
                     provider_id=booking.provider_id, date=day, kind=BusyDay.Kind.BOOKING, source_id=booking.public_id
                 )
-                for day in _days(booking.starts_at, booking.ends_at)
+                for day in _days(booking.starts_at, booking.ends_at, booking.service.timezone)
             ]
         )
     else:
