@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import ApiTokenCreateForm, profile_form_for
 from accounts.selectors import api_token_get_for_user, api_token_list_for_user
 from accounts.services import api_token_create, api_token_revoke, user_update_profile
+from calendars.selectors import calendar_feed_url
+from calendars.services import calendar_feed_ensure
 from inbox.forms import EmailPreferencesForm
 from inbox.selectors import email_preferences_of
 
@@ -26,7 +28,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
     email_form = EmailPreferencesForm(wanted=email_preferences_of(user=request.user))
-    return render(request, "accounts/profile.html", {"form": form, "email_form": email_form})
+    feed_url = calendar_feed_url(calendar_feed_ensure(user=request.user))
+    context = {"form": form, "email_form": email_form, "calendar_feed_url": feed_url}
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required

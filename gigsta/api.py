@@ -18,6 +18,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from accounts.api import router as accounts_router
 from accounts.services import api_token_authenticate
 from bookings.api import router as bookings_router
+from calendars.api import router as calendars_router
 from catalog.api import router as catalog_router
 from gigsta.errors import DomainError
 from inbox.api import router as inbox_router
@@ -187,3 +188,4 @@ api.add_router("", bookings_router)
 api.add_router("", payments_router)
 api.add_router("", webhooks_router)
 api.add_router("", inbox_router)
+api.add_router("", calendars_router)

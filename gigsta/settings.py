@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "payments",
     "webhooks",
     "inbox",
+    "calendars",
     "django_tasks",
     "django_tasks_db",
     "gigsta",  # the project package: composes the apps (URLs, API, booking effects, timers)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("payments.urls")),
     path("", include("inbox.urls")),
+    path("", include("calendars.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("webhooks.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="account_login"),  # before allauth's

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from calendars import views
+
+app_name = "calendars"
+
+urlpatterns = [
+    path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
+    path("bookings/<uuid:booking_id>/calendar.ics", views.booking_calendar, name="booking"),
+    path("accounts/calendar/rotate/", views.calendar_rotate, name="rotate"),
+]
