@@ -41,6 +41,7 @@ from bookings.services import (
 )
 from bookings.state_machine import State
 from bookings.terms import booking_terms, policy_lines
+from catalog.forms import date_from_link
 from catalog.models import Service
 from catalog.pricing import Quote, quote
 from catalog.selectors import service_get_public
@@ -69,7 +70,9 @@ def _bookable(request: HttpRequest, service_id: UUID) -> Service:
 @require_http_methods(["GET", "POST"])
 def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
     service = _bookable(request, service_id)
-    form = BookingForm(data=request.POST if request.method == "POST" else None, service=service)
+    # A date carried from search and the service page (`?date=`) fills the form in; a bad one is ignored.
+    initial = {"date": day} if (day := date_from_link(request.GET.get("date"))) else {}
+    form = BookingForm(data=request.POST if request.method == "POST" else None, service=service, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("starts_at", "duration_minutes", "venue", "message")}
         booking = form_submit(

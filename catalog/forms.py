@@ -47,6 +47,22 @@ def _to_minor(amount) -> int | None:
 WIDGETS_IN_JINJA2 = Jinja2()
 
 
+# How far ahead a date carried in a link may be (bookings.models.MAX_YEARS_AHEAD, in days).
+LINK_DATE_MAX_DAYS = 10 * 365
+
+
+def date_from_link(value: str | None) -> dt.date | None:
+    """The date a link carries from search to the service page and the booking form (`?date=`):
+    a YYYY-MM-DD from today on, else None. A bad or past date is ignored, never an error: it only
+    pre-fills a field."""
+    try:
+        day = dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    today = timezone.localdate()
+    return day if today <= day <= today + dt.timedelta(days=LINK_DATE_MAX_DAYS) else None
+
+
 class SearchForm(forms.Form):
     """The search page's filters, in units people type (whole currency, a city name)."""
 

@@ -2,6 +2,7 @@
 shows: a change to any of it makes a new key, so nothing needs invalidating, and stale entries age
 out of the process's own cache (CACHES["local"])."""
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 
@@ -17,6 +18,8 @@ from catalog.models import Service
 FRAGMENT_CACHE_SECONDS = 24 * 3600
 # Where a result card's distance goes: it differs from search to search, the card does not.
 DISTANCE_SLOT = SafeString("<!--distance-->")
+# Where the searched date goes in a card's link (`?date=`): it differs from search to search too.
+DATE_SLOT = SafeString("<!--date-->")
 
 
 def fragment_key(kind: str, *shown) -> str:
@@ -56,8 +59,14 @@ def _distance(km: float) -> str:
     return format_html('\n                    <li class="meta-list__distance">{}</li>', words)
 
 
-def result_cards(services: list[Service], *, located: bool) -> list[SafeString]:
-    """The search result card of each service (with `distance_km` when the search had a place)."""
+def date_query(date: dt.date | None) -> str:
+    """What a link to a service page carries of the searched date: "?date=2027-03-14", or nothing."""
+    return f"?date={date.isoformat()}" if date else ""
+
+
+def result_cards(services: list[Service], *, located: bool, date: dt.date | None = None) -> list[SafeString]:
+    """The search result card of each service (with `distance_km` when the search had a place),
+    its link carrying the searched `date`."""
     local = caches["local"]
     keys = [_card_key(service) for service in services]
     found = local.get_many(keys)
@@ -65,8 +74,10 @@ def result_cards(services: list[Service], *, located: bool) -> list[SafeString]:
     for service, key in zip(services, keys, strict=True):
         html = found.get(key)
         if html is None:
-            html = render_to_string("catalog/search.html#card", {"s": service, "distance_slot": DISTANCE_SLOT})
+            slots = {"distance_slot": DISTANCE_SLOT, "date_slot": DATE_SLOT}
+            html = render_to_string("catalog/search.html#card", {"s": service, **slots})
             local.set(key, html, timeout=FRAGMENT_CACHE_SECONDS)
         html = html.replace(DISTANCE_SLOT, _distance(service.distance_km) if located else "", 1)
+        html = html.replace(DATE_SLOT, date_query(date), 1)
         cards.append(mark_safe(html))  # noqa: S308 (HTML we rendered ourselves)
     return cards

@@ -19,8 +19,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
-from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm
-from catalog.fragments import cached_fragment, result_cards
+from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm, date_from_link
+from catalog.fragments import DATE_SLOT, cached_fragment, date_query, result_cards
 from catalog.gazetteer import city_suggest
 from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
 from catalog.selectors import (
@@ -73,7 +73,10 @@ def _search_render(request: HttpRequest, form: SearchForm, partial: bool):
             results = service_search(form.to_filters() if form.is_bound else SearchFilters())
         except ValidationError as exc:  # a page past the end: say so above the results
             form.add_error(None, [msg for msgs in exc.message_dict.values() for msg in msgs])
-    cards = [] if results is None else result_cards(results.items, located=results.filters.lat is not None)
+    cards = []
+    if results is not None:
+        located = results.filters.lat is not None
+        cards = result_cards(results.items, located=located, date=results.filters.date)
     context = {"form": form, "results": results, "cards": cards}
     results_html = render_to_string("catalog/search.html#results", context, request=request)
     if partial:
@@ -161,7 +164,13 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
         photo and (photo.pk, photo.thumbnail.name),
         context["may_book"],
     )
-    main_html = cached_fragment("service", shown, lambda: render_to_string("catalog/service_detail.html#main", context))
+    main_html = cached_fragment(
+        "service",
+        shown,
+        lambda: render_to_string("catalog/service_detail.html#main", {**context, "date_slot": DATE_SLOT}),
+    )
+    # The date searched for travels on to the booking form: outside the cached HTML, in its slot.
+    main_html = mark_safe(main_html.replace(DATE_SLOT, date_query(date_from_link(request.GET.get("date"))), 1))  # noqa: S308
     return render(request, "catalog/service_detail.html", {**context, "main_html": main_html})
 
 
