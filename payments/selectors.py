@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.effects import refund_rule
 from bookings.models import Booking
-from bookings.state_machine import ACTIONS_BY_NAME, ActionName
+from bookings.state_machine import ACTIONS_BY_NAME, FINAL_STATES, ActionName, PaymentMethod
 from bookings.terms import Due, amounts_due, platform_fee, policy_lines, refund_of
 from payments.models import Payment, PaymentEvent
 
@@ -65,6 +65,28 @@ def refunds_due(entries: list[PaymentEvent]) -> list[RefundDue]:
     ]
 
 
+@dataclass(frozen=True)
+class Hold:
+    """Where a booking's money is, for the one sentence every page says about it
+    (templates/payments/money-holder.html). `kind`: "direct" (manual: paid to the provider,
+    never through GigSta); for cards "will_hold" (not paid yet), "held" (until `until`),
+    "waiting_account" (due, but the provider's Stripe account takes no payouts), "paying"
+    (the transfer is being sent), "paid_out" (on `until`), "frozen" (a chargeback is open)."""
+
+    kind: str
+    until: dt.datetime | None = None
+    amount_minor: int = 0
+
+
+def money_hold(booking: Booking, paid: int) -> Hold | None:
+    """What the booking's money sentence says; None when there is nothing to say (closed unpaid)."""
+    if booking.state in FINAL_STATES and not paid:
+        return None
+    if booking.payment_method == PaymentMethod.MANUAL:
+        return Hold("direct")
+    return None
+
+
 class _Kept:
     """What the provider keeps of what was paid (`paid` less `refunds` decided) and GigSta's fee
     on it, taken from the payout."""
@@ -109,6 +131,10 @@ class Money(_Kept):
     refund_percent_now: int | None  # a client cancelling now gets this share back; None: cannot cancel
     policy: list[str]
     pending_refunds: list[RefundDue] = field(default_factory=list)
+
+    @property
+    def hold(self) -> Hold | None:
+        return money_hold(self.booking, self.paid)
 
     @property
     def currency(self) -> str:
