@@ -10,6 +10,7 @@ from bookings.services import booking_context, booking_transition
 from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
 from gigsta.idempotency import idempotent_answers_purge
 from gigsta.tasks import tasks_requeue_stale
+from payments.services.payouts import payouts_release
 
 
 def due(now: dt.datetime) -> list[tuple[Booking, str]]:
@@ -36,7 +37,7 @@ def due(now: dt.datetime) -> list[tuple[Booking, str]]:
 class Command(BaseCommand):
     help = (
         "Apply the lifecycle's timers (expire requests, offers and unpaid bookings, auto_complete, balance "
-        "reminders) and queue again the "
+        "reminders), release card payouts after the dispute window, and queue again the "
         "tasks whose worker died. Idempotent; safe to run from several places."
     )
 
@@ -49,11 +50,13 @@ class Command(BaseCommand):
                 done += 1
             except TransitionNotAllowed:
                 skipped += 1  # changed meanwhile (answered, paid, or handled by another runner)
+        payouts = payouts_release(now=now)
         requeued = tasks_requeue_stale(now)
         if now.minute == 0:  # once an hour: finished tasks older than 30 days leave the table
             call_command("prune_db_task_results", min_age_days=30, failed_min_age_days=30, verbosity=0)
         forgotten = idempotent_answers_purge(now)
         self.stdout.write(
-            f"run_timers: {done} applied, {skipped} no longer due, {requeued} stale tasks queued again, "
+            f"run_timers: {done} applied, {skipped} no longer due, {payouts} payouts released, "
+            f"{requeued} stale tasks queued again, "
             f"{forgotten} idempotent answers forgotten"
         )
