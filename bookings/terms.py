@@ -24,14 +24,14 @@ CANCELLATION_POLICY: tuple[tuple[int, int], ...] = ((14, 100), (7, 50), (0, 0))
 def card_payments_on(provider=None) -> bool:
     """Whether GigSta takes cards at all (Stripe keys set) and, for a provider, whether it can pay
     them out: only then is a new booking of theirs paid by card, held by GigSta and transferred
-    after the gig. Read through the reverse relation of payments.PayoutAccount, so bookings never
-    imports payments."""
+    after the gig. Read through the reverse relation of payments.PayoutAccount (status
+    "payouts_on"), so bookings never imports payments."""
     if not (settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET):
         return False
     if provider is None:
         return True
-    account = getattr(provider, "payout_account", None)
-    return account is not None and account.payouts_on
+    # Asked of the database each time: a provider instance may predate their account's change.
+    return type(provider).objects.filter(pk=provider.pk, payout_account__status="payouts_on").exists()
 
 
 def booking_terms(service, duration_minutes: int) -> dict:

@@ -85,7 +85,7 @@ def payout_onboarding_prepare(account_id: int) -> None:
             account.status = Status.DETAILS_NEEDED
             account.save(update_fields=["stripe_account_id", "status", "updated_at"])
         url, expires_at = stripe_gateway.account_link_create(
-            idempotency_key=f"connect-link-{account.pk}-{account.link_requested_at.timestamp():.0f}",
+            idempotency_key=f"connect-link-{account.pk}-{account.link_requested_at.timestamp():.6f}",
             account_id=account.stripe_account_id,
             refresh_url=settings.SITE_URL + reverse("payments:payouts_refresh"),
             return_url=settings.SITE_URL + reverse("payments:payouts_return"),

@@ -120,9 +120,7 @@ def _charge_event_handle(event_id: str, event_type: str, obj: dict) -> str:
         if payment is None:
             transaction.set_rollback(True)
             return "ignored: not a GigSta payment"
-        outcome = CHARGE_EVENTS[event_type](
-            payment=payment, **{"charge" if event_type == "charge.refunded" else "dispute": obj}
-        )
+        outcome = CHARGE_EVENTS[event_type](payment=payment, obj=obj)
         record.payment, record.outcome = payment, outcome
         record.save(update_fields=["payment", "outcome"])
     log.info("stripe event %s %s: %s", event_type, event_id, outcome)
