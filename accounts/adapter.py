@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.db import transaction
+from django.shortcuts import resolve_url
 
 from accounts.services import provider_profile_ensure
 
@@ -23,6 +24,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 user.save()
                 provider_profile_ensure(user=user)
         return user
+
+    def get_login_redirect_url(self, request) -> str:
+        """Providers land on their dashboard, which opens with what waits for them; clients on the
+        home page. A `?next=` address still wins (allauth checks it first)."""
+        if request.user.is_provider:
+            return resolve_url("catalog:dashboard")
+        return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix, email, context):
         # Emails name GigSta and its public address, not whatever host the request came in on.

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import ApiTokenCreateForm, profile_form_for
 from accounts.selectors import api_token_get_for_user, api_token_list_for_user
 from accounts.services import api_token_create, api_token_revoke, user_update_profile
+from inbox.forms import EmailPreferencesForm
+from inbox.selectors import email_preferences_of
 
 
 @login_required
@@ -23,7 +25,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    email_form = EmailPreferencesForm(wanted=email_preferences_of(user=request.user))
+    return render(request, "accounts/profile.html", {"form": form, "email_form": email_form})
 
 
 @login_required

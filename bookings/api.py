@@ -83,6 +83,12 @@ class ContactOut(Schema):
     phone: str = Field(description="Empty when they have not given one.")
 
 
+class DeadlineOut(Schema):
+    party: str = Field(description="Who must act: client or provider.")
+    action_names: list[str] = Field(description="Their actions that answer it, as far as they are possible now.")
+    at: dt.datetime = Field(description="When the booking expires unless they act.")
+
+
 class BookingOut(Schema):
     """Read from bookings.selectors.BookingCard, as the booking page is."""
 
@@ -106,6 +112,11 @@ class BookingOut(Schema):
         "`accept_offer` makes its price, length and deposit the booking's."
     )
     actions: list[ActionOut] = Field(description="Exactly the actions the caller may take now.")
+    deadline: DeadlineOut | None = Field(
+        validation_alias="waiting",
+        description="Who must act by when, while the booking waits for one party (requested, offered, accepted); "
+        "null otherwise.",
+    )
     contact: ContactOut | None = Field(
         description="The other party's email and phone once the booking is confirmed; null before, when the "
         "booking's messages (GET/POST /api/bookings/{id}/messages) are the way to reach each other."

@@ -48,6 +48,11 @@ def message_effects() -> Effects:
     return import_string(settings.BOOKING_MESSAGE_EFFECTS)
 
 
+def reminder_effects() -> Effects:
+    """What a reminder causes (settings.BOOKING_REMINDER_EFFECTS), given (booking, reminder)."""
+    return import_string(settings.BOOKING_REMINDER_EFFECTS)
+
+
 def refund_rule(
     action: str, from_state: str, booking: BookingLike, by_client: bool, now: dt.datetime
 ) -> RefundRule | None:
@@ -60,11 +65,12 @@ def refund_rule(
 @checks.register()
 def check_effects(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Start-up: the effects table names only actions of the state table, callables and tasks;
-    the message effects too are callables and tasks."""
+    the message and reminder effects too are callables and tasks."""
     errors = []
     known = {*ACTIONS_BY_NAME, REQUEST.name}
-    for action, effects in [*effects_table().items(), ("message", message_effects())]:
-        if action not in known and action != "message":
+    extra = [("message", message_effects()), ("reminder", reminder_effects())]
+    for action, effects in [*effects_table().items(), *extra]:
+        if action not in known and action not in ("message", "reminder"):
             errors.append(checks.Error(f"{settings.BOOKING_EFFECTS}: {action!r} is not an action.", id="bookings.E001"))
         for effect in effects.in_transaction:
             if not callable(effect):

@@ -263,3 +263,23 @@ class ThreadReader(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.booking_id}"
+
+
+class Reminder(models.Model):
+    """A reminder sent about a booking: one per booking, kind and the moment it reminds of, so
+    the timers (run_timers) send each once however often they run."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", "Time to act runs out"  # to the party who must act, before their deadline
+        GIG = "gig", "Gig coming up"  # to both parties, before the gig
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(help_text="The deadline, or the gig's start, that it reminds of.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["booking", "kind", "at"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

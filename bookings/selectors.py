@@ -17,9 +17,20 @@ from django.utils.module_loading import import_string
 
 from accounts.models import User
 from bookings.attachments import ACCEPT, MAX_FILES
+from bookings.deadlines import deadline_words
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, Message, MessageAttachment, Offer, Review
 from bookings.services import booking_context, review_refusal
-from bookings.state_machine import FINAL_STATES, Action, Deadline, State, available_actions, deadline_of
+from bookings.state_machine import (
+    FINAL_STATES,
+    Action,
+    Deadline,
+    PaymentMethod,
+    State,
+    Waiting,
+    available_actions,
+    deadline_of,
+    waiting_of,
+)
 from bookings.terms import deposit_amount, platform_fee
 
 # Once a booking is confirmed, each party sees the other's email and phone; before, the thread
@@ -137,7 +148,8 @@ class BookingCard:
     now: dt.datetime
     role: str  # "client", "provider" or "staff"
     actions: list[Action]
-    deadline: Deadline | None
+    deadline: Deadline | None  # when the clock takes its next action
+    waiting: Waiting | None  # who must act by when (the API's `deadline`)
     note_max_length: int = MAX_NOTE_LENGTH
     message_max_length: int = MAX_MESSAGE_LENGTH
     message_max_files: int = MAX_FILES
@@ -171,6 +183,13 @@ class BookingCard:
         """Whether the state or a refund can still change: the card then refreshes itself every
         5 s, else every 15 s (the thread beside it can change in any state)."""
         return not self.is_final or bool(self.money.pending_refunds)
+
+    @property
+    def deadline_words(self) -> str:
+        """ "You have until Tue 2 Dec, 07:46 CET to answer — 47 hours left"; empty when no clock runs."""
+        if self.waiting is None:
+            return ""
+        return deadline_words(booking=self.booking, waiting=self.waiting, reader=self.role, now=self.now)
 
     @property
     def status_template(self) -> str:
@@ -244,6 +263,7 @@ class BookingCard:
             [(d.kind, d.amount_minor) for d in money.due_now],
             self.thread_mark,
             self.contact,
+            self.deadline_words,  # "47 hours left" becomes "46 hours left"
         )
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
@@ -269,4 +289,69 @@ def booking_card(*, booking: Booking, user: User, now: dt.datetime) -> BookingCa
         role=party_of(booking, user),
         actions=available_actions(booking, user, ctx),
         deadline=deadline_of(booking, ctx),
+        waiting=waiting_of(booking, ctx),
     )
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    """A booking in a list, with who must act on it by when, for the reader."""
+
+    booking: Booking
+    deadline_words: str
+
+
+def booking_rows(*, bookings, user: User, now: dt.datetime) -> list[BookingRow]:
+    """The lists' rows (no queries beyond the bookings' own)."""
+    ctx = booking_context(now)
+    rows = []
+    for booking in bookings:
+        waiting = waiting_of(booking, ctx)
+        reader = party_of(booking, user)
+        words = deadline_words(booking=booking, waiting=waiting, reader=reader, now=now) if waiting else ""
+        rows.append(BookingRow(booking, words))
+    return rows
+
+
+@dataclass(frozen=True)
+class WaitingGroup:
+    key: str  # "requests", "offers" or "payments"
+    title: str
+    rows: list[BookingRow]
+
+
+# What a provider's dashboard lists first, group by group: the states it waits in, and for which
+# payment method (None: any).
+_PROVIDER_GROUPS = (
+    ("requests", "Requests to answer", State.REQUESTED, None),
+    ("offers", "Offers out", State.OFFERED, None),
+    ("payments", "Payments to confirm", State.ACCEPTED, PaymentMethod.MANUAL),
+    ("payments", "Payments to confirm", State.DEPOSIT_PAID, PaymentMethod.MANUAL),
+)
+
+
+def waiting_for_provider(*, provider: User, now: dt.datetime) -> list[WaitingGroup]:
+    """The provider's bookings that wait for them or for their client's answer (one query): requests
+    to answer, offers out, and bookings paid by bank transfer or cash whose payment they confirm;
+    each group soonest deadline first. Every group is returned, empty or not."""
+    states = Q()
+    for _, _, state, method in _PROVIDER_GROUPS:
+        states |= Q(state=state) & (Q(payment_method=method) if method else Q())
+    bookings = list(
+        Booking.objects.filter(states, provider=provider).select_related("service", "client", "provider", "offer")
+    )
+    ctx = booking_context(now)
+    groups: dict[str, WaitingGroup] = {}
+    for key, title, state, method in _PROVIDER_GROUPS:
+        group = groups.setdefault(key, WaitingGroup(key, title, []))
+        mine = [b for b in bookings if b.state == state and (method is None or b.payment_method == method)]
+        group.rows.extend(booking_rows(bookings=mine, user=provider, now=now))
+    for group in groups.values():
+        group.rows.sort(key=lambda row: (_due(row.booking, ctx), row.booking.starts_at))
+    return list(groups.values())
+
+
+def _due(booking: Booking, ctx) -> dt.datetime:
+    """When the booking needs its answer: its deadline, or (a deposit's balance) the balance's due date."""
+    waiting = waiting_of(booking, ctx)
+    return waiting.at if waiting else booking.balance_due_at

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
 from bookings.attachments import attachments_check
-from bookings.effects import effects_of, message_effects
+from bookings.effects import effects_of, message_effects, reminder_effects
 from bookings.models import (
     MAX_MESSAGE_LENGTH,
     MAX_NOTE_LENGTH,
@@ -26,6 +26,7 @@ from bookings.models import (
     Message,
     MessageAttachment,
     Offer,
+    Reminder,
     Review,
     ThreadReader,
 )
@@ -342,7 +343,24 @@ def offer_words(offer: Offer) -> str:
     return words + (f", {offer.deposit_percent} % deposit" if offer.deposit_percent else "")
 
 
-def _effects_run(booking: Booking, event: BookingEvent | Message, effects=None) -> None:
+def reminder_send(*, booking: Booking, kind: str, now: dt.datetime | None = None) -> Reminder | None:
+    """Record a reminder that is due (bookings.reminders) and run its effects: the inbox lines now,
+    the emails queued. Once per booking, kind and moment: None when it is not due (any more) or
+    was sent already, by this run or another."""
+    from bookings.reminders import reminder_at  # it reads the models this module writes
+
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        at = reminder_at(locked, kind, booking_context(now))
+        if at is None:
+            return None
+        reminder, created = Reminder.objects.get_or_create(booking=locked, kind=kind, at=at)
+        if created:
+            _effects_run(locked, reminder, reminder_effects())
+    return reminder if created else None
+
+
+def _effects_run(booking: Booking, event: BookingEvent | Message | Reminder, effects=None) -> None:
     """The declared effects of an action (or of a message): in-transaction ones now, and its
     tasks queued in the same transaction (the worker runs them once it is committed)."""
     effects = effects or effects_of(event.action)

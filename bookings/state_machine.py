@@ -489,6 +489,39 @@ def get_transition(booking: BookingLike, actor: ActorLike | None, action_name: s
     return action
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A booking the clock takes away at `at` unless `party` acts first, with one of
+    `action_names` (the ones of theirs that answer it and that the table allows now)."""
+
+    party: Role  # Role.CLIENT or Role.PROVIDER
+    action_names: tuple[str, ...]
+    at: dt.datetime
+
+
+# Whose move it is in the states that expire, and the actions of theirs that answer: a request
+# is answered by the provider; an offer by the client; an acceptance is paid by the client by
+# card, or, paid by bank transfer or cash, marked paid by the provider.
+_ANSWERS: dict[tuple[str, str | None], tuple[Role, tuple[str, ...]]] = {
+    (State.REQUESTED, None): (Role.PROVIDER, (ActionName.ACCEPT, ActionName.DECLINE, ActionName.OFFER)),
+    (State.OFFERED, None): (Role.CLIENT, (ActionName.ACCEPT_OFFER, ActionName.DECLINE_OFFER)),
+    (State.ACCEPTED, PaymentMethod.STRIPE): (Role.CLIENT, (ActionName.PAY,)),
+    (State.ACCEPTED, PaymentMethod.MANUAL): (Role.PROVIDER, (ActionName.MARK_PAID, ActionName.MARK_DEPOSIT_PAID)),
+}
+
+
+def waiting_of(booking: BookingLike, ctx: Context) -> Waiting | None:
+    """Who must act on the booking by when, or None when no clock runs against either party
+    (a deposit's balance has its own dates; a confirmed gig completes on its own)."""
+    answer = _ANSWERS.get((booking.state, None)) or _ANSWERS.get((booking.state, booking.payment_method))
+    deadline = deadline_of(booking, ctx)
+    if answer is None or deadline is None:
+        return None
+    party, names = answer
+    actions = tuple(a.name for a in ACTIONS if a.name in names and _refusal(a, booking, {party}, ctx) is None)
+    return Waiting(party, actions, deadline.at)
+
+
 def mermaid() -> str:
     """The lifecycle as a Mermaid state diagram, generated from the table above."""
     lines = ["stateDiagram-v2", f"    [*] --> {REQUEST.target}: request (client)"]

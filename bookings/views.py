@@ -28,6 +28,7 @@ from bookings.selectors import (
     booking_card,
     booking_get_for_user,
     booking_list_for_user,
+    booking_rows,
 )
 from bookings.services import (
     booking_request,
@@ -46,6 +47,7 @@ from catalog.selectors import service_get_public
 from catalog.templatetags.catalog_tags import money
 from gigsta.errors import DomainError
 from gigsta.forms import add_service_errors, form_submit, refusal_words
+from inbox.services import notifications_read_for_booking
 
 STALE_HINT = "The booking may have changed elsewhere; here is what you can do now."
 TABS = {
@@ -117,7 +119,8 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     # Upcoming: the next gig first; every other tab: the most recent gig first.
     qs = qs.order_by("starts_at" if tab == "upcoming" else "-starts_at", "pk")
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    context = {"tabs": [(key, label) for key, (label, _) in TABS.items()], "tab": tab, "page": page}
+    rows = booking_rows(bookings=page, user=request.user, now=timezone.now())
+    context = {"tabs": [(key, label) for key, (label, _) in TABS.items()], "tab": tab, "page": page, "rows": rows}
     return render(request, "bookings/booking_list.html", context)
 
 
@@ -153,6 +156,7 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 
 def _page(request: HttpRequest, card: BookingCard, message_form: MessageForm) -> HttpResponse:
+    notifications_read_for_booking(user=request.user, booking=card.booking)  # before the nav counts them
     review_form = ReviewForm() if card.may_review else None
     context = _context(card, review_form=review_form, message_form=message_form)
     return _thread_read(request, card, render(request, "bookings/booking_detail.html", context))

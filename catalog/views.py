@@ -175,7 +175,10 @@ def _provider_only(request: HttpRequest) -> None:
 
 
 def _dashboard(request: HttpRequest, **forms) -> HttpResponse:
+    from bookings.selectors import waiting_for_provider  # bookings builds on catalog
+
     context = {
+        "waiting": waiting_for_provider(provider=request.user, now=timezone.now()),
         "services": service_list_for_owner(owner=request.user),
         "blocked_days": blocked_days_for_provider(provider=request.user),
         "photos": request.user.photos.all(),

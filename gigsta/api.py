@@ -20,6 +20,7 @@ from accounts.services import api_token_authenticate
 from bookings.api import router as bookings_router
 from catalog.api import router as catalog_router
 from gigsta.errors import DomainError
+from inbox.api import router as inbox_router
 from payments.api import router as payments_router
 from webhooks.api import router as webhooks_router
 
@@ -185,3 +186,4 @@ api.add_router("", catalog_router)
 api.add_router("", bookings_router)
 api.add_router("", payments_router)
 api.add_router("", webhooks_router)
+api.add_router("", inbox_router)

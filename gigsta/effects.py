@@ -16,7 +16,14 @@ here, so bookings never imports payments.
 """
 
 from bookings.effects import Effects
-from bookings.notifications import message_email, notify_parties
+from bookings.notifications import (
+    change_notify,
+    message_email,
+    message_notify,
+    notify_parties,
+    reminder_email,
+    reminder_notify,
+)
 from bookings.state_machine import ActionName as N
 from bookings.state_machine import State as S
 from bookings.terms import refund_all, refund_none, refund_on_cancel
@@ -28,8 +35,11 @@ from webhooks.services import webhooks_queue, webhooks_queue_message
 
 def _effects(*, writes=(), tasks=(), refund=None) -> Effects:
     """Every change also queues its partner webhooks (`webhooks_queue`, last, so it sees the
-    change's own writes) and tells the other party by email (`notify_parties`, first)."""
-    return Effects(in_transaction=(*writes, webhooks_queue), tasks=(notify_parties, *tasks), refund=refund)
+    change's own writes) and tells the other party: in their inbox (`change_notify`) and by
+    email (`notify_parties`, first), the same people."""
+    return Effects(
+        in_transaction=(change_notify, *writes, webhooks_queue), tasks=(notify_parties, *tasks), refund=refund
+    )
 
 
 _notify = _effects()
@@ -71,6 +81,10 @@ EFFECTS: dict[str, Effects] = {
 }
 
 # A new message in a booking's thread (bookings.services.message_create): the parties' partner
-# webhooks (`message.created`), and the email to whoever has not read it (at most one per thread
-# every 10 minutes while it waits unread).
-MESSAGE_EFFECTS = Effects(in_transaction=(webhooks_queue_message,), tasks=(message_email,))
+# webhooks (`message.created`), the inbox line of the parties besides the author, and the email
+# to whoever has not read it (at most one per thread every 10 minutes while it waits unread).
+MESSAGE_EFFECTS = Effects(in_transaction=(message_notify, webhooks_queue_message), tasks=(message_email,))
+
+# A reminder the timers send (bookings.reminders): the inbox line and the email of the parties it
+# is for.
+REMINDER_EFFECTS = Effects(in_transaction=(reminder_notify,), tasks=(reminder_email,))

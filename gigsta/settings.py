@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "bookings",
     "payments",
     "webhooks",
+    "inbox",
     "django_tasks",
     "django_tasks_db",
     "gigsta",  # the project package: composes the apps (URLs, API, booking effects, timers)
@@ -105,7 +106,7 @@ if importlib.util.find_spec("django_migration_linter"):  # a development tool: `
 # deploys run new migrations while old web processes still serve). Migrations written before the
 # first production release are the baseline and are not linted.
 MIGRATION_LINTER_OPTIONS = {
-    "include_apps": ["accounts", "catalog", "bookings", "payments", "webhooks"],
+    "include_apps": ["accounts", "catalog", "bookings", "payments", "webhooks", "inbox"],
     "ignore_name": [
         "0001_initial",
         "0002_provider_rating",
@@ -139,6 +140,8 @@ ROOT_URLCONF = "gigsta.urls"
 BOOKING_EFFECTS = "gigsta.effects.EFFECTS"
 # And what a new message in a booking's thread causes (the same file).
 BOOKING_MESSAGE_EFFECTS = "gigsta.effects.MESSAGE_EFFECTS"
+# And what a reminder the timers send causes (its inbox lines and emails).
+BOOKING_REMINDER_EFFECTS = "gigsta.effects.REMINDER_EFFECTS"
 # The booking card's money, read from the payments ledger (bookings/selectors.py booking_card).
 BOOKING_MONEY = "payments.selectors.booking_money"
 WSGI_APPLICATION = "gigsta.wsgi.application"
@@ -154,6 +157,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gigsta.context_processors.site",
+                "inbox.context_processors.inbox",
             ],
         },
     },

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("bookings.urls")),
     path("", include("payments.urls")),
+    path("", include("inbox.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("webhooks.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="account_login"),  # before allauth's

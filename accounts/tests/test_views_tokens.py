@@ -57,8 +57,8 @@ def test_token_list_shows_only_my_tokens(client, client_user, stranger, django_a
 def test_token_page_query_count_does_not_grow_with_tokens(client, client_user, django_assert_num_queries, settings):
     client.force_login(client_user)
     api_token_create(user=client_user, name="one")
-    # user + tokens, plus the session row unless sessions live in the cache (Redis).
-    expected = 2 + (settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
+    # user + tokens + the nav's unread count, plus the session row unless sessions live in the cache (Redis).
+    expected = 3 + (settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
     with django_assert_num_queries(expected):
         client.get(reverse("accounts:tokens"))
     for i in range(10):

@@ -60,3 +60,18 @@ def test_nothing_is_sent_before_commit_and_nothing_for_a_change_rolled_back(book
     assert tasks_due().count() == queued  # … and rolled back with it
     tasks_run()
     assert mail.outbox == []
+
+
+def test_emails_give_the_gig_s_time_where_it_happens(client_user, provider):
+    from zoneinfo import ZoneInfo
+
+    from catalog.tests.factories import make_service
+
+    sydney = make_service(provider, title="Harbour jazz", city="Sydney, Australia")
+    starts = at(30).replace(hour=9, minute=0)  # 09:00 UTC: 19:00 or 20:00 in Sydney
+    booking_request(client=client_user, service=sydney, starts_at=starts, venue="Opera steps")
+    tasks_run()
+    local = starts.astimezone(ZoneInfo("Australia/Sydney"))
+    when = next(line for line in mail.outbox[-1].body.splitlines() if line.startswith("When:"))
+    assert f"{local:%A} {local.day} {local:%B %Y}, {local:%H}:00 to " in when  # not UTC nor the site's zone
+    assert when.endswith("(local time in Sydney, Australia)")

@@ -87,7 +87,7 @@ def test_my_bookings_tabs_and_query_count(
     assert list(client.get(reverse("bookings:list"), {"tab": "past"}).context["page"]) == []
     for i in range(8):
         booking_request(client=client_user, service=service, starts_at=at(40 + i), venue="Hall")
-    with django_assert_num_queries(3 + session_queries(settings)):  # user, count, page (+ session)
+    with django_assert_num_queries(4 + session_queries(settings)):  # user, count, page, unread (+ session)
         client.get(reverse("bookings:list"))
 
 
@@ -110,7 +110,8 @@ def test_detail_query_count_does_not_grow_with_events(
     client.force_login(client_user)
     url = reverse("bookings:detail", args=[booking.public_id])
     client.get(url)
-    expected = 6 + session_queries(settings)  # user, booking, reviews, events, ledger, messages (+ session)
+    # user, booking, reviews, events, ledger, messages, notifications read, unread count (+ session)
+    expected = 8 + session_queries(settings)
     with django_assert_num_queries(expected):
         client.get(url)
     booking_transition(booking=booking, action="accept", actor=provider)

@@ -163,7 +163,8 @@ class TestTheClientsAnswer:
         send_offer(booking, price_minor=180000, duration_minutes=240, deposit_percent=20, expires_at=at(3, hour=18))
         client.force_login(client_user)
         html = client.get(detail_url(booking)).content.decode()
-        assert "Pete Provider answered your request with an offer. Accept it by" in html
+        assert "Pete Provider answered your request with an offer. Accept it to book" in html
+        assert "You have until " in html and "to accept or decline the offer" in html  # the card's deadline
         assert "Pete Provider\u2019s offer" in html
         assert "€1,800" in html and "instead of €1,500 as requested" in html
         assert "4 h, 20:00\u201300:00" in html and "instead of 3 h" in html
@@ -180,7 +181,7 @@ class TestTheClientsAnswer:
         send_offer(booking, price_minor=180000)
         client.force_login(provider)
         html = client.get(detail_url(booking)).content.decode()
-        assert "Your offer" in html and "can accept it until" in html
+        assert "Your offer" in html and "Carla Client has until " in html and "to answer your offer" in html
         assert "If Carla Client accepts your offer" in html
 
     def test_accepting_on_the_page_books_at_the_offer(self, client, client_user, booking):
@@ -217,6 +218,15 @@ def test_an_offered_booking_page_costs_what_any_booking_page_costs(
     client.force_login(request.getfixturevalue(reader))
     url = detail_url(booking)
     client.get(url)
-    with django_assert_num_queries(6 + session_queries(settings)):  # user, booking, reviews, events, ledger, thread
+    # user, booking, reviews, events, ledger, thread, notifications read, the nav's unread count
+    with django_assert_num_queries(8 + session_queries(settings)):
         response = client.get(url)
     assert "€1,700" in response.content.decode()
+
+
+def test_the_booking_list_shows_the_price_on_offer(client, booking, client_user):
+    send_offer(booking, price_minor=170000)
+    client.force_login(client_user)
+    page = client.get(reverse("bookings:list")).content.decode()
+    assert '<span class="price price--sm" data-testid="row-price">€1,700</span>' in page
+    assert f"offered, was €{booking.price_minor // 100:,}" in page

@@ -123,7 +123,7 @@ def test_pay_page_query_count_is_constant(client, client_user, provider, accepte
     client.force_login(client_user)
     url = reverse("payments:pay", args=[accepted.public_id])
     client.get(url)
-    expected = 3 + session_queries(settings)  # user, booking (with parties and profile), ledger
+    expected = 4 + session_queries(settings)  # user, booking (with parties and profile), ledger, unread count
     with django_assert_num_queries(expected):
         client.get(url)
     booking, _ = booking_transition(booking=accepted, action="mark_deposit_paid", actor=provider)

@@ -51,3 +51,18 @@ def log_in(page: Page, base_url: str, email: str, password: str, *, succeeds: bo
 
 def in_days(days: int) -> dt.date:
     return timezone.localdate() + dt.timedelta(days=days)
+
+
+def hourly_dj(provider):
+    """A DJ booked by the hour: €90 an hour, at least two hours."""
+    from catalog.tests.factories import make_service
+
+    return make_service(
+        provider,
+        title="Party DJ by the hour",
+        category="dj",
+        pricing="hourly",
+        price_minor=None,
+        hourly_rate_minor=9000,
+        min_duration_minutes=120,
+    )

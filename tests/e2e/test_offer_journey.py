@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
-from catalog.tests.factories import make_service
-from tests.e2e.helpers import SCREENSHOTS, in_days, log_in, open_page
+from tests.e2e.helpers import SCREENSHOTS, hourly_dj, in_days, log_in, open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -34,15 +33,7 @@ def provider_browser(browser, request):
 def test_an_hourly_request_answered_with_an_offer_and_accepted(page: Page, live_server, screenshot, provider_browser):
     provider = make_user("nova@example.com", "DJ Nova", role="provider")
     client = make_user("carla@example.com", "Carla Client")
-    service = make_service(
-        provider,
-        title="Party DJ by the hour",
-        category="dj",
-        pricing="hourly",
-        price_minor=None,
-        hourly_rate_minor=9000,
-        min_duration_minutes=120,
-    )
+    service = hourly_dj(provider)
 
     log_in(page, live_server.url, client.email, PASSWORD)
     page.goto(f"{live_server.url}/services/{service.public_id}/")
