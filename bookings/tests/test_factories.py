@@ -6,7 +6,6 @@ import pytest
 from bookings.state_machine import State, TransitionNotAllowed
 from bookings.tests.factories import PATHS, make_booking
 from catalog.tests.factories import make_service
-from payments.models import PayoutAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +34,6 @@ def test_make_booking_refuses_a_state_it_does_not_reach(client_user, service):
         make_booking(client=client_user, service=service, to_state=State.REFUNDED)
 
 
-def test_a_card_booking_is_not_marked_paid_by_hand(settings, client_user, service):
-    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_x", "whsec_x"
-    # Card bookings are for providers GigSta can pay out (bookings.terms.card_payments_on).
-    PayoutAccount.objects.create(provider=service.provider, stripe_account_id="acct_test_x", status="payouts_on")
+def test_a_card_booking_is_not_marked_paid_by_hand(card_terms, client_user, service):
     with pytest.raises(TransitionNotAllowed, match="paid by card"):
         make_booking(client=client_user, service=service, to_state="confirmed")
