@@ -80,28 +80,41 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
     return outcome
 
 
-def _account_event_handle(event: dict, event_id: str, event_type: str, obj: dict) -> str:
-    """A provider's account changed at Stripe: its status follows, once per event. An account
-    GigSta did not create is acknowledged and ignored (nothing recorded)."""
-    account_id = event.get("account") or (obj.get("id") if obj.get("object") == "account" else None)
-    if not _is_text(account_id) or not isinstance(event.get("created", 0), int):
-        raise WebhookRejected("A Connect event names no account.", "malformed_event")
+def _once(event_id: str, event_type: str, apply) -> str:
+    """Apply one event at most once: its id's unique row is written first, in the transaction of
+    what `apply` writes. `apply()` returns (outcome, payment or None); an outcome starting with
+    "ignored" keeps nothing, not even the row (nothing of ours happened)."""
     with transaction.atomic():
         try:
             with transaction.atomic():
                 record = WebhookEvent.objects.create(event_id=event_id, type=event_type, outcome="processing")
         except IntegrityError:
             return "duplicate"
-        outcome = payout_account_event_apply(
-            event_type=event_type, account_id=account_id, obj=obj, created=event.get("created", 0)
-        )
+        outcome, payment = apply()
         if outcome.startswith("ignored"):
             transaction.set_rollback(True)
             return outcome
-        record.outcome = outcome
-        record.save(update_fields=["outcome"])
+        record.payment, record.outcome = payment, outcome
+        record.save(update_fields=["payment", "outcome"])
     log.info("stripe event %s %s: %s", event_type, event_id, outcome)
     return outcome
+
+
+def _account_event_handle(event: dict, event_id: str, event_type: str, obj: dict) -> str:
+    """A provider's account changed at Stripe: its status follows, once per event. An account
+    GigSta did not create is acknowledged and ignored (nothing recorded)."""
+    account_id = event.get("account") or (obj.get("id") if obj.get("object") == "account" else None)
+    created = event.get("created", 0)
+    if not _is_text(account_id) or not isinstance(created, int):
+        raise WebhookRejected("A Connect event names no account.", "malformed_event")
+    return _once(
+        event_id,
+        event_type,
+        lambda: (
+            payout_account_event_apply(event_type=event_type, account_id=account_id, obj=obj, created=created),
+            None,
+        ),
+    )
 
 
 def _charge_event_handle(event_id: str, event_type: str, obj: dict) -> str:
@@ -110,21 +123,14 @@ def _charge_event_handle(event_id: str, event_type: str, obj: dict) -> str:
     intent = obj.get("payment_intent")
     if not _is_text(intent) or not _is_text(obj.get("id")):
         raise WebhookRejected("The event's object names no payment intent.", "malformed_event")
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = WebhookEvent.objects.create(event_id=event_id, type=event_type, outcome="processing")
-        except IntegrityError:
-            return "duplicate"
+
+    def apply():
         payment = Payment.objects.filter(payment_intent=intent).first()
         if payment is None:
-            transaction.set_rollback(True)
-            return "ignored: not a GigSta payment"
-        outcome = CHARGE_EVENTS[event_type](payment=payment, obj=obj)
-        record.payment, record.outcome = payment, outcome
-        record.save(update_fields=["payment", "outcome"])
-    log.info("stripe event %s %s: %s", event_type, event_id, outcome)
-    return outcome
+            return "ignored: not a GigSta payment", None
+        return CHARGE_EVENTS[event_type](payment=payment, obj=obj), payment
+
+    return _once(event_id, event_type, apply)
 
 
 def _is_text(value, max_length: int = 255) -> bool:

@@ -457,16 +457,8 @@ class FakeStripe(ConnectFake):
 
     def _pay(self, session_id: str) -> str:
         """Complete the session, send its webhooks like Stripe would, and return the success redirect."""
-        events = self.complete(session_id)
-        for event in events:
-            if self.webhook_url is None:
-                break
-            try:
-                status = self.deliver(event, self.webhook_url)
-            except OSError:
-                status = None
-            with self._lock:
-                self.deliveries.append((event["type"], status))
+        for event in self.complete(session_id):
+            self._send_webhook(event)
         return self.sessions[session_id]["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
 
 
