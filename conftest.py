@@ -56,3 +56,14 @@ def stranger(db) -> User:
 @pytest.fixture
 def staff_user(db) -> User:
     return make_user("staff@example.com", "Stella Staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def card_terms(settings, provider):
+    """Card payments on (Stripe keys set; nothing here talks to Stripe) and the cast's provider
+    able to take them: GigSta can pay them out (payments.PayoutAccount with payouts on), so
+    their new bookings are card bookings (bookings.terms.card_payments_on)."""
+    from payments.models import PayoutAccount
+
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_x", "whsec_x"
+    PayoutAccount.objects.create(provider=provider, stripe_account_id="acct_test_cast", status="payouts_on")

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 
 from bookings.attachments import MAX_NAME_LENGTH as MAX_ATTACHMENT_NAME_LENGTH
 from bookings.attachments import attachment_storage_get
-from bookings.state_machine import PaymentMethod, State, balance_cancel_at, balance_due_at
+from bookings.state_machine import PaymentMethod, State, balance_cancel_at, balance_due_at, payout_release_at
 from catalog.models import MAX_DEPOSIT_PERCENT, MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES, Service
 
 STATE_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in State]
@@ -88,6 +88,10 @@ class Booking(models.Model):
     @property
     def balance_due_at(self):
         return balance_due_at(self)
+
+    @property
+    def payout_release_at(self):
+        return payout_release_at(self)
 
     @property
     def balance_cancel_at(self):

@@ -101,6 +101,12 @@ def balance_cancel_at(booking: BookingLike) -> dt.datetime:
     return booking.starts_at - dt.timedelta(days=booking.balance_cancel_days)
 
 
+def payout_release_at(booking: BookingLike) -> dt.datetime:
+    """When GigSta pays a card booking's money on to the provider: once the dispute window after
+    the gig has closed (payments.services.payouts; the pages say this date)."""
+    return booking.ends_at + DISPUTE_WINDOW
+
+
 def deposit_allowed(booking: BookingLike, now: dt.datetime) -> bool:
     """A deposit is offered while the balance is not yet due; later the whole price is due."""
     return booking.deposit_percent > 0 and now < balance_due_at(booking)

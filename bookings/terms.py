@@ -21,8 +21,17 @@ from catalog.pricing import price_for
 CANCELLATION_POLICY: tuple[tuple[int, int], ...] = ((14, 100), (7, 50), (0, 0))
 
 
-def card_payments_on() -> bool:
-    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+def card_payments_on(provider=None) -> bool:
+    """Whether GigSta takes cards at all (Stripe keys set) and, for a provider, whether it can pay
+    them out: only then is a new booking of theirs paid by card, held by GigSta and transferred
+    after the gig. Read through the reverse relation of payments.PayoutAccount (status
+    "payouts_on"), so bookings never imports payments."""
+    if not (settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET):
+        return False
+    if provider is None:
+        return True
+    # Asked of the database each time: a provider instance may predate their account's change.
+    return type(provider).objects.filter(pk=provider.pk, payout_account__status="payouts_on").exists()
 
 
 def booking_terms(service, duration_minutes: int) -> dict:
@@ -31,7 +40,7 @@ def booking_terms(service, duration_minutes: int) -> dict:
     return {
         "price_minor": price_for(service, duration_minutes),
         "currency": service.currency,
-        "payment_method": PaymentMethod.STRIPE if card_payments_on() else PaymentMethod.MANUAL,
+        "payment_method": PaymentMethod.STRIPE if card_payments_on(service.provider) else PaymentMethod.MANUAL,
         "fee_bps": current_fee_bps(),
         "deposit_percent": service.deposit_percent,
         "balance_due_days": service.balance_due_days,

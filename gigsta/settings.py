@@ -383,6 +383,9 @@ BALANCE_CANCEL_DAYS = env_int("BALANCE_CANCEL_DAYS", 7)
 # Card payments through Stripe Checkout when both are set; otherwise manual payments only.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# The signing secret of the Connect webhook endpoint (events about providers' accounts), when
+# Stripe gives it one of its own; the same URL takes both.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10)
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", "EUR").upper()

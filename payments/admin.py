@@ -2,10 +2,12 @@
 booking's lifecycle actions (Bookings → resolve_refund), which record and send refunds."""
 
 from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
 
 from bookings.admin import BookingAdmin
 from bookings.models import Booking
-from payments.models import Payment, PaymentEvent, WebhookEvent
+from payments.models import Chargeback, Payment, PaymentEvent, PayoutAccount, WebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,10 +52,26 @@ class PaymentAdmin(ReadOnlyAdmin):
     inlines = [PaymentEventInline]
 
 
+class UnsettledFilter(admin.SimpleListFilter):
+    """Refunds and payouts decided but not yet sent: what a failing task left for a person."""
+
+    title = "not yet sent"
+    parameter_name = "unsent"
+
+    def lookups(self, request, model_admin):
+        return [("payout", "Payouts due, not sent"), ("refund", "Refunds due, not sent")]
+
+    def queryset(self, request, queryset):
+        kinds = {"payout": PaymentEvent.Kind.PAYOUT_DUE, "refund": PaymentEvent.Kind.REFUND_DUE}
+        if self.value() in kinds:
+            return queryset.filter(kind=kinds[self.value()], settled_by__isnull=True)
+        return queryset
+
+
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "amount_minor", "payment", "note"]
-    list_filter = ["kind"]
+    list_filter = [UnsettledFilter, "kind"]
     search_fields = ["payment__public_id", "provider_reference", "idempotency_key"]
     list_select_related = ["payment"]
     date_hierarchy = "created_at"
@@ -90,3 +108,44 @@ admin.site.unregister(Booking)
 @admin.register(Booking)
 class BookingWithPaymentsAdmin(BookingAdmin):
     inlines = [*BookingAdmin.inlines, PaymentInline]
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "status", "stripe_account_id", "requirements", "problem", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["provider__email", "stripe_account_id"]
+
+
+@admin.register(Chargeback)
+class ChargebackAdmin(ReadOnlyAdmin):
+    """Staff cases: chargebacks, open ones first and oldest first. An open one freezes the payout;
+    answer it with evidence in the Stripe dashboard."""
+
+    list_display = ["created_at", "age", "booking", "amount_minor", "outcome", "provider_reference"]
+    list_select_related = ["payment__booking__service"]
+    search_fields = ["provider_reference", "payment__booking__public_id"]
+
+    def get_queryset(self, request):
+        closed = PaymentEvent.objects.filter(
+            kind__in=[PaymentEvent.Kind.CHARGEBACK_WON, PaymentEvent.Kind.CHARGEBACK_LOST]
+        ).values("provider_reference")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(kind=PaymentEvent.Kind.CHARGEBACK)
+            .annotate(is_closed=Q(provider_reference__in=closed))
+            .order_by("is_closed", "created_at")
+        )
+
+    @admin.display(description="booking")
+    def booking(self, obj) -> str:
+        return str(obj.payment.booking)
+
+    @admin.display(description="age")
+    def age(self, obj) -> str:
+        return f"{(timezone.now() - obj.created_at).days} days"
+
+    @admin.display(description="outcome")
+    def outcome(self, obj) -> str:
+        return "closed" if obj.is_closed else "open: payout frozen"

@@ -71,6 +71,14 @@ class PaymentEvent(models.Model):
         FAILED = "failed", "Payment failed"
         REFUND_DUE = "refund_due", "Refund due"
         REFUNDED = "refunded", "Refunded"
+        # Card money GigSta holds goes on to the provider's Stripe account (payments.services.payouts):
+        PAYOUT_DUE = "payout_due", "Payout due"
+        PAID_OUT = "paid_out", "Paid out to the provider"  # a Stripe transfer; settles its payout_due
+        PAYOUT_REVERSED = "payout_reversed", "Payout taken back"  # a transfer reversal, before a refund
+        # The cardholder's bank disputed the charge: Stripe took the money until it is decided.
+        CHARGEBACK = "chargeback", "Chargeback opened"
+        CHARGEBACK_WON = "chargeback_won", "Chargeback won"
+        CHARGEBACK_LOST = "chargeback_lost", "Chargeback lost"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
@@ -121,3 +129,52 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class PayoutAccount(models.Model):
+    """A provider's Stripe Express account, where GigSta transfers card bookings' money. Written
+    only by payments.services.connect, from our own requests and Stripe's `account.updated`."""
+
+    class Status(models.TextChoices):
+        CREATING = "creating", "Being set up"  # the task creating it at Stripe has not run yet
+        DETAILS_NEEDED = "details_needed", "Details needed"
+        PENDING = "pending", "Pending: Stripe is checking your details"
+        PAYOUTS_ON = "payouts_on", "Payouts on"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    provider = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account")
+    stripe_account_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATING)
+    requirements = models.CharField(max_length=500, blank=True, help_text="What Stripe still asks for.")
+    # The one-time onboarding link the task fetched; the waiting page sends the provider to it.
+    onboarding_url = models.CharField(max_length=1000, blank=True)
+    onboarding_expires_at = models.DateTimeField(null=True, blank=True)
+    # Set while the provider waits for a link (or, back from Stripe, for the status): the task clears it.
+    link_requested_at = models.DateTimeField(null=True, blank=True)
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+    problem = models.CharField(max_length=300, blank=True, help_text="The last failure reaching Stripe.")
+    # `created` of the last Stripe event applied: an older event arriving late changes nothing.
+    stripe_event_created = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_account_id"], condition=~Q(stripe_account_id=""), name="payout_account_stripe_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({self.get_status_display()})"
+
+    @property
+    def payouts_on(self) -> bool:
+        return self.status == self.Status.PAYOUTS_ON
+
+
+class Chargeback(PaymentEvent):
+    """The admin's list of chargebacks: staff cases opened by `charge.dispute.created`."""
+
+    class Meta:
+        proxy = True

@@ -1,6 +1,7 @@
 """Reads: a booking's money, summed from the ledger, and payments shaped for pages and the API."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -11,11 +12,14 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.effects import refund_rule
 from bookings.models import Booking
-from bookings.state_machine import ACTIONS_BY_NAME, ActionName
-from bookings.terms import Due, amounts_due, platform_fee, policy_lines, refund_of
-from payments.models import Payment, PaymentEvent
+from bookings.state_machine import ACTIONS_BY_NAME, FINAL_STATES, ActionName, PaymentMethod, State
+from bookings.terms import Due, amounts_due, card_payments_on, platform_fee, policy_lines, refund_of
+from payments.models import Payment, PaymentEvent, PayoutAccount
 
 Kind = PaymentEvent.Kind
+# The history shows what the client paid and got back; the payout is said in the money panel
+# (`Money.hold`), to each party in their words.
+TIMELINE_KINDS = (Kind.CAPTURED, Kind.FAILED, Kind.REFUND_DUE, Kind.REFUNDED)
 
 
 @dataclass
@@ -65,6 +69,101 @@ def refunds_due(entries: list[PaymentEvent]) -> list[RefundDue]:
     ]
 
 
+@dataclass(frozen=True)
+class Hold:
+    """Where a booking's money is, for the one sentence every page says about it
+    (templates/payments/money-holder.html). `kind`: "direct" (manual: paid to the provider,
+    never through GigSta); for cards "will_hold" (not paid yet), "held" (until `until`),
+    "waiting_account" (due, but the provider's Stripe account takes no payouts), "paying"
+    (the transfer is being sent), "paid_out" (on `until`), "frozen" (a chargeback is open)."""
+
+    kind: str
+    until: dt.datetime | None = None
+    amount_minor: int = 0
+
+
+def money_hold(booking: Booking, entries: list[PaymentEvent], payouts_on: Callable[[], bool]) -> Hold | None:
+    """The one rule for what a booking's money sentence says, from its ledger. `payouts_on` is
+    asked only when a payout is due (it costs a query)."""
+    totals = totals_of(e for e in entries if e.payment.method == PaymentMethod.STRIPE)
+    kept = sum(t.refundable for t in totals.values())
+    if booking.payment_method == PaymentMethod.MANUAL:
+        return None if booking.state in FINAL_STATES and not totals_of(entries) else Hold("direct")
+    if booking.state in FINAL_STATES and not kept and not _sum(entries, Kind.PAID_OUT):
+        return None
+    if not totals:
+        return Hold("will_hold", booking.payout_release_at)
+    if chargeback_open(entries):
+        return Hold("frozen")
+    paid_out = _sum(entries, Kind.PAID_OUT) - _sum(entries, Kind.PAYOUT_REVERSED)
+    unsent = [e for e in entries if e.kind == Kind.PAYOUT_DUE and not hasattr(e, "settled_by")]
+    if unsent:
+        return Hold("paying" if payouts_on() else "waiting_account", None, sum(e.amount_minor for e in unsent))
+    if paid_out:
+        last = max(e.created_at for e in entries if e.kind == Kind.PAID_OUT)
+        return Hold("paid_out", last, paid_out)
+    if booking.state == State.DISPUTED:
+        return Hold("held_dispute", None, kept - platform_fee(kept, booking.fee_bps))
+    return Hold("held", booking.payout_release_at, kept - platform_fee(kept, booking.fee_bps))
+
+
+def _sum(entries, kind: str) -> int:
+    return sum(e.amount_minor for e in entries if e.kind == kind)
+
+
+def chargeback_open(entries: list[PaymentEvent]) -> bool:
+    """A chargeback without its outcome freezes the booking's payout."""
+    opened = {e.provider_reference for e in entries if e.kind == Kind.CHARGEBACK}
+    closed = {e.provider_reference for e in entries if e.kind in (Kind.CHARGEBACK_WON, Kind.CHARGEBACK_LOST)}
+    return bool(opened - closed)
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    booking: Booking
+    hold: Hold
+
+
+@dataclass
+class Payouts:
+    """A provider's card money at GigSta, per booking: held, being paid, paid out, frozen."""
+
+    lines: list[PayoutLine]
+
+    @property
+    def currency(self) -> str:
+        return self.lines[0].booking.currency if self.lines else ""
+
+    @property
+    def held_minor(self) -> int:
+        kinds = ("held", "held_dispute", "paying", "waiting_account", "frozen")
+        return sum(line.hold.amount_minor for line in self.lines if line.hold.kind in kinds)
+
+    @property
+    def next_at(self) -> dt.datetime | None:
+        return min((line.hold.until for line in self.lines if line.hold.kind == "held"), default=None)
+
+
+def payouts_of(provider: User) -> Payouts:
+    """The provider's card bookings that took money, newest gig first: two queries."""
+    entries = list(
+        PaymentEvent.objects.filter(payment__booking__provider=provider, payment__method=PaymentMethod.STRIPE)
+        .select_related("payment__booking__service", "settled_by")
+        .order_by("created_at", "pk")
+    )
+    by_booking: dict[int, list[PaymentEvent]] = {}
+    for entry in entries:
+        by_booking.setdefault(entry.payment.booking_id, []).append(entry)
+    account = PayoutAccount.objects.filter(provider=provider).first()
+    lines = []
+    for booking_entries in by_booking.values():
+        booking = booking_entries[0].payment.booking
+        hold = money_hold(booking, booking_entries, lambda: bool(account and account.payouts_on))
+        if hold is not None and hold.kind != "will_hold":
+            lines.append(PayoutLine(booking, hold))
+    return Payouts(sorted(lines, key=lambda line: line.booking.starts_at, reverse=True))
+
+
 class _Kept:
     """What the provider keeps of what was paid (`paid` less `refunds` decided) and GigSta's fee
     on it, taken from the payout."""
@@ -111,6 +210,10 @@ class Money(_Kept):
     pending_refunds: list[RefundDue] = field(default_factory=list)
 
     @property
+    def hold(self) -> Hold | None:
+        return money_hold(self.booking, self.entries, lambda: card_payments_on(self.booking.provider))
+
+    @property
     def currency(self) -> str:
         return self.booking.currency
 
@@ -147,7 +250,7 @@ class Money(_Kept):
     @property
     def timeline(self) -> list[PaymentEvent]:
         """Ledger entries worth showing next to the booking's history."""
-        return [e for e in self.entries if e.kind != Kind.CHECKOUT_STARTED]
+        return [e for e in self.entries if e.kind in TIMELINE_KINDS]
 
 
 def _client_cancel_percent(booking: Booking, now: dt.datetime) -> int | None:

@@ -54,7 +54,9 @@ def checkout_session_create(
         "customer_email": customer_email,
         "client_reference_id": metadata["payment_id"],
         "metadata": metadata,
-        "payment_intent_data": {"metadata": metadata},
+        # Separate charges and transfers: the money stays on GigSta's balance until the payout's
+        # transfer, which names the same group (payments.services.payouts).
+        "payment_intent_data": {"metadata": metadata, "transfer_group": metadata["booking_id"]},
     }
     try:
         session = _client().v1.checkout.sessions.create(params, options={"idempotency_key": idempotency_key})
@@ -88,11 +90,76 @@ def refund_create(*, idempotency_key: str, payment_intent: str, amount_minor: in
     return refund.id
 
 
-def event_verify(payload: bytes, signature: str) -> dict:
-    """The event if Stripe signed this payload with our webhook secret (the library's own
-    check, including the timestamp tolerance); ValueError otherwise."""
+def _call(what: str, call):
+    """Run one Stripe call; GatewayError (logged) when Stripe cannot be reached or refuses it."""
     try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-    except stripe.SignatureVerificationError as exc:
-        raise ValueError("The Stripe signature does not match.") from exc
-    return event.to_dict()
+        return call()
+    except stripe.StripeError as exc:
+        log.warning("stripe %s failed: %s", what, exc)
+        raise GatewayError(str(exc)) from exc
+
+
+def account_create(*, idempotency_key: str, email: str, metadata: dict[str, str]) -> str:
+    """An Express connected account for a provider, able to receive transfers; returns its id."""
+    params = {
+        "type": "express",
+        "email": email,
+        "capabilities": {"transfers": {"requested": True}},
+        "metadata": metadata,
+    }
+    return _call(
+        "account create", lambda: _client().v1.accounts.create(params, options={"idempotency_key": idempotency_key})
+    ).id
+
+
+def account_link_create(*, idempotency_key: str, account_id: str, refresh_url: str, return_url: str) -> tuple[str, int]:
+    """A one-time link to Stripe's hosted onboarding for the account: its URL and expiry (Unix time)."""
+    params = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url, "type": "account_onboarding"}
+    link = _call(
+        "account link", lambda: _client().v1.account_links.create(params, options={"idempotency_key": idempotency_key})
+    )
+    return link.url, link.expires_at
+
+
+def account_retrieve(account_id: str) -> dict:
+    return _call("account retrieve", lambda: _client().v1.accounts.retrieve(account_id)).to_dict()
+
+
+def transfer_create(
+    *, idempotency_key: str, amount_minor: int, currency: str, destination: str, group: str, metadata: dict[str, str]
+) -> str:
+    """Move money from GigSta's balance to a connected account; returns the transfer id."""
+    params = {
+        "amount": amount_minor,
+        "currency": currency.lower(),
+        "destination": destination,
+        "transfer_group": group,
+        "metadata": metadata,
+    }
+    return _call(
+        "transfer", lambda: _client().v1.transfers.create(params, options={"idempotency_key": idempotency_key})
+    ).id
+
+
+def transfer_reverse(*, idempotency_key: str, transfer_id: str, amount_minor: int, metadata: dict[str, str]) -> str:
+    """Take part of a transfer back from the connected account; returns the reversal id."""
+    params = {"amount": amount_minor, "metadata": metadata}
+    return _call(
+        "transfer reversal",
+        lambda: _client().v1.transfers.reversals.create(
+            transfer_id, params, options={"idempotency_key": idempotency_key}
+        ),
+    ).id
+
+
+def event_verify(payload: bytes, signature: str) -> dict:
+    """The event if Stripe signed this payload with one of our webhook secrets (the library's own
+    check, including the timestamp tolerance); ValueError otherwise. Connect events (about
+    providers' accounts) come from an endpoint of their own with its own secret."""
+    secrets = [s for s in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET) if s]
+    for secret in secrets:
+        try:
+            return stripe.Webhook.construct_event(payload, signature, secret).to_dict()
+        except stripe.SignatureVerificationError:
+            continue
+    raise ValueError("The Stripe signature does not match.")

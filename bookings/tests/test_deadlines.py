@@ -85,8 +85,7 @@ def test_a_manual_acceptance_waits_for_the_provider_to_mark_it_paid(client_user,
     )
 
 
-def test_a_card_acceptance_waits_for_the_client_to_pay(client_user, service, settings):
-    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_x", "whsec_x"
+def test_a_card_acceptance_waits_for_the_client_to_pay(client_user, service, card_terms):
     booking = make_booking(client=client_user, service=service, to_state="accepted")
     waiting = waiting_of(booking, booking_context())
     assert waiting.party == "client" and waiting.action_names == ("pay",)

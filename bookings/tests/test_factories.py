@@ -34,7 +34,6 @@ def test_make_booking_refuses_a_state_it_does_not_reach(client_user, service):
         make_booking(client=client_user, service=service, to_state=State.REFUNDED)
 
 
-def test_a_card_booking_is_not_marked_paid_by_hand(settings, client_user, service):
-    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_x", "whsec_x"
+def test_a_card_booking_is_not_marked_paid_by_hand(card_terms, client_user, service):
     with pytest.raises(TransitionNotAllowed, match="paid by card"):
         make_booking(client=client_user, service=service, to_state="confirmed")

@@ -95,6 +95,10 @@ def refund_send(due: PaymentEvent) -> PaymentEvent | None:
     payment = due.payment
     if payment.method != PaymentMethod.STRIPE or PaymentEvent.objects.filter(settles=due).exists():
         return None
+    # Refunds after a transfer reverse it first (GigSta's balance pays the refund).
+    from payments.services.payouts import payout_claw_back  # payouts builds on the ledger refunds write
+
+    payout_claw_back(due)
     refund_id = stripe_gateway.refund_create(
         idempotency_key=f"refund-{due.public_id}",
         payment_intent=payment.payment_intent,

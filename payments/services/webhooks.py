@@ -11,12 +11,22 @@ from bookings.state_machine import ActionName, State
 from payments import stripe_gateway
 from payments.errors import WebhookRejected
 from payments.models import Payment, WebhookEvent
+from payments.services.chargebacks import chargeback_close, chargeback_open, dashboard_refunds_record
 from payments.services.checkout import payment_close_unpaid
+from payments.services.connect import payout_account_event_apply
 from payments.services.ledger import Kind, kept_of, ledger_append, lock_booking
 from payments.services.refunds import refund_record, refund_send_one
 
 log = logging.getLogger(__name__)
 
+# Connect: about a provider's Express account (the envelope's `account` names it).
+ACCOUNT_EVENTS = {"account.updated", "account.application.deauthorized"}
+# About a charge GigSta made (found by its PaymentIntent): chargebacks and dashboard refunds.
+CHARGE_EVENTS = {
+    "charge.dispute.created": chargeback_open,
+    "charge.dispute.closed": chargeback_close,
+    "charge.refunded": dashboard_refunds_record,
+}
 PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded", "payment_intent.succeeded"}
 # A declined card (payment_intent.payment_failed) is not here: the Checkout Session stays
 # open for another card, so only the session's own end closes a payment.
@@ -40,6 +50,10 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
     except ValueError as exc:
         raise WebhookRejected(str(exc), "bad_signature") from exc
     event_id, event_type, obj = _event_parts(event)
+    if event_type in ACCOUNT_EVENTS:
+        return _account_event_handle(event, event_id, event_type, obj)
+    if event_type in CHARGE_EVENTS:
+        return _charge_event_handle(event_id, event_type, obj)
     if event_type not in PAID_EVENTS and event_type not in UNPAID_EVENTS:
         return "ignored"  # acknowledged so Stripe stops sending it; nothing to do
     if WebhookEvent.objects.filter(event_id=event_id).exists():
@@ -64,6 +78,59 @@ def stripe_event_handle(payload: bytes, signature: str) -> str:
         record.save(update_fields=["payment", "outcome"])
     log.info("stripe event %s %s: %s", event_type, event_id, outcome)
     return outcome
+
+
+def _once(event_id: str, event_type: str, apply) -> str:
+    """Apply one event at most once: its id's unique row is written first, in the transaction of
+    what `apply` writes. `apply()` returns (outcome, payment or None); an outcome starting with
+    "ignored" keeps nothing, not even the row (nothing of ours happened)."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(event_id=event_id, type=event_type, outcome="processing")
+        except IntegrityError:
+            return "duplicate"
+        outcome, payment = apply()
+        if outcome.startswith("ignored"):
+            transaction.set_rollback(True)
+            return outcome
+        record.payment, record.outcome = payment, outcome
+        record.save(update_fields=["payment", "outcome"])
+    log.info("stripe event %s %s: %s", event_type, event_id, outcome)
+    return outcome
+
+
+def _account_event_handle(event: dict, event_id: str, event_type: str, obj: dict) -> str:
+    """A provider's account changed at Stripe: its status follows, once per event. An account
+    GigSta did not create is acknowledged and ignored (nothing recorded)."""
+    account_id = event.get("account") or (obj.get("id") if obj.get("object") == "account" else None)
+    created = event.get("created", 0)
+    if not _is_text(account_id) or not isinstance(created, int):
+        raise WebhookRejected("A Connect event names no account.", "malformed_event")
+    return _once(
+        event_id,
+        event_type,
+        lambda: (
+            payout_account_event_apply(event_type=event_type, account_id=account_id, obj=obj, created=created),
+            None,
+        ),
+    )
+
+
+def _charge_event_handle(event_id: str, event_type: str, obj: dict) -> str:
+    """A chargeback or a refund at Stripe about one of our card payments, once per event. A
+    charge GigSta did not make is acknowledged and ignored."""
+    intent = obj.get("payment_intent")
+    if not _is_text(intent) or not _is_text(obj.get("id")):
+        raise WebhookRejected("The event's object names no payment intent.", "malformed_event")
+
+    def apply():
+        payment = Payment.objects.filter(payment_intent=intent).first()
+        if payment is None:
+            return "ignored: not a GigSta payment", None
+        return CHARGE_EVENTS[event_type](payment=payment, obj=obj), payment
+
+    return _once(event_id, event_type, apply)
 
 
 def _is_text(value, max_length: int = 255) -> bool:

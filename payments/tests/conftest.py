@@ -4,22 +4,49 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from catalog.tests.factories import make_service
 from gigsta.tests.helpers import tasks_run
+from payments import stripe_gateway
+from payments.models import PayoutAccount
+from payments.services.connect import payout_account_event_apply
 from payments.tests.fake_stripe import FakeStripe
 
 WEBHOOK_PATH = "/payments/stripe/webhook/"
 
 
 @pytest.fixture
-def fake_stripe(settings):
-    """A running FakeStripe whose keys and address are what our settings hand to the Stripe client."""
+def fake_stripe(settings, request):
+    """A running FakeStripe whose keys and address are what our settings hand to the Stripe client.
+    The cast's provider, when the test has one, has connected a Stripe account with payouts on,
+    so their new bookings are card bookings (bookings.terms.card_payments_on)."""
     with FakeStripe() as fake:
         settings.STRIPE_SECRET_KEY = fake.secret_key
         settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
         settings.STRIPE_API_BASE = fake.base
+        if "provider" in request.fixturenames:
+            connect_provider(fake, request.getfixturevalue("provider"))
+            fake.requests.clear()  # tests read what their own code sent
         yield fake
+
+
+def connect_provider(fake: FakeStripe, provider, outcome: str = "payouts_on") -> PayoutAccount:
+    """The provider's Express account as onboarding leaves it: created at the fake through our
+    gateway, onboarded there, and its `account.updated` applied as the webhook applies it."""
+    account_id = stripe_gateway.account_create(
+        idempotency_key=f"connect-account-{provider.public_id}", email=provider.email, metadata={}
+    )
+    account = PayoutAccount.objects.create(
+        provider=provider, stripe_account_id=account_id, status=PayoutAccount.Status.DETAILS_NEEDED
+    )
+    event = fake.onboard(account_id, outcome)
+    with transaction.atomic():
+        payout_account_event_apply(
+            event_type=event["type"], account_id=account_id, obj=event["data"]["object"], created=event["created"]
+        )
+    account.refresh_from_db()
+    return account
 
 
 @pytest.fixture

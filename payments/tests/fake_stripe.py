@@ -24,6 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 
+from payments.tests.fake_stripe_connect import ONBOARDING, ConnectFake
+
 SESSIONS = "/v1/checkout/sessions"
 REFUNDS = "/v1/refunds"
 REFUND_REASONS = {"duplicate", "fraudulent", "requested_by_customer"}
@@ -103,7 +105,7 @@ def _required(params: dict, name: str):
     return params[name]
 
 
-class FakeStripe:
+class FakeStripe(ConnectFake):
     """A loopback Stripe: start it, point the client's api base at `base`, and inspect what arrived.
 
     State is public for assertions: `requests`, `sessions`, `payment_intents`, `refunds`, `refunded`
@@ -134,6 +136,7 @@ class FakeStripe:
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._connect_init()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -221,11 +224,13 @@ class FakeStripe:
                 "status": "succeeded",
                 "latest_charge": _new_id("ch"),
                 "metadata": dict(self.session_params[session_id].get("payment_intent_data", {}).get("metadata", {})),
+                "transfer_group": self.session_params[session_id].get("payment_intent_data", {}).get("transfer_group"),
                 "created": int(time.time()),
                 "livemode": False,
             }
             self.payment_intents[intent["id"]] = intent
             self.refunded[intent["id"]] = 0
+            self._balance_add("charge", intent["amount_received"], intent["currency"], intent["latest_charge"])
             session.update(status="complete", payment_status="paid", payment_intent=intent["id"], url=None)
             return [self.event("checkout.session.completed", session), self.event("payment_intent.succeeded", intent)]
 
@@ -304,6 +309,8 @@ class FakeStripe:
             if object_id not in store:
                 raise StripeError(404, f"No such {name}: '{object_id}'", param="id", code="resource_missing")
             return 200, self._expand(store[object_id], params.get("expand", []))
+        if (routed := self._route_connect(method, path, params)) is not None:
+            return routed
         raise StripeError(404, f"Unrecognized request URL ({method}: {path}).")
 
     def _expand(self, obj: dict, fields: list[str]) -> dict:
@@ -413,6 +420,7 @@ class FakeStripe:
         }
         self.refunds[refund["id"]] = refund
         self.refunded[intent_id] += amount
+        refund["balance_transaction"] = self._balance_add("refund", -amount, refund["currency"], refund["id"])["id"]
         self.creations[REFUNDS] += 1
         return refund
 
@@ -449,16 +457,8 @@ class FakeStripe:
 
     def _pay(self, session_id: str) -> str:
         """Complete the session, send its webhooks like Stripe would, and return the success redirect."""
-        events = self.complete(session_id)
-        for event in events:
-            if self.webhook_url is None:
-                break
-            try:
-                status = self.deliver(event, self.webhook_url)
-            except OSError:
-                status = None
-            with self._lock:
-                self.deliveries.append((event["type"], status))
+        for event in self.complete(session_id):
+            self._send_webhook(event)
         return self.sessions[session_id]["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
 
 
@@ -512,6 +512,10 @@ class _Handler(BaseHTTPRequestHandler):
                     pass  # unknown or no longer open: the page below says which
             status, page = fake._checkout_page(session_id)
             return self._send(status, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        if url.path.startswith(ONBOARDING):
+            token = url.path.removeprefix(ONBOARDING)
+            status, page, headers = (fake.onboarding_submit if self.command == "POST" else fake.onboarding_page)(token)
+            return self._send(status, page.encode(), {"Content-Type": "text/html; charset=utf-8", **headers})
         return self._send(404, b"not found", {"Content-Type": "text/plain"})
 
     def _json(self, status: int, payload: dict, extra: dict | None = None):

@@ -20,6 +20,7 @@ from catalog.tests.factories import make_service
 from payments.models import PaymentEvent, WebhookEvent
 from payments.services.checkout import checkout_start
 from payments.services.webhooks import stripe_event_handle
+from payments.tests.conftest import connect_provider
 
 DELIVERIES = 8
 
@@ -33,6 +34,7 @@ def test_simultaneous_deliveries_capture_once(fake_stripe):
     # Transactional tests flush the database, categories included: put them back.
     importlib.import_module("catalog.migrations.0002_default_categories").add_categories(apps, None)
     provider = make_user("band@example.com", "Band", role="provider")
+    connect_provider(fake_stripe, provider)  # card bookings are for providers GigSta can pay out
     client = make_user("client@example.com", "Client")
     booking = make_booking(client=client, service=make_service(provider), to_state="accepted")
     payment = checkout_start(booking=booking, client=client, kind="full")

@@ -16,7 +16,7 @@ from catalog.services import ServiceData, service_update
 from catalog.tests.factories import make_service
 from gigsta.tests.helpers import tasks_run
 from payments.errors import PaymentError, RefundTooLarge
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment, PaymentEvent, PayoutAccount
 from payments.selectors import booking_money
 from payments.services import refunds as payment_services
 from payments.services.manual import manual_refund_mark_sent
@@ -95,6 +95,8 @@ def test_later_changes_to_settings_and_the_service_leave_an_existing_booking_alo
     settings.PLATFORM_FEE_PERCENT = Decimal("15")
     settings.BALANCE_CANCEL_DAYS = 2
     settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_later", "whsec_later"  # cards switched on
+    # … and the provider's payouts are on: only then are their new bookings card bookings.
+    PayoutAccount.objects.create(provider=provider, stripe_account_id="acct_test_later", status="payouts_on")
     monkeypatch.setattr(policy, "CANCELLATION_POLICY", ((30, 100), (0, 0)))
     data = ServiceData(
         title=service.title,

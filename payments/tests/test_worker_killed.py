@@ -30,6 +30,7 @@ from gigsta.tests.helpers import tasks_run
 from payments.models import PaymentEvent
 from payments.services.checkout import checkout_start
 from payments.services.webhooks import stripe_event_handle
+from payments.tests.conftest import connect_provider
 from payments.tests.fake_stripe import REFUNDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +59,7 @@ def worker_env(fake_stripe) -> dict[str, str]:
 def test_a_worker_killed_mid_refund_runs_it_again_and_stripe_refunds_once(fake_stripe, tmp_path):
     importlib.import_module("catalog.migrations.0002_default_categories").add_categories(apps, None)
     provider = make_user("band@example.com", "Band", role="provider")
+    connect_provider(fake_stripe, provider)  # card bookings are for providers GigSta can pay out
     client = make_user("client@example.com", "Client")
     booking = make_booking(client=client, service=make_service(provider, price_minor=50000), to_state="accepted")
     payment = checkout_start(booking=booking, client=client, kind="full")

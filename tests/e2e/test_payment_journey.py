@@ -5,6 +5,7 @@ refund as sent) and by card, through a loopback fake of Stripe's hosted checkout
 signed webhooks.
 """
 
+import datetime as dt
 import re
 import shutil
 import ssl
@@ -18,8 +19,11 @@ from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
+from bookings.services import booking_transition
 from catalog.tests.factories import make_service
+from gigsta.tests.helpers import tasks_run
 from payments.models import Payment, PaymentEvent
+from payments.services.payouts import payouts_release
 from payments.tests.fake_stripe import FakeStripe, _Handler
 from tests.e2e.helpers import SCREENSHOTS, answer_next_dialog, benign, in_days, log_in
 
@@ -28,6 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 POLL = 12_000  # the booking card refreshes itself every 5 s
+MONEY_SHOTS = Path("/tmp/shots-money")
 IBAN = "IBAN DE89 3704 0044 0532 0130 00"
 
 
@@ -323,13 +328,48 @@ def test_bank_transfer_deposit_balance_receipts_and_refund(
     screenshot("refunded")
 
 
+def shots(page: Page, name: str) -> None:
+    """The page at 375 and 1280 px wide, in /tmp/shots-money/, in a second tab of the same person."""
+    MONEY_SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (375, 1280):
+        tab = page.context.new_page()
+        tab.set_viewport_size({"width": width, "height": 900})
+        tab.goto(page.url)
+        tab.screenshot(path=str(MONEY_SHOTS / f"{name}-{width}.png"), full_page=True)
+        tab.close()
+
+
+def connect_payouts(provider_page: Page, base_url: str, fake: FakeStripe) -> None:
+    """The provider sets up payouts from the dashboard, through the fake's hosted onboarding page.
+    The test plays the task worker (tasks_run): the request only queues the Stripe calls."""
+    provider_page.route(f"{fake.base}/favicon.ico", lambda route: route.fulfill(status=204))
+    provider_page.goto(f"{base_url}/dashboard/")
+    expect(provider_page.get_by_test_id("payout-status")).to_have_text("Not set up")
+    provider_page.get_by_test_id("payout-card").get_by_role("link", name="Set up payouts").click()
+    provider_page.get_by_test_id("payouts-connect").click()
+    expect(provider_page.get_by_test_id("onboarding-waiting")).to_contain_text("Preparing your Stripe page")
+    assert fake.accounts == {}  # nothing reached Stripe from the request
+    tasks_run()
+    expect(provider_page).to_have_url(re.compile(rf"^{re.escape(fake.base)}/connect/onboard/"), timeout=POLL)
+    provider_page.get_by_role("button", name="Submit test details").click()
+    expect(provider_page).to_have_url(f"{base_url}/payments/payouts/")
+    assert ("account.updated", 200) in fake.deliveries
+    tasks_run()  # the status read queued by the return page
+    expect(provider_page.get_by_test_id("payout-status")).to_have_text("Payouts on", timeout=POLL)
+    provider_page.goto(f"{base_url}/dashboard/")
+    expect(provider_page.get_by_test_id("payout-status")).to_have_text("Payouts on")
+
+
 def test_card_payment_through_stripe_checkout(live_server, cast, person, card_payments, request):
     fake = card_payments
     client, provider, service = cast
     page, screenshot = person("client", ignore_https_errors=True)  # the fake checkout's self-signed certificate
-    provider_page, provider_screenshot = person("provider")
+    provider_page, provider_screenshot = person("provider", ignore_https_errors=True)  # and its onboarding page
     # Stripe's page has an icon; the fake's does not, and Chromium would log its 404 as an error.
     page.route(f"{fake.base}/favicon.ico", lambda route: route.fulfill(status=204))
+    log_in(provider_page, live_server.url, provider.email, PASSWORD)
+    connect_payouts(provider_page, live_server.url, fake)
+    shots(provider_page, "dashboard-payouts-on")
 
     log_in(page, live_server.url, client.email, PASSWORD)
     page.goto(f"{live_server.url}/services/{service.public_id}/book/")
@@ -339,7 +379,6 @@ def test_card_payment_through_stripe_checkout(live_server, cast, person, card_pa
     assert booking.payment_method == "stripe"
     expect(page.get_by_test_id("money")).to_contain_text("by card")
 
-    log_in(provider_page, live_server.url, provider.email, PASSWORD)
     provider_page.goto(booking_url)
     expect(provider_page.get_by_test_id("payout-preview")).to_contain_text("GigSta's fee is €100 (10 %)")
     provider_page.get_by_test_id("action-accept").click()
@@ -378,7 +417,7 @@ def test_card_payment_through_stripe_checkout(live_server, cast, person, card_pa
     expect(page.get_by_test_id("checkout-done")).to_have_text("Payment received", timeout=POLL)
     expect(page.get_by_test_id("checkout-status")).to_contain_text("€1,000 for Soul band for weddings is paid")
     expect(page.get_by_test_id("checkout-status")).to_contain_text("Your booking is confirmed.")
-    assert fake.deliveries == [("checkout.session.completed", 200), ("payment_intent.succeeded", 200)]
+    assert fake.deliveries[-2:] == [("checkout.session.completed", 200), ("payment_intent.succeeded", 200)]
     screenshot("success")
 
     page.get_by_role("link", name="See the booking").click()
@@ -399,3 +438,23 @@ def test_card_payment_through_stripe_checkout(live_server, cast, person, card_pa
     booking.refresh_from_db()
     payment.refresh_from_db()
     assert booking.state == "confirmed" and payment.status == "succeeded"
+    until = f"{booking.payout_release_at:%-d %b %Y}"
+    page.goto(booking_url)
+    expect(page.get_by_test_id("money-holder")).to_contain_text(f"GigSta holds your payment until {until}")
+    expect(provider_page.get_by_test_id("money-holder")).to_contain_text(f"pays you €900 on {until}")
+    shots(provider_page, "card-booking-money-held")
+
+    # The gig happens; the provider marks it completed; the timers release the payout after the window.
+    booking_transition(booking=booking, action="complete", actor=provider, now=booking.starts_at)
+    assert payouts_release(now=booking.payout_release_at - dt.timedelta(minutes=1)) == 0
+    assert payouts_release(now=booking.payout_release_at) == 1
+    tasks_run()
+    (transfer,) = fake.transfers.values()
+    assert transfer["amount"] == 90000
+    assert fake.balance() == 10000  # GigSta's fee stays; the rest went to Pete's account
+    provider_page.reload()
+    expect(provider_page.get_by_test_id("money-holder")).to_contain_text("GigSta paid €900 to your Stripe account")
+    shots(provider_page, "card-booking-money-paid-out")
+    provider_page.goto(f"{live_server.url}/payments/payouts/")
+    expect(provider_page.get_by_test_id("payout-line")).to_contain_text("Paid out")
+    shots(provider_page, "payouts-page")

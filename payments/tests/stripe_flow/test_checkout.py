@@ -48,7 +48,8 @@ def test_checkout_opens_a_session_for_the_price_with_our_ids(fake_stripe, book, 
     ]
     ids = {"payment_id": str(payment.public_id), "booking_id": str(booking.public_id)}
     assert params["metadata"] == ids
-    assert params["payment_intent_data"] == {"metadata": ids}
+    # Separate charges and transfers: the payout names the same group.
+    assert params["payment_intent_data"] == {"metadata": ids, "transfer_group": ids["booking_id"]}
     assert params["client_reference_id"] == str(payment.public_id)
     assert params["customer_email"] == client_user.email
     assert params["success_url"] == SITE + reverse("payments:checkout_success", args=[payment.public_id])
