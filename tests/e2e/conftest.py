@@ -63,6 +63,21 @@ def page(browser, viewport):
 
 
 @pytest.fixture
+def second_browser(browser, request):
+    """A second person at another computer: its own context, cookies and console; yields its page
+    and a screenshot function."""
+    context, page, errors = open_page(browser, {"width": 1280, "height": 900})
+
+    def screenshot(name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-second-{name}.png"), full_page=True)
+
+    yield page, screenshot
+    context.close()
+    assert not errors, f"Errors in the second browser's console: {errors}"
+
+
+@pytest.fixture
 def screenshot(page, request):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 

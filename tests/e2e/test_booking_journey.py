@@ -14,11 +14,9 @@ from bookings.models import Booking
 from bookings.services import booking_transition
 from bookings.tests.factories import make_booking
 from catalog.tests.factories import make_service
-from tests.e2e.helpers import SCREENSHOTS, answer_next_dialog, in_days, log_in, open_page
+from tests.e2e.helpers import answer_next_dialog, in_days, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -27,20 +25,6 @@ def cast(db):
     client = make_user("carla@example.com", "Carla Client")
     service = make_service(provider, title="Soul band for weddings", price_minor=150000, city="Berlin, Germany")
     return client, provider, service
-
-
-@pytest.fixture
-def second_browser(browser, request):
-    """A second person at another computer: its own context, cookies and console."""
-    context, page, errors = open_page(browser, LAPTOP)
-
-    def screenshot(name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-second-{name}.png"), full_page=True)
-
-    yield page, screenshot
-    context.close()
-    assert not errors, f"Errors in the second browser's console: {errors}"
 
 
 def wait_until(condition, seconds: float = 12) -> None:

@@ -12,27 +12,19 @@ from playwright.sync_api import Page, expect
 from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
 from bookings.tests.files import image_bytes
-from tests.e2e.helpers import SCREENSHOTS, hourly_dj, in_days, log_in, open_page
+from tests.e2e.helpers import SCREENSHOTS, hourly_dj, in_days, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-LAPTOP = {"width": 1280, "height": 900}
 LIVE = 15_000  # the booking card polls every 5 s
-
-
-@pytest.fixture
-def provider_page(browser):
-    context, page, errors = open_page(browser, LAPTOP)
-    yield page
-    context.close()
-    assert not errors, f"Errors in the provider's console: {errors}"
 
 
 def badge(page: Page):
     return page.get_by_test_id("inbox-count")
 
 
-def test_request_offer_accept_messages_and_inbox_badges(page: Page, live_server, provider_page: Page, tmp_path):
+def test_request_offer_accept_messages_and_inbox_badges(page: Page, live_server, second_browser, tmp_path):
+    provider_page, _ = second_browser
     provider = make_user("nova@example.com", "DJ Nova", role="provider")
     client = make_user("carla@example.com", "Carla Client")
     service = hourly_dj(provider)

@@ -10,27 +10,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
-from tests.e2e.helpers import SCREENSHOTS, hourly_dj, in_days, log_in, open_page
+from tests.e2e.helpers import hourly_dj, in_days, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-LAPTOP = {"width": 1280, "height": 900}
 
-
-@pytest.fixture
-def provider_browser(browser, request):
-    context, page, errors = open_page(browser, LAPTOP)
-
-    def screenshot(name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-provider-{name}.png"), full_page=True)
-
-    yield page, screenshot
-    context.close()
-    assert not errors, f"Errors in the provider's console: {errors}"
-
-
-def test_an_hourly_request_answered_with_an_offer_and_accepted(page: Page, live_server, screenshot, provider_browser):
+def test_an_hourly_request_answered_with_an_offer_and_accepted(page: Page, live_server, screenshot, second_browser):
     provider = make_user("nova@example.com", "DJ Nova", role="provider")
     client = make_user("carla@example.com", "Carla Client")
     service = hourly_dj(provider)
@@ -62,7 +47,7 @@ def test_an_hourly_request_answered_with_an_offer_and_accepted(page: Page, live_
     booking = Booking.objects.get()
     assert booking.price_minor == 54000
 
-    provider_page, provider_screenshot = provider_browser
+    provider_page, provider_screenshot = second_browser
     log_in(provider_page, live_server.url, provider.email, PASSWORD)
     provider_page.goto(f"{live_server.url}/bookings/{booking.public_id}/")
     expect(provider_page.get_by_test_id("action-accept")).to_be_visible()
