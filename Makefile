@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails point at the server `make run` starts (HOST and PORT), unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format check-e2e e2e migrate seed clean help bench stack
 
@@ -34,9 +36,9 @@ run: $(VENV)/.installed
 	@echo "  terminal when it sends them. Stop both with Ctrl+C."
 	@echo ""
 	@# The worker (manage.py db_worker) runs queued work: emails, Stripe calls. It stops with the server.
-	DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ from catalog.fields import PlaceField
 class SignupForm(forms.Form):
     """Extra sign-up fields; allauth adds email and password and calls signup()."""
 
-    field_order = ["display_name", "email", "password1", "role"]
+    field_order = ["role", "display_name", "email", "password1"]
 
     display_name = forms.CharField(
         label="Your name",
@@ -100,3 +100,9 @@ class ApiTokenCreateForm(forms.Form):
         max_length=80,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Booking sync for my website"}),
     )
+
+
+class RoleSwitchForm(forms.Form):
+    """Turn a client account into a provider account or back (accounts.services.user_switch_role)."""
+
+    role = forms.ChoiceField(choices=Role.choices, widget=forms.HiddenInput)

@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -129,6 +130,43 @@ def user_set_active(*, user: User, is_active: bool) -> User:
         user.save(update_fields=["is_active"])
         listings_refresh(services=user.services.all())
     transaction.on_commit(catalog_changed)
+    return user
+
+
+def user_has_bookings(*, user: User) -> bool:
+    from bookings.models import Booking  # bookings builds on accounts
+
+    return Booking.objects.filter(Q(client=user) | Q(provider=user)).exists()
+
+
+def user_switch_role(*, user: User, role: str) -> User:
+    """Change a client account into a provider account or back, while it has no bookings on
+    either side (a booking's two parties must stay what they were). A provider turning client
+    keeps their services, paused: they leave search and come back if the account turns
+    provider again and the provider resumes them."""
+    from catalog.cache import catalog_changed  # catalog builds on accounts
+    from catalog.services import listings_refresh
+
+    if role not in Role.values:
+        raise ValidationError({"role": ["Choose client or provider."]})
+    if role == user.role:
+        return user
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if user_has_bookings(user=locked):
+            raise ValidationError(
+                {"role": ["Accounts with bookings keep their type. Create a second account with another email."]}
+            )
+        locked.role = role
+        locked.save(update_fields=["role"])
+        provider_profile_ensure(user=locked)
+        if role == Role.CLIENT:
+            services = locked.services.filter(is_active=True)
+            paused = list(services.values_list("pk", flat=True))
+            services.update(is_active=False)
+            listings_refresh(services=locked.services.filter(pk__in=paused))
+    transaction.on_commit(catalog_changed)
+    user.role = role
     return user
 
 

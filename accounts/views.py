@@ -5,14 +5,22 @@ from allauth.core.internal.ratelimit import parse_rates
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ApiTokenCreateForm, profile_form_for
+from accounts.forms import ApiTokenCreateForm, RoleSwitchForm, profile_form_for
+from accounts.models import Role
 from accounts.selectors import api_token_get_for_user, api_token_list_for_user
-from accounts.services import api_token_create, api_token_revoke, user_update_profile
+from accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    user_has_bookings,
+    user_switch_role,
+    user_update_profile,
+)
 from calendars.selectors import calendar_feed_url
 from calendars.services import calendar_feed_ensure
 from inbox.forms import EmailPreferencesForm
@@ -29,8 +37,34 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     email_form = EmailPreferencesForm(wanted=email_preferences_of(user=request.user))
     feed_url = calendar_feed_url(calendar_feed_ensure(user=request.user))
-    context = {"form": form, "email_form": email_form, "calendar_feed_url": feed_url}
+    context = {
+        "form": form,
+        "email_form": email_form,
+        "calendar_feed_url": feed_url,
+        "may_switch_role": not user_has_bookings(user=request.user),
+    }
     return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def role_switch(request: HttpRequest) -> HttpResponse:
+    form = RoleSwitchForm(data=request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose client or provider.")
+        return redirect("accounts:profile")
+    was_provider = request.user.is_provider
+    try:
+        user_switch_role(user=request.user, role=form.cleaned_data["role"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.message_dict.get("role", error.messages)))
+        return redirect("accounts:profile")
+    if request.user.is_provider:
+        messages.success(request, "Your account is now a provider account. Add your first service to be found.")
+        return redirect("catalog:dashboard")
+    paused = " Your services are paused and no longer in search." if was_provider else ""
+    messages.success(request, f"Your account is now a client account: you can book performers.{paused}")
+    return redirect("accounts:profile")
 
 
 @login_required
@@ -62,6 +96,22 @@ def token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
         return render(request, "accounts/tokens.html#token-list", context)
     messages.success(request, f"Token “{token.name}” is revoked. Apps using it can no longer sign in.")
     return redirect("accounts:tokens")
+
+
+class SignupView(allauth_views.SignupView):
+    """allauth's sign-up page, with the account type preselected by the link that led here
+    (`?as=provider` from "Join as a performer", `?as=client` from "Sign up to book")."""
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        if (wanted := self.request.GET.get("as")) in Role.values:
+            initial["role"] = wanted
+        return initial
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["signup_as"] = context["form"]["role"].value()
+        return context
 
 
 class LoginView(allauth_views.LoginView):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("webhooks.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="account_login"),  # before allauth's
+    path("accounts/signup/", accounts_views.SignupView.as_view(), name="account_signup"),  # before allauth's
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -1,5 +1,6 @@
 """Project-level pages: home, health, readiness and the friendly error pages."""
 
+import datetime as dt
 import ipaddress
 
 from django.conf import settings
@@ -8,15 +9,20 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 
 from catalog.selectors import categories_all
 
+# An account this young is greeted as new ("Welcome to GigSta"), not as returning.
+NEW_ACCOUNT_FOR = dt.timedelta(days=1)
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"categories": categories_all()[:8]})
+    context = {"categories": categories_all()[:8], "new_account_since": timezone.now() - NEW_ACCOUNT_FOR}
+    return render(request, "home.html", context)
 
 
 @never_cache

@@ -90,7 +90,10 @@ def test_api_token_created_used_and_revoked_with_htmx(page: Page, live_server, s
     User.objects.create_user(email="dev@example.com", password=PASSWORD, display_name="Dev Partner")
     log_in(page, live_server.url, "dev@example.com", PASSWORD)
 
-    nav(page).get_by_role("link", name="API tokens").click()
+    # Developer pages sit under "Developers" on the profile, not in everyone's menu.
+    expect(nav(page).get_by_role("link", name="API tokens")).to_have_count(0)
+    nav(page).get_by_role("link", name="Profile").click()
+    page.get_by_test_id("developers").get_by_role("link", name="API tokens and webhooks").click()
     expect(page.get_by_text("No tokens yet")).to_be_visible()
     page.get_by_label("Token name").fill("Calendar sync")
     page.get_by_role("button", name="Create token").click()
