@@ -109,6 +109,14 @@ def city_resolve(label: str) -> City | None:
     return None
 
 
+def city_namesakes(city: City, *, limit: int = 5) -> list[City]:
+    """Other listed cities with the same name as `city`, most populous first ("Atlantis" names a
+    town in South Africa and one in Florida): offered when a bare name was taken to mean one."""
+    own = fold(city.name)
+    cities, _, _ = _cities()
+    return [other for name, _, other in cities if name == own and other != city][:limit]
+
+
 def city_nearest(latitude: float, longitude: float) -> City:
     """The listed city closest to a point (for the time zone of a street address)."""
     cities, _, _ = _cities()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -21,7 +23,7 @@ from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm, date_from_link
 from catalog.fragments import DATE_SLOT, cached_fragment, date_query, result_cards
-from catalog.gazetteer import city_suggest
+from catalog.gazetteer import city_namesakes, city_resolve, city_suggest, fold
 from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
 from catalog.selectors import (
     SearchFilters,
@@ -60,9 +62,27 @@ def search(request: HttpRequest) -> HttpResponse:
     else:
         html = mark_safe(cached)  # noqa: S308 (HTML we rendered ourselves)
     if partial:
-        return HttpResponse(html)
+        response = HttpResponse(html)
+        # The address bar shows the question asked, not every empty filter of the form.
+        response["HX-Push-Url"] = _search_url(request.GET)
+        return response
     # form and results are None when the body came from the cache: the page needs only the HTML.
     return render(request, "catalog/search.html", {"body_html": html, "form": form, "results": results})
+
+
+def _search_url(params) -> str:
+    asked = [(name, value) for name, value in params.items() if value.strip()]
+    return reverse("catalog:search") + (f"?{urlencode(asked)}" if asked else "")
+
+
+def _place_note(form: SearchForm) -> dict | None:
+    """When a bare city name was read as one city ("Atlantis" as Atlantis, South Africa), the
+    page says which, and offers the other places of that name."""
+    place = form.cleaned_data.get("city") if form.is_bound and form.is_valid() else None
+    if place is None or place.exact or fold(form.data.get("city", "")) == fold(place.label):
+        return None
+    city = city_resolve(place.label)
+    return {"label": place.label, "namesakes": city_namesakes(city) if city else []}
 
 
 def _search_render(request: HttpRequest, form: SearchForm, partial: bool):
@@ -77,7 +97,7 @@ def _search_render(request: HttpRequest, form: SearchForm, partial: bool):
     if results is not None:
         located = results.filters.lat is not None
         cards = result_cards(results.items, located=located, date=results.filters.date)
-    context = {"form": form, "results": results, "cards": cards}
+    context = {"form": form, "results": results, "cards": cards, "place_note": _place_note(form)}
     results_html = render_to_string("catalog/search.html#results", context, request=request)
     if partial:
         return results_html, results
