@@ -39,7 +39,7 @@ from bookings.services import (
     review_create,
     thread_mark_read,
 )
-from bookings.state_machine import State
+from bookings.state_machine import ACTIONS_BY_NAME, State
 from bookings.terms import booking_terms, policy_lines
 from catalog.forms import date_from_link
 from catalog.models import Service
@@ -222,9 +222,28 @@ def booking_action(request: HttpRequest, booking_id: UUID, action: str) -> HttpR
     """Take one action. htmx gets the re-rendered card; a plain POST is redirected back.
     An action that is no longer possible (changed in another tab) shows why, with the
     buttons that are possible now."""
+    if (confirm := _confirmation_page(request, booking_id, action)) is not None:
+        return confirm
     booking = booking_get_for_user(user=request.user, public_id=booking_id)
     problem, event = _action_take(request, booking, action)
     return _answer(request, booking_id, problem, event)
+
+
+def _confirmation_page(request: HttpRequest, booking_id: UUID, action: str) -> HttpResponse | None:
+    """A critical action (cancel, decline, withdraw, report a problem) asked without JavaScript
+    gets a page that says what it will do, with the note kept, before it is taken; htmx asks
+    in the browser first (hx-confirm) and is taken at once."""
+    if request.htmx or request.POST.get("confirmed") == "yes":
+        return None
+    definition = ACTIONS_BY_NAME.get(action)
+    if definition is None or not definition.is_critical:
+        return None
+    card = _card_for(request, booking_id)
+    offered = next((a for a in card.buttons if a.name == action), None)
+    if offered is None:  # not possible (any more): the usual refusal, on the booking page
+        return None
+    context = {"card": card, "a": offered, "note": request.POST.get("note", "")[:MAX_NOTE_LENGTH]}
+    return render(request, "bookings/action_confirm.html", context)
 
 
 def _answer(request: HttpRequest, booking_id: UUID, problem: str | None, event: BookingEvent | None) -> HttpResponse:
