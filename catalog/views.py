@@ -170,8 +170,10 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
         "service": service,
         "provider": provider,
         "photo": photo,
-        # Clients book; providers and staff see the service without the button.
+        # Clients book (visitors are asked to log in first); a provider is told why there is no
+        # button: it is their own service, or booking needs a client account.
         "may_book": not request.user.is_authenticated or request.user.is_client,
+        "own": request.user.is_authenticated and request.user.pk == provider.pk,
     }
     shown = (
         service.pk,
@@ -183,6 +185,7 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
         profile.rating_count,
         photo and (photo.pk, photo.thumbnail.name),
         context["may_book"],
+        context["own"],
     )
     main_html = cached_fragment(
         "service",
