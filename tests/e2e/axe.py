@@ -1,0 +1,32 @@
+"""Accessibility checks with axe-core, vendored in tests/e2e/vendor (MPL-2.0; see its LICENSE):
+loaded into every page of a browser context as an init script, so no page has to serve it and
+the Content-Security-Policy stays as deployed."""
+
+from pathlib import Path
+
+AXE_CORE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+# WCAG 2.1 A and AA, as axe tags them, plus axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+FAILING = ("serious", "critical")
+
+_RUN = """async (tags) => {
+  const result = await window.axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+  }));
+}"""
+
+
+def axe_load(context) -> None:
+    """Make axe available on every page the context opens from now on."""
+    context.add_init_script(path=str(AXE_CORE))
+
+
+def axe_violations(page) -> list[dict]:
+    """axe's serious and critical violations on the page as it is now."""
+    return [v for v in page.evaluate(_RUN, AXE_TAGS) if v["impact"] in FAILING]
+
+
+def axe_report(violations: list[dict]) -> str:
+    return "\n".join(f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['nodes'])}" for v in violations)
