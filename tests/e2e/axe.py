@@ -28,5 +28,25 @@ def axe_violations(page) -> list[dict]:
     return [v for v in page.evaluate(_RUN, AXE_TAGS) if v["impact"] in FAILING]
 
 
+# Not our pages: Django's admin (its own markup and styles) and the API reference (Swagger UI).
+NOT_CHECKED = ("/admin/", "/api/")
+
+
+def axe_pages(page, urls: list[str], base_url: str) -> dict[str, list[dict]]:
+    """Open each of our HTML pages among `urls` again and check it; {url: violations} for those
+    that fail."""
+    failing = {}
+    for url in dict.fromkeys(url.split("#")[0] for url in urls):
+        path = url.removeprefix(base_url)
+        if not url.startswith(base_url + "/") or path.startswith(NOT_CHECKED):
+            continue
+        response = page.goto(url)
+        if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        if found := axe_violations(page):
+            failing[url] = found
+    return failing
+
+
 def axe_report(violations: list[dict]) -> str:
     return "\n".join(f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['nodes'])}" for v in violations)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from tests.e2e.axe import axe_load, axe_pages, axe_report
 from tests.e2e.helpers import SCREENSHOTS, open_page
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
@@ -55,11 +56,19 @@ def viewport(request):
 
 
 @pytest.fixture
-def page(browser, viewport):
+def page(browser, viewport, live_server, default_categories):
+    """The journey's browser page. Afterwards every page of ours it went to is opened again,
+    as the journey left things, and checked with axe-core: no serious or critical violation."""
     context, page, errors = open_page(browser, viewport)
+    axe_load(context)
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url) if frame == page.main_frame else None)
     yield page
+    journey_errors = list(errors)  # opening pages again afterwards may meet what the journey closed
+    failing = axe_pages(page, visited, live_server.url)
     context.close()
-    assert not errors, f"Errors in the browser console: {errors}"
+    assert not journey_errors, f"Errors in the browser console: {journey_errors}"
+    assert not failing, "\n".join(f"{url}:\n{axe_report(found)}" for url, found in failing.items())
 
 
 @pytest.fixture
