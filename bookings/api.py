@@ -30,6 +30,7 @@ from bookings.selectors import (
     booking_get_for_user,
     booking_list_for_user,
     message_list_for_booking,
+    review_list_for_provider,
 )
 from bookings.services import (
     booking_request,
@@ -41,7 +42,7 @@ from bookings.services import (
 )
 from bookings.state_machine import State
 from catalog.models import MAX_DEPOSIT_PERCENT, MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES
-from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, service_get_public
+from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, provider_get_public, service_get_public
 from gigsta.schemas import InputSchema
 
 router = Router(tags=["bookings"])
@@ -270,6 +271,9 @@ class ReviewOut(Schema):
     author: PartyOut
     subject: PartyOut
     created_at: dt.datetime
+    published_at: dt.datetime | None = Field(
+        description="null while blind: until the other party has reviewed too, or 14 days after completion"
+    )
 
 
 @router.post("/bookings/{booking_id}/reviews", response={201: ReviewOut, **ERRORS}, operation_id="booking_review_api")
@@ -278,6 +282,72 @@ def booking_review_api(request: HttpRequest, booking_id: UUID, payload: ReviewIn
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     review = review_create(booking=booking, author=request.auth, rating=payload.rating, comment=payload.comment)
     return Status(201, review)
+
+
+class ReviewerOut(Schema):
+    display_name: str = Field(description="First name and initial, as public pages show it.")
+
+
+class ReviewCategoryOut(Schema):
+    slug: str
+    name: str
+
+
+class ReviewServiceOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    title: str
+
+
+class ReplyOut(Schema):
+    text: str
+    created_at: dt.datetime
+
+
+class PublicReviewOut(Schema):
+    id: int
+    rating: int
+    comment: str
+    author: ReviewerOut
+    service: ReviewServiceOut
+    category: ReviewCategoryOut
+    published_at: dt.datetime
+    reply: ReplyOut | None = Field(description="The provider's public answer, if any.")
+
+    @staticmethod
+    def resolve_author(obj) -> dict:
+        return {"display_name": obj.author_public_name}
+
+    @staticmethod
+    def resolve_service(obj):
+        return obj.booking.service
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.booking.service.category
+
+    @staticmethod
+    def resolve_reply(obj) -> dict | None:
+        return {"text": obj.reply, "created_at": obj.replied_at} if obj.reply else None
+
+
+class PublicReviewListOut(Schema):
+    items: list[PublicReviewOut]
+    count: int
+    page: int
+    page_size: int
+
+
+@router.get(
+    "/providers/{provider_id}/reviews",
+    auth=None,
+    response={200: PublicReviewListOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="provider_reviews_api",
+)
+def provider_reviews_api(request: HttpRequest, provider_id: UUID, page: Query[Page]):
+    """Clients' published reviews of a provider, newest first (hidden and blind ones are not
+    listed), with the provider's replies."""
+    provider = provider_get_public(public_id=provider_id)
+    return _page_of(review_list_for_provider(provider=provider), page)
 
 
 class AttachmentOut(Schema):
