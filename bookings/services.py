@@ -8,10 +8,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Avg, Count, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
@@ -542,6 +540,8 @@ def review_hide(*, review: Review, staff: User, reason: str, now: dt.datetime | 
     """Staff hide a review from every public page and from the ratings, with a reason that is
     recorded (ReviewModeration) and emailed to the author (a task queued with the change).
     Returns False, writing nothing, when it is hidden already."""
+    from bookings.notifications import review_hidden_email  # it reads the models this module writes
+
     reason = _moderation_check(staff, reason)
     with transaction.atomic():
         locked = Review.objects.select_for_update().select_related("author", "booking__service").get(pk=review.pk)
@@ -549,9 +549,11 @@ def review_hide(*, review: Review, staff: User, reason: str, now: dt.datetime | 
             return False
         locked.hidden_at, locked.hidden_reason = now or timezone.now(), reason
         locked.save(update_fields=["hidden_at", "hidden_reason"])
-        ReviewModeration.objects.create(review=locked, action=ReviewModeration.Action.HIDE, reason=reason, staff=staff)
+        moderation = ReviewModeration.objects.create(
+            review=locked, action=ReviewModeration.Action.HIDE, reason=reason, staff=staff
+        )
         _moderation_refresh(locked)
-        _review_hidden_email(locked)
+        review_hidden_email.enqueue(moderation.pk)  # the author is told why, by the worker
     return True
 
 
@@ -574,18 +576,6 @@ def review_unhide(*, review: Review, staff: User, reason: str) -> bool:
 def _moderation_refresh(locked: Review) -> None:
     if locked.published_at is not None and locked.subject_id == locked.booking.provider_id:
         _refresh_provider_rating(locked.subject_id)
-
-
-def _review_hidden_email(review: Review) -> None:
-    """Tell the author why their review was hidden: an email task queued in this transaction
-    (gigsta.mail). An account email, sent whatever their notification preferences."""
-    context = {"review": review, "booking": review.booking, "site_url": settings.SITE_URL}
-    send_mail(
-        subject="[GigSta] " + render_to_string("bookings/email/review_hidden_subject.txt", context).strip(),
-        message=render_to_string("bookings/email/review_hidden.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[review.author.email],
-    )
 
 
 def _refresh_provider_rating(provider_id: int) -> None:
