@@ -38,6 +38,7 @@ def test_the_card_s_poll_brings_the_review_form_once_the_booking_is_completed(cl
     html = after.content.decode()
     assert 'id="booking-reviews" hx-swap-oob="true"' in html
     assert 'data-testid="review-form"' in html and 'name="comment"' in html
+    assert "Leave your review</a> of Pete Provider." in html  # the card says so too
     assert f'action="{reverse("bookings:review", args=[booking.public_id])}"' in html
 
 
