@@ -233,7 +233,10 @@ class BookingCard:
 
     @cached_property
     def all_reviews(self) -> list[Review]:
-        """Every review of the booking, blind and hidden ones too (oldest first)."""
+        """Every review of the booking, blind and hidden ones too (oldest first); none (and no
+        query) before the booking has been completed."""
+        if self.booking.state not in REVIEW_STATES:
+            return []
         return list(self.booking.reviews.select_related("author", "subject").order_by("created_at", "pk"))
 
     @cached_property
@@ -269,9 +272,7 @@ class BookingCard:
 
     @property
     def reviews_mark(self) -> list:
-        """What of the reviews the card shows can change; read only once reviews are possible."""
-        if self.booking.state not in REVIEW_STATES:
-            return []
+        """What of the reviews the card shows can change (read once reviews are possible)."""
         return [(r.pk, r.published_at, r.hidden_at, r.replied_at) for r in self.all_reviews]
 
     @cached_property
