@@ -5,7 +5,7 @@ from uuid import UUID
 import pydantic
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -17,6 +17,7 @@ from bookings.attachments import IMAGES, MAX_FILES, PDF, attachment_response
 from bookings.models import (
     MAX_MESSAGE_LENGTH,
     MAX_NOTE_LENGTH,
+    MAX_REPLY_LENGTH,
     MAX_REVIEW_LENGTH,
     MAX_VENUE_LENGTH,
     MIN_OFFER_MINOR,
@@ -38,6 +39,7 @@ from bookings.services import (
     message_create,
     offer_send,
     review_create,
+    review_reply,
     thread_mark_read,
 )
 from bookings.state_machine import State
@@ -274,6 +276,8 @@ class ReviewOut(Schema):
     published_at: dt.datetime | None = Field(
         description="null while blind: until the other party has reviewed too, or 14 days after completion"
     )
+    reply: str = Field(description="The public answer of the person reviewed; empty when none.")
+    replied_at: dt.datetime | None
 
 
 @router.post("/bookings/{booking_id}/reviews", response={201: ReviewOut, **ERRORS}, operation_id="booking_review_api")
@@ -282,6 +286,25 @@ def booking_review_api(request: HttpRequest, booking_id: UUID, payload: ReviewIn
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     review = review_create(booking=booking, author=request.auth, rating=payload.rating, comment=payload.comment)
     return Status(201, review)
+
+
+class ReplyIn(InputSchema):
+    reply: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
+
+
+@router.post(
+    "/bookings/{booking_id}/reviews/{review_id}/reply",
+    response={200: ReviewOut, **ERRORS},
+    operation_id="booking_review_reply_api",
+)
+def booking_review_reply_api(request: HttpRequest, booking_id: UUID, review_id: int, payload: ReplyIn):
+    """Answer a published review of you, once, in public. 403 unless you are the person reviewed;
+    409 while the review is blind, once it is hidden, or when you have replied already."""
+    card = _card(request, booking_get_for_user(user=request.auth, public_id=booking_id))
+    review = next((r for r in card.reviews if r.pk == review_id), None)  # only reviews the caller may read
+    if review is None:
+        raise Http404("No such review.")
+    return review_reply(review=review, author=request.auth, reply=payload.reply)
 
 
 class ReviewerOut(Schema):

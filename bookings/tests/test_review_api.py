@@ -75,3 +75,22 @@ def test_a_posted_review_says_whether_it_is_published(client, provider, client_u
     second = post(client, path, {"rating": 5}, provider)
     assert second.status_code == 201 and second.json()["published_at"] is not None
     assert client.get(url(provider), headers=auth(client_user)).json()["count"] == 1
+
+
+def test_the_reviewed_party_replies_once_through_the_api(client, provider, client_user, service, stranger):
+    booking = make_booking(client=client_user, service=service, to_state="completed")
+    review = review_create(booking=booking, author=client_user, rating=4, comment="Good")
+    path = reverse("api:booking_review_reply_api", args=[booking.public_id, review.pk])
+    assert post(client, path, {"reply": "Thanks"}, provider).status_code == 404  # blind: not theirs to read yet
+    review_create(booking=booking, author=provider, rating=5)
+    assert post(client, path, {"reply": ""}, provider).status_code == 422
+    assert post(client, path, {"reply": "x" * 1001}, provider).status_code == 422
+    assert post(client, path, {"reply": "Me"}, client_user).json()["code"] == "permission_denied"
+    assert post(client, path, {"reply": "Hi"}, stranger).status_code == 404
+    answer = post(client, path, {"reply": "Thank you, Carla!"}, provider)
+    assert answer.status_code == 200
+    assert (answer.json()["reply"], answer.json()["replied_at"] is not None) == ("Thank you, Carla!", True)
+    again = post(client, path, {"reply": "Again"}, provider)
+    assert (again.status_code, again.json()["code"]) == (409, "review_not_allowed")
+    listed = client.get(url(provider)).json()["items"][0]
+    assert listed["reply"]["text"] == "Thank you, Carla!"
