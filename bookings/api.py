@@ -5,7 +5,7 @@ from uuid import UUID
 import pydantic
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -17,6 +17,7 @@ from bookings.attachments import IMAGES, MAX_FILES, PDF, attachment_response
 from bookings.models import (
     MAX_MESSAGE_LENGTH,
     MAX_NOTE_LENGTH,
+    MAX_REPLY_LENGTH,
     MAX_REVIEW_LENGTH,
     MAX_VENUE_LENGTH,
     MIN_OFFER_MINOR,
@@ -30,6 +31,7 @@ from bookings.selectors import (
     booking_get_for_user,
     booking_list_for_user,
     message_list_for_booking,
+    review_list_for_provider,
 )
 from bookings.services import (
     booking_request,
@@ -37,11 +39,12 @@ from bookings.services import (
     message_create,
     offer_send,
     review_create,
+    review_reply,
     thread_mark_read,
 )
 from bookings.state_machine import State
 from catalog.models import MAX_DEPOSIT_PERCENT, MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES
-from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, service_get_public
+from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, provider_get_public, service_get_public
 from gigsta.schemas import InputSchema
 
 router = Router(tags=["bookings"])
@@ -270,6 +273,11 @@ class ReviewOut(Schema):
     author: PartyOut
     subject: PartyOut
     created_at: dt.datetime
+    published_at: dt.datetime | None = Field(
+        description="null while blind: until the other party has reviewed too, or 14 days after completion"
+    )
+    reply: str = Field(description="The public answer of the person reviewed; empty when none.")
+    replied_at: dt.datetime | None
 
 
 @router.post("/bookings/{booking_id}/reviews", response={201: ReviewOut, **ERRORS}, operation_id="booking_review_api")
@@ -278,6 +286,91 @@ def booking_review_api(request: HttpRequest, booking_id: UUID, payload: ReviewIn
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     review = review_create(booking=booking, author=request.auth, rating=payload.rating, comment=payload.comment)
     return Status(201, review)
+
+
+class ReplyIn(InputSchema):
+    reply: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
+
+
+@router.post(
+    "/bookings/{booking_id}/reviews/{review_id}/reply",
+    response={200: ReviewOut, **ERRORS},
+    operation_id="booking_review_reply_api",
+)
+def booking_review_reply_api(request: HttpRequest, booking_id: UUID, review_id: int, payload: ReplyIn):
+    """Answer a published review of you, once, in public. 403 unless you are the person reviewed;
+    409 while the review is blind, once it is hidden, or when you have replied already."""
+    card = _card(request, booking_get_for_user(user=request.auth, public_id=booking_id))
+    review = next((r for r in card.reviews if r.pk == review_id), None)  # only reviews the caller may read
+    if review is None:
+        raise Http404("No such review.")
+    return review_reply(review=review, author=request.auth, reply=payload.reply)
+
+
+class ReviewerOut(Schema):
+    display_name: str = Field(description="First name and initial, as public pages show it.")
+
+
+class ReviewCategoryOut(Schema):
+    slug: str
+    name: str
+
+
+class ReviewServiceOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    title: str
+
+
+class ReplyOut(Schema):
+    text: str
+    created_at: dt.datetime
+
+
+class PublicReviewOut(Schema):
+    id: int
+    rating: int
+    comment: str
+    author: ReviewerOut
+    service: ReviewServiceOut
+    category: ReviewCategoryOut
+    published_at: dt.datetime
+    reply: ReplyOut | None = Field(description="The provider's public answer, if any.")
+
+    @staticmethod
+    def resolve_author(obj) -> dict:
+        return {"display_name": obj.author_public_name}
+
+    @staticmethod
+    def resolve_service(obj):
+        return obj.booking.service
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.booking.service.category
+
+    @staticmethod
+    def resolve_reply(obj) -> dict | None:
+        return {"text": obj.reply, "created_at": obj.replied_at} if obj.reply else None
+
+
+class PublicReviewListOut(Schema):
+    items: list[PublicReviewOut]
+    count: int
+    page: int
+    page_size: int
+
+
+@router.get(
+    "/providers/{provider_id}/reviews",
+    auth=None,
+    response={200: PublicReviewListOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="provider_reviews_api",
+)
+def provider_reviews_api(request: HttpRequest, provider_id: UUID, page: Query[Page]):
+    """Clients' published reviews of a provider, newest first (hidden and blind ones are not
+    listed), with the provider's replies."""
+    provider = provider_get_public(public_id=provider_id)
+    return _page_of(review_list_for_provider(provider=provider), page)
 
 
 class AttachmentOut(Schema):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.attachments import ACCEPT, MAX_FILES
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REPLY_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
 from catalog.models import (
     MAX_DEPOSIT_PERCENT,
     MAX_DURATION_MINUTES,
@@ -140,11 +140,25 @@ class ActionNoteForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    # hx-preserve: the card's polls re-render the reviews beside it; what is being typed stays.
     rating = forms.TypedChoiceField(
-        label="Your rating", coerce=int, choices=[(n, f"{n} of 5") for n in (5, 4, 3, 2, 1)], initial=5
+        label="Your rating",
+        coerce=int,
+        choices=[(n, f"{n} of 5") for n in (5, 4, 3, 2, 1)],
+        initial=5,
+        widget=forms.Select(attrs={"hx-preserve": "true"}),
     )
     comment = forms.CharField(
-        label="Your review", max_length=MAX_REVIEW_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label="Your review",
+        max_length=MAX_REVIEW_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "hx-preserve": "true"}),
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(
+        label="Your public reply", max_length=MAX_REPLY_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

@@ -14,6 +14,11 @@ STATE_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in Stat
 MAX_NOTE_LENGTH = 1000
 MAX_MESSAGE_LENGTH = 2000  # the message with a request, and each message in a booking's thread
 MAX_REVIEW_LENGTH = 2000
+MAX_REPLY_LENGTH = 1000  # the reviewed party's one public answer to a review
+MAX_MODERATION_REASON_LENGTH = 500
+# The two-way blind rule: a review is published when both parties have reviewed, or this many
+# days after the booking was completed, whichever comes first.
+REVIEW_BLIND_DAYS = 14
 MAX_VENUE_LENGTH = 200
 # How far ahead a gig may be requested: far enough for any wedding, near enough that every
 # date and end time stays well inside what Python and the databases can represent.
@@ -182,7 +187,13 @@ class Offer(models.Model):
 
 
 class Review(models.Model):
-    """One party's review of the other after a completed booking; one per party per booking."""
+    """One party's review of the other after a completed booking; one per party per booking.
+
+    Blind until published (`published_at`): when the second party reviews, both are published
+    together; else the timers publish it REVIEW_BLIND_DAYS after completion. Public pages and
+    ratings read published reviews that staff have not hidden (`hidden_at`); every hide and
+    unhide is a ReviewModeration row. The subject may answer once, in public (`reply`).
+    Written only through bookings.services (review_create, review_reply, review_hide…)."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reviews")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written")
@@ -190,17 +201,70 @@ class Review(models.Model):
     rating = models.PositiveSmallIntegerField()
     comment = models.TextField(max_length=MAX_REVIEW_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="Null while blind.")
+    reply = models.TextField(max_length=MAX_REPLY_LENGTH, blank=True, help_text="The subject's public answer.")
+    replied_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True, help_text="Hidden by staff: off every public page.")
+    hidden_reason = models.TextField(max_length=MAX_MODERATION_REASON_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subject", "published_at"], name="review_subject_published")]
         constraints = [
             models.UniqueConstraint(fields=["booking", "author"], name="review_once_per_party"),
             models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"),
             models.CheckConstraint(condition=~Q(author=F("subject")), name="review_not_self"),
+            models.CheckConstraint(
+                condition=Q(reply="") | Q(published_at__isnull=False), name="review_reply_when_published"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.rating}★ by {self.author_id} on {self.booking_id}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None and self.hidden_at is None
+
+    @property
+    def author_public_name(self) -> str:
+        return public_name(self.author.display_name)
+
+
+def public_name(display_name: str) -> str:
+    """How public pages name a reviewer: first name and initial ("Carla C.")."""
+    words = display_name.split()
+    if len(words) < 2:
+        return display_name
+    return f"{words[0]} {words[-1][0]}."
+
+
+class ReviewModeration(models.Model):
+    """One staff decision on a review (hide or unhide, with the reason). Written once, never
+    changed: the review's audit trail."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", "Hidden"
+        UNHIDE = "unhide", "Shown again"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="moderations")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    reason = models.TextField(max_length=MAX_MODERATION_REASON_LENGTH)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} review {self.review_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Moderation records are immutable.")
+        super().save(*args, **kwargs)
 
 
 class Message(models.Model):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.deadlines import deadline_words
-from bookings.models import Booking, BookingEvent, Message, Reminder, ThreadReader
+from bookings.models import Booking, BookingEvent, Message, Reminder, ReviewModeration, ThreadReader
 from bookings.services import booking_context
 from bookings.state_machine import HOLDING_STATES, Waiting, waiting_of
 from gigsta.tasks import outbound
@@ -218,3 +218,22 @@ def reminder_email(booking_id: int, reminder_id: int) -> None:
                 "words": _reminder_words(booking, reminder, user),
             }
             _email(user, "reminder", context)
+
+
+@outbound
+def review_hidden_email(moderation_id: int) -> None:
+    """Tell a review's author that staff hid it, and why (queued by bookings.services.review_hide).
+    An account email, sent whatever their preferences; nothing if it was shown again meanwhile."""
+    moderation = ReviewModeration.objects.select_related(
+        "review__author", "review__booking__service", "review__booking__client", "review__booking__provider"
+    ).get(pk=moderation_id)
+    review = moderation.review
+    if review.hidden_at is None:
+        return
+    context = {"review": review, "booking": review.booking, "reason": moderation.reason, "site_url": settings.SITE_URL}
+    send_mail(
+        subject="[GigSta] " + render_to_string("bookings/email/review_hidden_subject.txt", context).strip(),
+        message=render_to_string("bookings/email/review_hidden.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[review.author.email],
+    )

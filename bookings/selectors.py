@@ -18,8 +18,17 @@ from django.utils.module_loading import import_string
 from accounts.models import User
 from bookings.attachments import ACCEPT, MAX_FILES
 from bookings.deadlines import deadline_words
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, Message, MessageAttachment, Offer, Review
-from bookings.services import booking_context, review_refusal
+from bookings.models import (
+    MAX_MESSAGE_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_REPLY_LENGTH,
+    Booking,
+    Message,
+    MessageAttachment,
+    Offer,
+    Review,
+)
+from bookings.services import booking_context, review_publish_at, review_refusal
 from bookings.state_machine import (
     FINAL_STATES,
     Action,
@@ -36,6 +45,8 @@ from bookings.terms import deposit_amount, platform_fee
 # Once a booking is confirmed, each party sees the other's email and phone; before, the thread
 # is the way to reach each other.
 CONTACT_STATES = (State.CONFIRMED, State.COMPLETED, State.DISPUTED, State.REFUNDED)
+# The states a booking can be in once it has been completed, and so may have reviews.
+REVIEW_STATES = (State.COMPLETED, State.DISPUTED, State.REFUNDED)
 
 
 def party_of(booking: Booking, user: User) -> str:
@@ -154,6 +165,7 @@ class BookingCard:
     message_max_length: int = MAX_MESSAGE_LENGTH
     message_max_files: int = MAX_FILES
     message_accept: str = ACCEPT
+    reply_max_length: int = MAX_REPLY_LENGTH
 
     @cached_property
     def money(self) -> MoneyLike:
@@ -220,13 +232,48 @@ class BookingCard:
         return Contact(display_name=other.display_name, email=other.email, phone=other.phone)
 
     @cached_property
+    def all_reviews(self) -> list[Review]:
+        """Every review of the booking, blind and hidden ones too (oldest first); none (and no
+        query) before the booking has been completed."""
+        if self.booking.state not in REVIEW_STATES:
+            return []
+        return list(self.booking.reviews.select_related("author", "subject").order_by("created_at", "pk"))
+
+    @cached_property
     def reviews(self) -> list[Review]:
-        return list(self.booking.reviews.select_related("author", "subject"))
+        """The reviews this reader may read: their own (blind or hidden too), the other party's once
+        published and not hidden (the two-way blind rule); staff read every one."""
+        if self.role == "staff":
+            return self.all_reviews
+        return [r for r in self.all_reviews if r.author_id == self.user.pk or r.is_public]
 
     @cached_property
     def may_review(self) -> bool:
-        reviewed = any(r.author_id == self.user.pk for r in self.reviews)
+        reviewed = any(r.author_id == self.user.pk for r in self.all_reviews)
         return review_refusal(self.booking, self.user, reviewed) is None
+
+    @property
+    def review_waiting(self) -> Review | None:
+        """The other party's review of this reader, written but blind (and not hidden): the card
+        says it is there and when it can be read."""
+        return next(
+            (
+                r
+                for r in self.all_reviews
+                if r.subject_id == self.user.pk and r.published_at is None and r.hidden_at is None
+            ),
+            None,
+        )
+
+    @cached_property
+    def review_publish_at(self) -> dt.datetime | None:
+        """When the timers publish the blind reviews if the other party has not reviewed by then."""
+        return review_publish_at(self.booking)
+
+    @property
+    def reviews_mark(self) -> list:
+        """What of the reviews the card shows can change (read once reviews are possible)."""
+        return [(r.pk, r.published_at, r.hidden_at, r.replied_at) for r in self.all_reviews]
 
     @cached_property
     def timeline(self) -> list:
@@ -264,8 +311,23 @@ class BookingCard:
             self.thread_mark,
             self.contact,
             self.deadline_words,  # "47 hours left" becomes "46 hours left"
+            self.reviews_mark,
         )
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def reviews_public() -> QuerySet[Review]:
+    """Reviews anyone may read: published (the blind rule) and not hidden by staff."""
+    return Review.objects.filter(published_at__isnull=False, hidden_at__isnull=True)
+
+
+def review_list_for_provider(*, provider: User, service=None) -> QuerySet[Review]:
+    """Clients' public reviews of a provider (of one of their services, with `service`), newest
+    first, with what a list shows of each (author, service, category) in the same query."""
+    qs = reviews_public().filter(subject=provider, booking__provider=provider)
+    if service is not None:
+        qs = qs.filter(booking__service=service)
+    return qs.select_related("author", "booking__service__category").order_by("-published_at", "-pk")
 
 
 def _money_lines(entries: list) -> list[dict]:

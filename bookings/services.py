@@ -17,11 +17,14 @@ from bookings.attachments import attachments_check
 from bookings.effects import effects_of, message_effects, reminder_effects
 from bookings.models import (
     MAX_MESSAGE_LENGTH,
+    MAX_MODERATION_REASON_LENGTH,
     MAX_NOTE_LENGTH,
+    MAX_REPLY_LENGTH,
     MAX_REVIEW_LENGTH,
     MAX_VENUE_LENGTH,
     MAX_YEARS_AHEAD,
     MIN_OFFER_MINOR,
+    REVIEW_BLIND_DAYS,
     Booking,
     BookingEvent,
     Message,
@@ -29,6 +32,7 @@ from bookings.models import (
     Offer,
     Reminder,
     Review,
+    ReviewModeration,
     ThreadReader,
 )
 from bookings.state_machine import (
@@ -412,36 +416,177 @@ def review_refusal(booking: Booking, user: User, reviewed: bool) -> Exception | 
     return None
 
 
-def review_create(*, booking: Booking, author: User, rating: int, comment: str = "") -> Review:
-    """A party reviews the other after completion. A client's review updates the provider's
-    rating shown on the profile and in search."""
+def review_create(*, booking: Booking, author: User, rating: int, comment: str = "", now: dt.datetime | None = None):
+    """A party reviews the other after completion. The review is blind until published: when the
+    other party has reviewed too, both are published now (and the provider's rating follows);
+    else the timers publish it REVIEW_BLIND_DAYS after completion (`reviews_publish_due`)."""
     if author.pk not in (booking.client_id, booking.provider_id):
         raise review_refusal(booking, author, reviewed=False)  # not a party: before anything else
+    comment = comment.strip()
     errors = {}
     if not 1 <= rating <= 5:
         errors["rating"] = ["Give 1 to 5 stars."]
     if len(comment) > MAX_REVIEW_LENGTH:
         errors["comment"] = [f"Keep the review under {MAX_REVIEW_LENGTH:,} characters."]
+    elif "\x00" in comment:
+        errors["comment"] = ["NUL characters are not allowed."]
     if errors:
         raise ValidationError(errors)
     subject_id = booking.provider_id if author.pk == booking.client_id else booking.client_id
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
-        reviewed = Review.objects.filter(booking=locked, author=author).exists()
-        if refusal := review_refusal(locked, author, reviewed):
+        reviews = list(Review.objects.filter(booking=locked))
+        if refusal := review_refusal(locked, author, any(r.author_id == author.pk for r in reviews)):
             raise refusal
         review = Review.objects.create(
-            booking=locked, author=author, subject_id=subject_id, rating=rating, comment=comment.strip()
+            booking=locked, author=author, subject_id=subject_id, rating=rating, comment=comment
         )
-        if subject_id == locked.provider_id:
-            _refresh_provider_rating(subject_id)
+        if reviews:  # the other party reviewed first: both go public together
+            _reviews_publish(locked, now or timezone.now())
+            review.refresh_from_db(fields=["published_at"])
     return review
 
 
-def _refresh_provider_rating(provider_id: int) -> None:
-    stats = Review.objects.filter(subject_id=provider_id, booking__provider_id=provider_id).aggregate(
-        avg=Avg("rating"), count=Count("pk")
+def review_completed_at(booking: Booking) -> dt.datetime | None:
+    """When the booking was first completed (its first event into `completed`); None if never."""
+    return (
+        BookingEvent.objects.filter(booking=booking, to_state=State.COMPLETED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
+
+
+def review_publish_at(booking: Booking) -> dt.datetime | None:
+    """When the timers publish a blind review of `booking` if the other party has not reviewed."""
+    completed_at = review_completed_at(booking)
+    return completed_at + dt.timedelta(days=REVIEW_BLIND_DAYS) if completed_at else None
+
+
+def _reviews_publish(locked: Booking, now: dt.datetime) -> int:
+    """Publish the booking's blind reviews (the booking row locked); the provider's rating
+    follows when one of them is about the provider. Returns how many were published."""
+    blind = Review.objects.filter(booking=locked, published_at__isnull=True)
+    about_provider = blind.filter(subject_id=locked.provider_id).exists()
+    published = blind.update(published_at=now)
+    if about_provider:
+        _refresh_provider_rating(locked.provider_id)
+    return published
+
+
+def reviews_publish_due(*, now: dt.datetime | None = None) -> int:
+    """The timers' half of the blind rule: publish the reviews whose booking was completed at
+    least REVIEW_BLIND_DAYS ago. Idempotent (a published review is never published again).
+    Returns how many reviews were published."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=REVIEW_BLIND_DAYS)
+    booking_ids = (
+        Review.objects.filter(
+            published_at__isnull=True,
+            booking__events__to_state=State.COMPLETED,
+            booking__events__created_at__lte=cutoff,
+        )
+        .values_list("booking_id", flat=True)
+        .distinct()
+    )
+    published = 0
+    for booking_id in sorted(set(booking_ids)):
+        with transaction.atomic():
+            locked = Booking.objects.select_for_update().get(pk=booking_id)
+            published += _reviews_publish(locked, now)
+    return published
+
+
+def review_reply(*, review: Review, author: User, reply: str, now: dt.datetime | None = None) -> Review:
+    """The reviewed party answers a published review, once, in public. Raises PermissionDenied
+    (not the review's subject), ReviewNotAllowed (not published, hidden, or answered already)
+    or ValidationError (empty, too long); nothing is written then."""
+    if author.pk != review.subject_id:
+        raise PermissionDenied("Only the person reviewed can reply to a review.")
+    reply = reply.strip()
+    if not reply:
+        raise ValidationError({"reply": ["Write a reply."]})
+    if len(reply) > MAX_REPLY_LENGTH:
+        raise ValidationError({"reply": [f"Keep the reply under {MAX_REPLY_LENGTH:,} characters."]})
+    if "\x00" in reply:
+        raise ValidationError({"reply": ["NUL characters are not allowed."]})
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.published_at is None:
+            raise ReviewNotAllowed("You can reply once the review is published.")
+        if locked.hidden_at is not None:
+            raise ReviewNotAllowed("This review was hidden by GigSta staff.")
+        if locked.reply:
+            raise ReviewNotAllowed("You have already replied to this review.")
+        locked.reply, locked.replied_at = reply, now or timezone.now()
+        locked.save(update_fields=["reply", "replied_at"])
+        if locked.subject_id == locked.booking.provider_id:
+            transaction.on_commit(catalog_changed)
+    return locked
+
+
+def _moderation_check(staff: User, reason: str) -> str:
+    if not (staff.is_staff and staff.has_perm("bookings.change_review")):
+        raise PermissionDenied("Only GigSta staff who may change reviews can moderate them.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why: the author is told."]})
+    if len(reason) > MAX_MODERATION_REASON_LENGTH:
+        raise ValidationError({"reason": [f"Keep the reason under {MAX_MODERATION_REASON_LENGTH:,} characters."]})
+    return reason
+
+
+def review_hide(*, review: Review, staff: User, reason: str, now: dt.datetime | None = None) -> bool:
+    """Staff hide a review from every public page and from the ratings, with a reason that is
+    recorded (ReviewModeration) and emailed to the author (a task queued with the change).
+    Returns False, writing nothing, when it is hidden already."""
+    from bookings.notifications import review_hidden_email  # it reads the models this module writes
+
+    reason = _moderation_check(staff, reason)
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().select_related("author", "booking__service").get(pk=review.pk)
+        if locked.hidden_at is not None:
+            return False
+        locked.hidden_at, locked.hidden_reason = now or timezone.now(), reason
+        locked.save(update_fields=["hidden_at", "hidden_reason"])
+        moderation = ReviewModeration.objects.create(
+            review=locked, action=ReviewModeration.Action.HIDE, reason=reason, staff=staff
+        )
+        _moderation_refresh(locked)
+        review_hidden_email.enqueue(moderation.pk)  # the author is told why, by the worker
+    return True
+
+
+def review_unhide(*, review: Review, staff: User, reason: str) -> bool:
+    """Staff show a hidden review again (recorded with the reason). False when it is not hidden."""
+    reason = _moderation_check(staff, reason)
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().select_related("booking").get(pk=review.pk)
+        if locked.hidden_at is None:
+            return False
+        locked.hidden_at, locked.hidden_reason = None, ""
+        locked.save(update_fields=["hidden_at", "hidden_reason"])
+        ReviewModeration.objects.create(
+            review=locked, action=ReviewModeration.Action.UNHIDE, reason=reason, staff=staff
+        )
+        _moderation_refresh(locked)
+    return True
+
+
+def _moderation_refresh(locked: Review) -> None:
+    if locked.published_at is not None and locked.subject_id == locked.booking.provider_id:
+        _refresh_provider_rating(locked.subject_id)
+
+
+def _refresh_provider_rating(provider_id: int) -> None:
+    """The provider's rating on the profile and in search: their published, unhidden reviews by
+    clients."""
+    stats = Review.objects.filter(
+        subject_id=provider_id,
+        booking__provider_id=provider_id,
+        published_at__isnull=False,
+        hidden_at__isnull=True,
+    ).aggregate(avg=Avg("rating"), count=Count("pk"))
     ProviderProfile.objects.filter(user_id=provider_id).update(
         rating_avg=round(stats["avg"] or 0, 2), rating_count=stats["count"]
     )

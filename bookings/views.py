@@ -9,19 +9,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from bookings.attachments import attachment_response
-from bookings.forms import ActionNoteForm, BookingForm, MessageForm, OfferForm, ReviewForm
-from bookings.models import MAX_NOTE_LENGTH, Booking, BookingEvent
+from bookings.forms import ActionNoteForm, BookingForm, MessageForm, OfferForm, ReplyForm, ReviewForm
+from bookings.models import MAX_NOTE_LENGTH, Booking, BookingEvent, Review
 from bookings.selectors import (
     BookingCard,
     attachment_get_for_user,
@@ -37,6 +39,7 @@ from bookings.services import (
     offer_open_for,
     offer_send,
     review_create,
+    review_reply,
     thread_mark_read,
 )
 from bookings.state_machine import ACTIONS_BY_NAME, State
@@ -160,8 +163,7 @@ def booking_detail(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 def _page(request: HttpRequest, card: BookingCard, message_form: MessageForm) -> HttpResponse:
     notifications_read_for_booking(user=request.user, booking=card.booking)  # before the nav counts them
-    review_form = ReviewForm() if card.may_review else None
-    context = _context(card, review_form=review_form, message_form=message_form)
+    context = _context(card, message_form=message_form)
     return _thread_read(request, card, render(request, "bookings/booking_detail.html", context))
 
 
@@ -204,16 +206,43 @@ def booking_attachment(request: HttpRequest, booking_id: UUID, attachment_id: UU
 def booking_review(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     card = _card_for(request, booking_id)
     form = ReviewForm(data=request.POST)
-    if form.is_valid() and form_submit(
+    review = form.is_valid() and form_submit(
         form, review_create, booking=card.booking, author=request.user, **form.cleaned_data
-    ):
-        messages.success(request, "Thank you: your review is posted.")
-        return redirect("bookings:detail", booking_id=booking_id)
+    )
+    if review:
+        messages.success(request, "Thank you: " + review_posted_words(review, card))
+        return redirect(reverse("bookings:detail", args=[booking_id]) + "#booking-reviews")
     if form.non_field_errors():  # refused (not completed, reviewed already): nothing to correct
         messages.error(request, " ".join(form.non_field_errors()))
         return redirect("bookings:detail", booking_id=booking_id)
     context = _context(card, review_form=form if card.may_review else None, message_form=MessageForm())
     return render(request, "bookings/booking_detail.html", context)
+
+
+def review_posted_words(review: Review, card: BookingCard) -> str:
+    """What happens to a review just posted, for its author."""
+    if review.published_at is not None:
+        return "your review and theirs are published."
+    other = card.booking.provider if review.author_id == card.booking.client_id else card.booking.client
+    when = date_format(localtime(card.review_publish_at), "l j F Y")
+    return f"your review will be published when {other.display_name} has reviewed or on {when}."
+
+
+@login_required
+@require_POST
+def booking_review_reply(request: HttpRequest, booking_id: UUID, review_id: int) -> HttpResponse:
+    """The reviewed party answers a published review, once. Refusals and errors come back as a
+    message on the booking page (the form is a textarea and a button)."""
+    card = _card_for(request, booking_id)
+    review = next((r for r in card.reviews if r.pk == review_id), None)
+    if review is None:
+        raise Http404("No such review.")
+    form = ReplyForm(data=request.POST)
+    if form.is_valid() and form_submit(form, review_reply, review=review, author=request.user, **form.cleaned_data):
+        messages.success(request, "Your reply is published under the review.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(reverse("bookings:detail", args=[booking_id]) + "#booking-reviews")
 
 
 @login_required
@@ -285,8 +314,7 @@ def _offer_form_again(request: HttpRequest, card: BookingCard, form: OfferForm) 
     """The card (htmx) or the whole page with the offer form's errors; status 200 so htmx swaps it."""
     if request.htmx:
         return _card_fragment(request, _context(card, offer_form=form))
-    review_form = ReviewForm() if card.may_review else None
-    return render(request, "bookings/booking_detail.html", _context(card, offer_form=form, review_form=review_form))
+    return render(request, "bookings/booking_detail.html", _context(card, offer_form=form))
 
 
 def _offer_form(card: BookingCard, data=None) -> OfferForm:
@@ -295,19 +323,23 @@ def _offer_form(card: BookingCard, data=None) -> OfferForm:
 
 def _card_fragment(request: HttpRequest, context: dict) -> HttpResponse:
     """The card, for htmx to swap; with it, out of band, the booking's price and times shown
-    outside the card, which an accepted offer changes."""
+    outside the card, which an accepted offer changes, and the reviews (a completed booking
+    brings the review form)."""
     parts = [
         render_to_string(f"bookings/booking_detail.html#{name}", {**context, "oob": name != "card"}, request=request)
-        for name in ("card", "terms-head", "terms-details")
+        for name in ("card", "terms-head", "terms-details", "reviews")
     ]
     return HttpResponse("".join(parts))
 
 
 def _context(card: BookingCard, **extra) -> dict:
-    """The booking template's context: the card, and the offer form when the reader may offer."""
+    """The booking template's context: the card, the offer form when the reader may offer, and
+    the review form when they may review."""
     context = {"card": card, **extra}
     if card.may_offer and context.get("offer_form") is None:
         context["offer_form"] = _offer_form(card)
+    if card.may_review and context.get("review_form") is None:
+        context["review_form"] = ReviewForm()
     return context
 
 

@@ -20,6 +20,9 @@ FRAGMENT_CACHE_SECONDS = 24 * 3600
 DISTANCE_SLOT = SafeString("<!--distance-->")
 # Where the searched date goes in a card's link (`?date=`): it differs from search to search too.
 DATE_SLOT = SafeString("<!--date-->")
+# Where a provider's or service's reviews go in its page: rendered per request (a page of them,
+# `?reviews_page=`), so a new review, a reply or a hidden one shows at once.
+REVIEWS_SLOT = SafeString("<!--reviews-->")
 
 
 def fragment_key(kind: str, *shown) -> str:

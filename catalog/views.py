@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,7 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm, date_from_link
-from catalog.fragments import DATE_SLOT, cached_fragment, date_query, result_cards
+from catalog.fragments import DATE_SLOT, REVIEWS_SLOT, cached_fragment, date_query, result_cards
 from catalog.gazetteer import city_namesakes, city_resolve, city_suggest, fold
 from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
 from catalog.selectors import (
@@ -39,6 +40,7 @@ from catalog.services import busy_day_block, busy_day_unblock, service_create, s
 from gigsta.forms import form_submit
 
 AVAILABILITY_DAYS = 42
+REVIEWS_PER_PAGE = 10
 CALENDAR_CACHE_SECONDS = 24 * 3600
 
 
@@ -143,9 +145,25 @@ def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
         context["calendar_html"],
     )
     main_html = cached_fragment(
-        "provider", shown, lambda: render_to_string("catalog/provider_detail.html#main", context)
+        "provider",
+        shown,
+        lambda: render_to_string("catalog/provider_detail.html#main", {**context, "reviews_slot": REVIEWS_SLOT}),
     )
+    main_html = _with_reviews(request, main_html, provider, title="Reviews")
     return render(request, "catalog/provider_detail.html", {**context, "main_html": main_html})
+
+
+def _with_reviews(request: HttpRequest, main_html: str, provider, *, title: str, service=None) -> str:
+    """The page's cached HTML with its reviews in their slot: clients' published reviews of the
+    provider (of the service, if one is given), newest first, a page of them (`?reviews_page=`).
+    Two queries (the count and the page), however many reviews."""
+    from bookings.selectors import review_list_for_provider  # bookings builds on catalog
+
+    reviews = review_list_for_provider(provider=provider, service=service)
+    page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("reviews_page"))
+    context = {"reviews_page": page, "reviews_title": title, "provider": provider}
+    html = render_to_string("bookings/review-list.html", context, request=request)
+    return mark_safe(main_html.replace(REVIEWS_SLOT, html, 1))  # noqa: S308 (HTML we rendered ourselves)
 
 
 def availability_calendar(availability: list[dict]) -> str:
@@ -190,10 +208,13 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
     main_html = cached_fragment(
         "service",
         shown,
-        lambda: render_to_string("catalog/service_detail.html#main", {**context, "date_slot": DATE_SLOT}),
+        lambda: render_to_string(
+            "catalog/service_detail.html#main", {**context, "date_slot": DATE_SLOT, "reviews_slot": REVIEWS_SLOT}
+        ),
     )
     # The date searched for travels on to the booking form: outside the cached HTML, in its slot.
-    main_html = mark_safe(main_html.replace(DATE_SLOT, date_query(date_from_link(request.GET.get("date"))), 1))  # noqa: S308
+    main_html = main_html.replace(DATE_SLOT, date_query(date_from_link(request.GET.get("date"))), 1)
+    main_html = _with_reviews(request, main_html, provider, title="Reviews of this service", service=service)
     return render(request, "catalog/service_detail.html", {**context, "main_html": main_html})
 
 

@@ -5,11 +5,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.services import api_token_create
 from accounts.tests.factories import make_user
-from bookings.models import Review
-from bookings.services import ReviewNotAllowed, booking_transition, review_create
+from bookings.models import REVIEW_BLIND_DAYS, Review
+from bookings.services import ReviewNotAllowed, booking_transition, review_create, reviews_publish_due
 from bookings.tests.factories import at, make_booking
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,9 @@ def test_each_party_reviews_once_and_the_provider_rating_follows(provider, clien
     second_client = make_user("dora@example.com", "Dora")
     other = make_booking(client=second_client, service=service, to_state="completed", starts_at=at(50))
     review_create(booking=other, author=second_client, rating=2)
+    provider.provider_profile.refresh_from_db()  # blind: the provider has not reviewed Dora
+    assert (provider.provider_profile.rating_avg, provider.provider_profile.rating_count) == (Decimal("5.00"), 1)
+    reviews_publish_due(now=timezone.now() + dt.timedelta(days=REVIEW_BLIND_DAYS, minutes=1))
     provider.provider_profile.refresh_from_db()
     assert (provider.provider_profile.rating_avg, provider.provider_profile.rating_count) == (Decimal("3.50"), 2)
     with pytest.raises(ReviewNotAllowed):

@@ -218,8 +218,8 @@ def test_an_offered_booking_page_costs_what_any_booking_page_costs(
     client.force_login(request.getfixturevalue(reader))
     url = detail_url(booking)
     client.get(url)
-    # user, booking, reviews, events, ledger, thread, notifications read, the nav's unread count
-    with django_assert_num_queries(8 + session_queries(settings)):
+    # user, booking, events, ledger, thread, notifications read, the nav's unread count
+    with django_assert_num_queries(7 + session_queries(settings)):
         response = client.get(url)
     assert "€1,700" in response.content.decode()
 

@@ -49,6 +49,8 @@ def test_an_edit_a_rename_or_a_review_shows_at_once(client, provider, client_use
 
     booking = make_booking(client=client_user, service=service, to_state="completed")
     review_create(booking=booking, author=client_user, rating=4)
+    assert "New" in cards(client)[0]  # blind: not counted until published
+    review_create(booking=booking, author=provider, rating=5)  # both have reviewed: both published
     provider.provider_profile.refresh_from_db()
     assert provider.provider_profile.rating_avg == Decimal("4.00")
     assert "4.0" in cards(client)[0]
@@ -73,7 +75,8 @@ def test_the_service_page_follows_edits_renames_and_reviews_and_each_visitor_s_b
     url = reverse("catalog:service", args=[service.public_id])
     first = client.get(url).content.decode()
     assert "Soul band" in first and 'data-testid="book"' in first
-    with django_assert_num_queries(2):  # the service with its provider, the first photo: nothing rendered again
+    # the service with its provider, the first photo (nothing rendered again), the reviews' count
+    with django_assert_num_queries(3):
         again = client.get(url).content.decode()
     token = re.compile(r'"X-CSRFToken": "\w+"')  # masked afresh for every response
     assert token.sub("", again) == token.sub("", first)
@@ -84,6 +87,7 @@ def test_the_service_page_follows_edits_renames_and_reviews_and_each_visitor_s_b
 
     booking = make_booking(client=client_user, service=service, to_state="completed")
     review_create(booking=booking, author=client_user, rating=4)
+    review_create(booking=booking, author=provider, rating=5)
     assert "(1 review)" in client.get(url).content.decode()
 
     client.force_login(provider)  # a provider never gets the Book button a visitor's page had

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.reminders import reminders_due
-from bookings.services import booking_context, booking_transition, reminder_send
+from bookings.services import booking_context, booking_transition, reminder_send, reviews_publish_due
 from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
 from gigsta.idempotency import idempotent_answers_purge
 from gigsta.tasks import tasks_requeue_stale
@@ -38,8 +38,9 @@ def due(now: dt.datetime) -> list[tuple[Booking, str]]:
 class Command(BaseCommand):
     help = (
         "Apply the lifecycle's timers (expire requests, offers and unpaid bookings, auto_complete, balance "
-        "reminders), send the reminders due (deadlines, gigs), release card payouts after the dispute window "
-        "and queue again the tasks whose worker died. Idempotent; safe to run from several places."
+        "reminders), send the reminders due (deadlines, gigs), release card payouts after the dispute window, "
+        "publish blind reviews 14 days after completion and queue again the tasks whose worker died. "
+        "Idempotent; safe to run from several places."
     )
 
     def handle(self, *args, **options):
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             for booking, kind, _ in reminders_due(booking_context(now))
         )
         payouts = payouts_release(now=now)
+        published = reviews_publish_due(now=now)
         requeued = tasks_requeue_stale(now)
         if now.minute == 0:  # once an hour: finished tasks older than 30 days leave the table
             call_command("prune_db_task_results", min_age_days=30, failed_min_age_days=30, verbosity=0)
@@ -63,6 +65,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"run_timers: {done} applied, {skipped} no longer due, {reminded} reminders sent, "
             f"{payouts} payouts released, "
+            f"{published} blind reviews published, "
             f"{requeued} stale tasks queued again, "
             f"{forgotten} idempotent answers forgotten"
         )
