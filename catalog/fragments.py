@@ -23,6 +23,8 @@ DATE_SLOT = SafeString("<!--date-->")
 # Where a provider's or service's reviews go in its page: rendered per request (a page of them,
 # `?reviews_page=`), so a new review, a reply or a hidden one shows at once.
 REVIEWS_SLOT = SafeString("<!--reviews-->")
+# Where a client's Save button goes on a service or provider page: it says whether they saved it.
+SAVE_SLOT = SafeString("<!--save-->")
 
 
 def fragment_key(kind: str, *shown) -> str:

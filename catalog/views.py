@@ -23,7 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm, date_from_link
-from catalog.fragments import DATE_SLOT, REVIEWS_SLOT, cached_fragment, date_query, result_cards
+from catalog.fragments import DATE_SLOT, REVIEWS_SLOT, SAVE_SLOT, cached_fragment, date_query, result_cards
 from catalog.gazetteer import city_namesakes, city_resolve, city_suggest, fold
 from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
 from catalog.selectors import (
@@ -37,6 +37,7 @@ from catalog.selectors import (
     service_search,
 )
 from catalog.services import busy_day_block, busy_day_unblock, service_create, service_set_active, service_update
+from favourites.views import save_button
 from gigsta.forms import form_submit
 
 AVAILABILITY_DAYS = 42
@@ -147,8 +148,11 @@ def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
     main_html = cached_fragment(
         "provider",
         shown,
-        lambda: render_to_string("catalog/provider_detail.html#main", {**context, "reviews_slot": REVIEWS_SLOT}),
+        lambda: render_to_string(
+            "catalog/provider_detail.html#main", {**context, "reviews_slot": REVIEWS_SLOT, "save_slot": SAVE_SLOT}
+        ),
     )
+    main_html = main_html.replace(SAVE_SLOT, save_button(request, provider=provider), 1)
     main_html = _with_reviews(request, main_html, provider, title="Reviews")
     return render(request, "catalog/provider_detail.html", {**context, "main_html": main_html})
 
@@ -209,9 +213,11 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
         "service",
         shown,
         lambda: render_to_string(
-            "catalog/service_detail.html#main", {**context, "date_slot": DATE_SLOT, "reviews_slot": REVIEWS_SLOT}
+            "catalog/service_detail.html#main",
+            {**context, "date_slot": DATE_SLOT, "reviews_slot": REVIEWS_SLOT, "save_slot": SAVE_SLOT},
         ),
     )
+    main_html = main_html.replace(SAVE_SLOT, save_button(request, service=service), 1)
     # The date searched for travels on to the booking form: outside the cached HTML, in its slot.
     main_html = main_html.replace(DATE_SLOT, date_query(date_from_link(request.GET.get("date"))), 1)
     main_html = _with_reviews(request, main_html, provider, title="Reviews of this service", service=service)

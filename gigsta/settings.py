@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "webhooks",
     "inbox",
     "calendars",
+    "favourites",
     "django_tasks",
     "django_tasks_db",
     "gigsta",  # the project package: composes the apps (URLs, API, booking effects, timers)

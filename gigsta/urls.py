@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("inbox.urls")),
     path("", include("calendars.urls")),
+    path("", include("favourites.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("webhooks.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="account_login"),  # before allauth's

@@ -1,0 +1,34 @@
+from django import forms
+from django.utils import timezone
+
+from bookings.models import MAX_MESSAGE_LENGTH, MAX_VENUE_LENGTH
+from favourites.services import MAX_GROUP_REQUEST
+
+
+class GroupRequestForm(forms.Form):
+    """One request to several saved services: which ones, and the when and where they share."""
+
+    services = forms.MultipleChoiceField(label="Send to", widget=forms.CheckboxSelectMultiple)
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
+    venue = forms.CharField(
+        label="Venue",
+        max_length=MAX_VENUE_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": "Name and address of the venue"}),
+    )
+    message = forms.CharField(
+        label="Message to each provider",
+        max_length=MAX_MESSAGE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The occasion, number of guests, anything special"}),
+    )
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_id = {str(s.public_id): s for s in services}
+        self.fields["services"].choices = [(str(s.public_id), s.title) for s in services]
+        self.fields["services"].help_text = f"Up to {MAX_GROUP_REQUEST}. Each gets a request of its own."
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def chosen(self) -> list:
+        return [self.by_id[key] for key in self.cleaned_data["services"]]
