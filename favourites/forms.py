@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_VENUE_LENGTH
+from bookings.forms import BookingForm
 from favourites.services import MAX_GROUP_REQUEST
 
 
@@ -11,17 +11,9 @@ class GroupRequestForm(forms.Form):
     services = forms.MultipleChoiceField(label="Send to", widget=forms.CheckboxSelectMultiple)
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
-    venue = forms.CharField(
-        label="Venue",
-        max_length=MAX_VENUE_LENGTH,
-        widget=forms.TextInput(attrs={"placeholder": "Name and address of the venue"}),
-    )
-    message = forms.CharField(
-        label="Message to each provider",
-        max_length=MAX_MESSAGE_LENGTH,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "The occasion, number of guests, anything special"}),
-    )
+    # The same where and what as a single booking request.
+    venue = BookingForm.base_fields["venue"]
+    message = BookingForm.base_fields["message"]
 
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,6 +21,7 @@ class GroupRequestForm(forms.Form):
         self.fields["services"].choices = [(str(s.public_id), s.title) for s in services]
         self.fields["services"].help_text = f"Up to {MAX_GROUP_REQUEST}. Each gets a request of its own."
         self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+        self.fields["message"].label = "Message to each provider"
 
     def chosen(self) -> list:
         return [self.by_id[key] for key in self.cleaned_data["services"]]
