@@ -73,3 +73,10 @@ def test_staff_revoke_tokens_action(client, staff_user, provider):
     )
     assert response.status_code == 302
     assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+
+
+def test_admin_index_names_each_section_once(client, staff_user):
+    client.force_login(staff_user)
+    sections = [app["name"] for app in client.get(reverse("admin:index")).context["app_list"]]
+    assert len(sections) == len(set(sections)), sections
+    assert "Users and profiles" in sections
