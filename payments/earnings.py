@@ -46,7 +46,9 @@ PAGE_SIZE = 20
 
 @dataclass(frozen=True)
 class Movement:
-    """One ledger line as the provider sees it. Signs: money towards the provider is positive."""
+    """One ledger line as the provider sees it. Signs: money towards the provider is positive.
+    `earning`: a payment or a refund decided, whose `fee` and `net` say what the provider earns;
+    the other lines (refunds sent, payouts, chargebacks) have only the amount they move."""
 
     at: dt.datetime
     booking: Booking
@@ -56,6 +58,7 @@ class Movement:
     fee: int
     net: int
     status: str
+    earning: bool = True
 
     @property
     def currency(self) -> str:
@@ -87,15 +90,28 @@ def _status(entry: PaymentEvent, hold: Hold | None) -> str:
     }[entry.kind]
 
 
-def _gross(entry: PaymentEvent) -> int:
-    """What the line means for the provider's money; 0 for lines that settle another (a refund
-    sent settles its refund due, a payout sent its payout due) or move it between GigSta and
-    the provider's Stripe account (shown as paid out, not earned)."""
+def _earned(entry: PaymentEvent) -> int:
+    """What the line changes in the money the client paid the provider and keeps paid: a payment
+    adds, a refund decided takes away. Other lines settle one of these (a refund sent) or move the
+    money between GigSta and the provider's Stripe account."""
     if entry.kind == Kind.CAPTURED:
         return entry.amount_minor
     if entry.kind == Kind.REFUND_DUE:
         return -entry.amount_minor
     return 0
+
+
+# The other lines' amounts, signed as money towards the provider (or, for a refund sent and a
+# chargeback, away from the booking).
+SIGNS = {
+    Kind.REFUNDED: -1,
+    Kind.PAYOUT_DUE: 1,
+    Kind.PAID_OUT: 1,
+    Kind.PAYOUT_REVERSED: -1,
+    Kind.CHARGEBACK: -1,
+    Kind.CHARGEBACK_WON: 1,
+    Kind.CHARGEBACK_LOST: 0,
+}
 
 
 def movements_of(entries: Iterable[PaymentEvent], holds: dict[int, Hold | None]) -> list[Movement]:
@@ -106,9 +122,10 @@ def movements_of(entries: Iterable[PaymentEvent], holds: dict[int, Hold | None])
     out = []
     for e in entries:
         booking = e.payment.booking
-        gross = _gross(e)
+        gross = _earned(e)
+        earning = e.kind in (Kind.CAPTURED, Kind.REFUND_DUE)
         fee_change = 0
-        if gross:
+        if earning:
             kept[booking.pk] = kept.get(booking.pk, 0) + gross
             new_fee = platform_fee(max(kept[booking.pk], 0), booking.fee_bps)
             fee_change, fee[booking.pk] = new_fee - fee.get(booking.pk, 0), new_fee
@@ -118,9 +135,10 @@ def movements_of(entries: Iterable[PaymentEvent], holds: dict[int, Hold | None])
                 booking=booking,
                 kind=e.kind,
                 label=e.get_kind_display(),
-                gross=gross,
+                gross=gross if earning else SIGNS[e.kind] * e.amount_minor,
                 fee=fee_change,
                 net=gross - fee_change,
+                earning=earning,
                 status=_status(e, holds.get(booking.pk)),
             )
         )
@@ -189,11 +207,12 @@ class Chart:
 
     currency: str
     rows: list[MonthRow]
-    width: int = 640
-    height: int = 240
-    top: int = 16
-    bottom: int = 28
-    left: int = 8
+    # Small units: the chart scales to the page's width and stays readable at 375 px.
+    width: int = 400
+    height: int = 200
+    top: int = 10
+    bottom: int = 22
+    left: int = 4
     bars: list[Bar] = field(default_factory=list)
     labels: list[tuple[float, str]] = field(default_factory=list)
 
@@ -411,6 +430,6 @@ def fee_statement_of(provider: User, *, year: int, month: int) -> Statement:
     )
     kept: dict[int, int] = {}
     for e in _entries(provider, [b.pk for b in bookings]) if bookings else []:
-        kept[e.payment.booking_id] = kept.get(e.payment.booking_id, 0) + _gross(e)
+        kept[e.payment.booking_id] = kept.get(e.payment.booking_id, 0) + _earned(e)
     lines = [StatementLine(b, b.settled_at, kept.get(b.pk, 0)) for b in bookings if kept.get(b.pk, 0) > 0]
     return Statement(provider=provider, month=start.date(), lines=lines)

@@ -66,8 +66,8 @@ def _row(m: Movement) -> list:
         _cell(b.client.display_name),
         m.label,
         _amount(m.gross),
-        _amount(m.fee),
-        _amount(m.net),
+        _amount(m.fee) if m.earning else "",
+        _amount(m.net) if m.earning else "",
         m.currency,
         m.status,
     ]

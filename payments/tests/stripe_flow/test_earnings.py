@@ -207,7 +207,10 @@ def test_the_csv_has_one_row_per_money_movement_with_fees_that_add_up(completed,
     )
     assert received["booking"] == completed.reference and received["client"] == "Carla Client"
     assert received["status"] == "paid out"
-    assert rows[2]["status"] == "sent"
+    assert [(r["gross"], r["fee"], r["net"], r["status"]) for r in rows[1:]] == [
+        ("1350.00", "", "", "sent"),  # payouts move the money, they earn nothing more
+        ("1350.00", "", "", "sent"),
+    ]
     ledger_kinds = PaymentEvent.objects.filter(payment__booking=completed).exclude(kind=Kind.CHECKOUT_STARTED)
     assert len(rows) == ledger_kinds.count()
 
