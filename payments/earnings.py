@@ -152,7 +152,8 @@ class BookingLine:
     booking: Booking
     hold: Hold | None
     paid: int = 0
-    refunds: int = 0
+    refunds: int = 0  # decided
+    refunded: int = 0  # sent
     fee: int = 0
 
     @property
@@ -320,6 +321,8 @@ def earnings_of(provider: User, *, now: dt.datetime) -> Earnings:
         elif m.kind == Kind.REFUND_DUE:
             line.refunds += e.amount_minor
             t.refunds += e.amount_minor
+        elif m.kind == Kind.REFUNDED:
+            line.refunded += e.amount_minor
         elif m.kind == Kind.PAID_OUT:
             t.paid_out += e.amount_minor
         elif m.kind == Kind.PAYOUT_REVERSED:

@@ -11,14 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.tests.factories import make_user
+from accounts.tests.factories import make_user, session_queries
 from bookings.models import Booking
+from bookings.services import booking_transition
 from bookings.tests.factories import at, make_booking
 from catalog.tests.factories import make_service
 from gigsta.tests.helpers import tasks_run
 from payments.earnings import earnings_of, fee_statement_of, movements_between
 from payments.models import PaymentEvent
 from payments.selectors import booking_money
+from payments.services.manual import manual_refund_mark_sent
 from payments.services.payouts import payouts_release
 from payments.tests.stripe_flow.helpers import PRICE, Kind
 
@@ -116,6 +118,23 @@ def test_manual_bookings_count_as_paid_directly_with_the_fee_invoiced(direct_pro
     assert data.upcoming == []
 
 
+def test_a_manual_booking_refunded_in_full_owes_no_fee(direct_provider, client_user, client):
+    service = make_service(direct_provider, title="Cancelled gig", price_minor=MANUAL_PRICE)
+    booking = make_booking(client=client_user, service=service, to_state="confirmed", starts_at=at(30))
+    booking_transition(booking=booking, action="cancel", actor=client_user)  # 30 days ahead: a full refund
+    data = earnings_of(direct_provider, now=timezone.now())
+    (totals,) = data.totals
+    assert (totals.paid_directly, totals.refunds, totals.fees) == (MANUAL_PRICE, MANUAL_PRICE, 0)
+    month = timezone.now().astimezone(UTC)
+    assert fee_statement_of(direct_provider, year=month.year, month=month.month).lines == []
+    client.force_login(direct_provider)
+    assert "Refund for you to send" in client.get(reverse("payments:earnings")).content.decode()
+    due = PaymentEvent.objects.get(payment__booking=booking, kind=Kind.REFUND_DUE)
+    manual_refund_mark_sent(due=due, actor=direct_provider)
+    text = client.get(reverse("payments:earnings")).content.decode()
+    assert "Refund for you to send" not in text and "Refunded" in text
+
+
 def test_one_providers_earnings_never_show_anothers(completed, direct_provider, client_user, provider):
     manual_completed(direct_provider, client_user)
     assert {m.booking.provider_id for m in earnings_of(provider, now=timezone.now()).movements} == {provider.pk}
@@ -124,14 +143,29 @@ def test_one_providers_earnings_never_show_anothers(completed, direct_provider, 
     }
 
 
+def test_each_currency_has_its_own_totals_and_months(direct_provider, client_user):
+    manual_completed(direct_provider, client_user, price=10_000, title="Berlin gig")
+    service = make_service(direct_provider, title="London gig", price_minor=20_000, currency="GBP")
+    make_booking(client=client_user, service=service, to_state="completed")
+    data = earnings_of(direct_provider, now=timezone.now())
+    assert [(t.currency, t.paid_directly, t.fees_manual) for t in data.totals] == [
+        ("EUR", 10_000, 1_000),
+        ("GBP", 20_000, 2_000),
+    ]
+    assert [c.currency for c in data.charts] == ["EUR", "GBP"]
+    assert data.months["GBP"][-1].paid == 20_000
+
+
 # --- The page ----------------------------------------------------------------------------------
 
 
 def test_the_page_shows_totals_upcoming_payout_chart_and_table_in_few_queries(
-    completed, provider, client, django_assert_num_queries
+    completed, provider, client, django_assert_num_queries, settings
 ):
     client.force_login(provider)
-    with django_assert_num_queries(5):  # session, user, the ledger, the payout account, the nav's unread count
+    with django_assert_num_queries(
+        session_queries(settings) + 4
+    ):  # (the session,) user, the ledger, the payout account, the nav's unread count
         response = client.get(reverse("payments:earnings"))
     text = response.content.decode()
     assert response.status_code == 200
@@ -169,13 +203,13 @@ def test_the_dashboard_and_the_payouts_page_link_to_earnings(direct_provider, cl
 
 
 def test_the_booking_rows_are_paginated_with_constant_queries(
-    direct_provider, client_user, client, django_assert_num_queries
+    direct_provider, client_user, client, django_assert_num_queries, settings
 ):
     service = make_service(direct_provider, title="Harp", price_minor=10_000)
     for day in range(21):
         make_booking(client=client_user, service=service, to_state="confirmed", starts_at=at(30 + day))
     client.force_login(direct_provider)
-    with django_assert_num_queries(5):  # as many as for one booking
+    with django_assert_num_queries(session_queries(settings) + 4):  # as many as for one booking
         first = client.get(reverse("payments:earnings")).content.decode()
     assert first.count('data-testid="booking-line"') == 20
     assert "Page 1 of 2" in first
@@ -213,6 +247,20 @@ def test_the_csv_has_one_row_per_money_movement_with_fees_that_add_up(completed,
     ]
     ledger_kinds = PaymentEvent.objects.filter(payment__booking=completed).exclude(kind=Kind.CHECKOUT_STARTED)
     assert len(rows) == ledger_kinds.count()
+
+
+def test_the_csv_reads_the_ledger_in_a_constant_number_of_queries(
+    direct_provider, client_user, client, django_assert_num_queries, settings
+):
+    for n in range(4):
+        manual_completed(direct_provider, client_user, title=f"Gig {n}")
+    client.force_login(direct_provider)
+    year = timezone.now().astimezone(UTC).year
+    with django_assert_num_queries(
+        session_queries(settings) + 4
+    ):  # (the session,) user, the bookings in the period, their ledger, the account
+        response = client.get(reverse("payments:earnings_csv"), {"year": year})
+    assert len(csv_rows(response)) == 4
 
 
 def test_names_that_look_like_formulas_are_defused(direct_provider, client):
@@ -327,10 +375,12 @@ def test_a_month_that_does_not_exist_is_a_404(direct_provider, client, month):
     assert client.get(f"/payments/earnings/statements/{month}.csv").status_code == 404
 
 
-def test_a_statement_has_few_queries(direct_provider, client_user, client, django_assert_num_queries):
+def test_a_statement_has_few_queries(direct_provider, client_user, client, django_assert_num_queries, settings):
     for n in range(3):
         manual_completed(direct_provider, client_user, title=f"Gig {n}")
     month = timezone.now().astimezone(UTC)
     client.force_login(direct_provider)
-    with django_assert_num_queries(5):  # session, user, the bookings, their ledger, the nav's unread count
+    with django_assert_num_queries(
+        session_queries(settings) + 4
+    ):  # (the session,) user, the bookings, their ledger, the nav's unread count
         client.get(reverse("payments:fee_statement", args=[f"{month:%Y}", f"{month:%m}"]))
