@@ -128,3 +128,34 @@ def test_a_card_payout_reaches_the_earnings_page_and_its_chart(live_server, cast
         ("payout_due", "full", 90000, ""),  # written by the timers after the window
         ("paid_out", "full", 90000, "tr"),  # the Stripe transfer sent by the payout_send task
     ]
+
+
+def test_a_provider_paid_directly_reads_the_months_fee_statement(live_server, page, screenshot):
+    from accounts.models import Role
+    from accounts.tests.factories import make_user
+    from bookings.tests.factories import make_booking
+    from catalog.tests.factories import make_service
+
+    provider = make_user("dora@example.com", "Dora Direct", role=Role.PROVIDER)
+    client = make_user("carla@example.com", "Carla Client")
+    for title, price in (("Jazz trio", 80_000), ("Piano", 45_050)):
+        make_booking(
+            client=client, service=make_service(provider, title=title, price_minor=price), to_state="completed"
+        )
+    log_in(page, live_server.url, provider.email, PASSWORD)
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_test_id("earnings-link").click()
+    expect(page.get_by_test_id("total-direct")).to_contain_text("€1,250.50")
+    expect(page.get_by_test_id("total-fees")).to_contain_text("€125.05")
+    month = dt.datetime.now(dt.UTC)
+    page.get_by_role("link", name=f"{month:%B %Y}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"GigSta fees, {month:%B %Y}")
+    expect(page.get_by_test_id("statement-line")).to_have_count(2)
+    expect(page.get_by_test_id("statement-total")).to_contain_text("€1,250.50")
+    expect(page.get_by_test_id("statement-owed")).to_have_text(f"Fees owed to GigSta for {month:%B %Y}: €125.05.")
+    expect(page.get_by_test_id("statement-how")).to_contain_text("GigSta invoices it to you")
+    screenshot("statement")
+    payment_journey.shots(page, "fee-statement")
+    with page.expect_download() as download:
+        page.get_by_test_id("statement-csv").click()
+    assert download.value.suggested_filename == f"gigsta-fees-{month:%Y-%m}.csv"
