@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from payments import views, views_payouts
+from payments import views, views_earnings, views_payouts
 
 app_name = "payments"
 
@@ -15,5 +15,17 @@ urlpatterns = [
     path("payments/payouts/onboarding/", views_payouts.payouts_onboarding, name="payouts_onboarding"),
     path("payments/payouts/return/", views_payouts.payouts_return, name="payouts_return"),
     path("payments/payouts/refresh/", views_payouts.payouts_refresh, name="payouts_refresh"),
+    path("payments/earnings/", views_earnings.earnings, name="earnings"),
+    path("payments/earnings.csv", views_earnings.earnings_csv, name="earnings_csv"),
+    re_path(
+        r"^payments/earnings/statements/(?P<year>[0-9]{4})-(?P<month>[0-9]{2})/$",
+        views_earnings.fee_statement,
+        name="fee_statement",
+    ),
+    re_path(
+        r"^payments/earnings/statements/(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.csv$",
+        views_earnings.fee_statement_csv,
+        name="fee_statement_csv",
+    ),
     path("payments/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]
