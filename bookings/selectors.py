@@ -48,7 +48,7 @@ def party_of(booking: Booking, user: User) -> str:
 def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[Booking]:
     """Bookings the user made or received, newest first."""
     qs = Booking.objects.filter(Q(client=user) | Q(provider=user)).select_related(
-        "service", "client", "provider", "offer"
+        "service", "client", "provider", "offer", "reschedule"
     )
     if state:
         qs = qs.filter(state=state)
@@ -57,7 +57,9 @@ def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[B
 
 def booking_get_for_user(*, user: User, public_id) -> Booking:
     """A booking of which the user is a party, or any booking for staff."""
-    qs = Booking.objects.select_related("service", "client", "provider", "provider__provider_profile", "offer")
+    qs = Booking.objects.select_related(
+        "service", "client", "provider", "provider__provider_profile", "offer", "reschedule"
+    )
     if not user.is_staff:
         qs = qs.filter(Q(client=user) | Q(provider=user))
     booking = qs.filter(public_id=public_id).first()
@@ -338,7 +340,9 @@ def waiting_for_provider(*, provider: User, now: dt.datetime) -> list[WaitingGro
     for _, _, state, method in _PROVIDER_GROUPS:
         states |= Q(state=state) & (Q(payment_method=method) if method else Q())
     bookings = list(
-        Booking.objects.filter(states, provider=provider).select_related("service", "client", "provider", "offer")
+        Booking.objects.filter(states, provider=provider).select_related(
+            "service", "client", "provider", "offer", "reschedule"
+        )
     )
     ctx = booking_context(now)
     groups: dict[str, WaitingGroup] = {}
