@@ -70,7 +70,7 @@ def test_provider_sees_accept_and_decline_and_takes_one(client, provider, bookin
     )
     assert response.status_code == 200
     assert response.json()["state"] == "accepted"
-    assert [a["action_name"] for a in response.json()["actions"]] == ["mark_paid"]
+    assert [a["action_name"] for a in response.json()["actions"]] == ["mark_paid", "reschedule"]
 
 
 def test_action_not_available_now_is_409_and_writes_nothing(client, client_user, booking):
