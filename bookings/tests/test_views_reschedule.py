@@ -182,3 +182,13 @@ def test_a_page_with_a_proposal_costs_what_any_booking_page_costs(
     with django_assert_num_queries(8 + session_queries(settings)):
         response = client.get(detail_url(confirmed))
     assert 'data-testid="reschedule"' in response.content.decode()
+
+
+def test_the_booking_list_says_a_new_time_waits_and_for_whom(client, confirmed, client_user, provider):
+    reschedule_propose(booking=confirmed, actor=client_user, starts_at=at(37, 21))
+    proposed = at(37, 21).astimezone(BERLIN)
+    words = f"New time proposed: {proposed:%a} {proposed.day} {proposed:%b %Y, %H:%M}"
+    client.force_login(provider)
+    assert f"{words}, for you to accept or decline" in client.get(reverse("bookings:list")).content.decode()
+    client.force_login(client_user)
+    assert f"{words} (by you)" in client.get(reverse("bookings:list")).content.decode()
