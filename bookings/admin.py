@@ -13,6 +13,7 @@ from bookings.models import (
     BookingEvent,
     Message,
     Offer,
+    RescheduleProposal,
     Review,
     ReviewModeration,
 )
@@ -39,6 +40,20 @@ class OfferInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["created_at", "price_minor", "currency", "duration_minutes", "deposit_percent", "expires_at", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RescheduleInline(admin.TabularInline):
+    """Every new time a party proposed and what became of it, oldest first; an open one is
+    Booking.reschedule."""
+
+    model = RescheduleProposal
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "proposed_by", "was_starts_at", "starts_at", "ends_at", "state", "decided_at", "note"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -83,7 +98,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "service__title", "client__email", "provider__email"]
     list_select_related = ["service", "client", "provider"]
     readonly_fields = [f.name for f in Booking._meta.fields]
-    inlines = [OfferInline, BookingEventInline, MessageInline]
+    inlines = [OfferInline, RescheduleInline, BookingEventInline, MessageInline]
     actions = ["resolve_release", "resolve_refund"]
 
     def has_add_permission(self, request) -> bool:

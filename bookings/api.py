@@ -4,6 +4,7 @@ from uuid import UUID
 
 import pydantic
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -38,11 +39,12 @@ from bookings.services import (
     booking_transition,
     message_create,
     offer_send,
+    reschedule_propose,
     review_create,
     review_reply,
     thread_mark_read,
 )
-from bookings.state_machine import State
+from bookings.state_machine import ActionName, State
 from catalog.models import MAX_DEPOSIT_PERCENT, MAX_DURATION_MINUTES, MAX_PRICE_MINOR, MIN_DURATION_MINUTES
 from catalog.selectors import MAX_PAGE, MAX_PAGE_SIZE, provider_get_public, service_get_public
 from gigsta.schemas import InputSchema
@@ -66,7 +68,8 @@ class ActionOut(Schema):
         "instead of changing the state"
     )
     takes_terms: bool = Field(
-        description="true: the action carries terms of its own (an offer: POST /api/bookings/{id}/offer)"
+        description="true: the action carries terms of its own (an offer: POST /api/bookings/{id}/offer; "
+        "a new time: POST /api/bookings/{id}/reschedule or /actions/reschedule with starts_at)"
     )
 
 
@@ -77,6 +80,14 @@ class OfferOut(Schema):
     deposit_percent: int
     note: str
     expires_at: dt.datetime = Field(description="The client may accept until then; the offer expires at this time.")
+    created_at: dt.datetime
+
+
+class RescheduleOut(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime = Field(description="The booking keeps its length.")
+    proposed_by: str = Field(description="client or provider: the other party accepts or declines it.")
+    note: str
     created_at: dt.datetime
 
 
@@ -114,6 +125,11 @@ class BookingOut(Schema):
         description="While `offered`: the provider's offer waiting for the client's answer; else null. "
         "`accept_offer` makes its price, length and deposit the booking's."
     )
+    reschedule: RescheduleOut | None = Field(
+        description="A new time one party proposed, waiting for the other's `accept_reschedule` or "
+        "`decline_reschedule` (the proposer may `withdraw_reschedule`); null otherwise. Accepted, only "
+        "the booking's times change."
+    )
     actions: list[ActionOut] = Field(description="Exactly the actions the caller may take now.")
     deadline: DeadlineOut | None = Field(
         validation_alias="waiting",
@@ -128,6 +144,15 @@ class BookingOut(Schema):
     @staticmethod
     def resolve_offer(card: BookingCard) -> Offer | None:
         return card.offer.offer if card.offer else None
+
+    @staticmethod
+    def resolve_reschedule(card: BookingCard) -> dict | None:
+        if card.reschedule is None:
+            return None
+        proposal = card.reschedule.proposal
+        by_client = proposal.proposed_by_id == card.booking.client_id
+        fields = ("starts_at", "ends_at", "note", "created_at")
+        return {**{f: getattr(proposal, f) for f in fields}, "proposed_by": "client" if by_client else "provider"}
 
 
 class Page(InputSchema):
@@ -166,6 +191,17 @@ class BookingIn(InputSchema):
 
 
 class ActionIn(InputSchema):
+    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+    starts_at: dt.datetime | None = Field(
+        None, description="Only for `reschedule`, where it is required: the new time, ISO 8601 with offset."
+    )
+
+
+class RescheduleIn(InputSchema):
+    starts_at: dt.datetime = Field(
+        description="The new start, ISO 8601 with offset: in the future, at least BOOKING_RESCHEDULE_NOTICE_HOURS "
+        "ahead, not the booking's own time. The booking keeps its length."
+    )
     note: str = Field("", max_length=MAX_NOTE_LENGTH)
 
 
@@ -235,9 +271,15 @@ def booking_actions_api(request: HttpRequest, booking_id: UUID):
     operation_id="booking_action_api",
 )
 def booking_action_api(request: HttpRequest, booking_id: UUID, action_name: str, payload: ActionIn | None = None):
-    """Take one action. 409 when it is not possible now; 404 for an unknown action or booking."""
+    """Take one action. 409 when it is not possible now; 404 for an unknown action or booking.
+    `reschedule` takes `starts_at` too (as POST /api/bookings/{id}/reschedule does)."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     note = payload.note if payload else ""
+    if action_name == ActionName.RESCHEDULE:
+        starts_at = payload.starts_at if payload else None
+        if starts_at is None:
+            raise ValidationError({"starts_at": ["Give the new time (ISO 8601 with offset)."]})
+        return _reschedule(request, booking, RescheduleIn(starts_at=starts_at, note=note))
     transition = booking_transition(
         booking=booking, action=action_name, actor=request.auth, note=note, source=BookingEvent.Source.API
     )
@@ -250,6 +292,28 @@ def booking_offer_api(request: HttpRequest, booking_id: UUID, payload: OfferIn):
     booking's provider). 409 unless the booking is `requested` or `offered`; 403 for the client."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
     transition = offer_send(booking=booking, actor=request.auth, **payload.dict(), source=BookingEvent.Source.API)
+    return _card(request, transition.booking)
+
+
+@router.post(
+    "/bookings/{booking_id}/reschedule", response={200: BookingOut, **ERRORS}, operation_id="booking_reschedule_api"
+)
+def booking_reschedule_api(request: HttpRequest, booking_id: UUID, payload: RescheduleIn):
+    """Propose to move the gig to a new time (either party); the other party accepts or declines it
+    with `accept_reschedule` / `decline_reschedule`. 422 for a time in the past, too soon or the
+    booking's own; 409 when the slot is taken or the day blocked, when a proposal is already open,
+    or when the booking cannot move now."""
+    return _reschedule(request, booking_get_for_user(user=request.auth, public_id=booking_id), payload)
+
+
+def _reschedule(request: HttpRequest, booking, payload: RescheduleIn) -> BookingCard:
+    transition = reschedule_propose(
+        booking=booking,
+        actor=request.auth,
+        starts_at=payload.starts_at,
+        note=payload.note,
+        source=BookingEvent.Source.API,
+    )
     return _card(request, transition.booking)
 
 

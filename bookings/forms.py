@@ -135,6 +135,38 @@ class OfferForm(forms.Form):
         }
 
 
+class RescheduleForm(forms.Form):
+    """A new time for the gig, at the same length: date and start time in the venue's time zone,
+    as the booking form and the rest of the booking page have them."""
+
+    date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="New start time", widget=forms.TimeInput(attrs={"type": "time"}))
+    note = forms.CharField(
+        label="Note",
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Why the gig should move"}),
+    )
+
+    def __init__(self, *args, booking, **kwargs):
+        kwargs.setdefault("prefix", "reschedule")
+        super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(booking.service.timezone)
+        length = booking.ends_at - booking.starts_at
+        hours, minutes = divmod(int(length.total_seconds() // 60), 60)
+        self.fields["start_time"].help_text = (
+            f"Local time in {booking.service.city} ({booking.service.timezone}); the gig keeps its length "
+            f"({hours} h{f' {minutes} min' if minutes else ''})."
+        )
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("start_time"):
+            data["starts_at"] = dt.datetime.combine(data["date"], data["start_time"], tzinfo=self.zone)
+        return data
+
+
 class ActionNoteForm(forms.Form):
     note = forms.CharField(max_length=MAX_NOTE_LENGTH, required=False)
 

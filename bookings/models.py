@@ -64,6 +64,11 @@ class Booking(models.Model):
     # The provider's offer on the table while offered, and the one the booking was accepted at
     # after accept_offer; null otherwise. Every offer ever sent is an Offer row (booking.offers).
     offer = models.ForeignKey("Offer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The new time one party proposed, while it waits for the other's answer; null otherwise.
+    # Every proposal stays a RescheduleProposal row (booking.reschedules).
+    reschedule = models.ForeignKey(
+        "RescheduleProposal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,6 +120,11 @@ class Booking(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def open_reschedule(self) -> "RescheduleProposal | None":
+        """The new time waiting for the other party's answer (the state machine's guards read it)."""
+        return self.reschedule
 
 
 class BookingEvent(models.Model):
@@ -184,6 +194,46 @@ class Offer(models.Model):
         if self.pk is not None:
             raise ValueError("Offers are immutable: send a new one.")
         super().save(*args, **kwargs)
+
+
+class RescheduleProposal(models.Model):
+    """One party's proposal to move a booking to another time, at the same length; the other
+    accepts or declines it, the proposer may withdraw it. Proposed through
+    bookings.services.reschedule_propose and answered through booking_transition, which write the
+    BookingEvents; at most one is open per booking."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Closed with the booking"  # the booking moved to a state that cannot move
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reschedules")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # The booking's time when it was proposed, so the history can say what it replaced.
+    was_starts_at = models.DateTimeField()
+    note = models.TextField(max_length=MAX_NOTE_LENGTH, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"], condition=Q(state="open"), name="reschedule_one_open_per_booking"
+            ),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="reschedule_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(state="open") | Q(decided_at__isnull=False), name="reschedule_decided_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} for booking {self.booking_id} ({self.state})"
 
 
 class Review(models.Model):

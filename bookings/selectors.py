@@ -26,12 +26,14 @@ from bookings.models import (
     Message,
     MessageAttachment,
     Offer,
+    RescheduleProposal,
     Review,
 )
 from bookings.services import booking_context, review_publish_at, review_refusal
 from bookings.state_machine import (
     FINAL_STATES,
     Action,
+    ActionName,
     Deadline,
     PaymentMethod,
     State,
@@ -59,7 +61,7 @@ def party_of(booking: Booking, user: User) -> str:
 def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[Booking]:
     """Bookings the user made or received, newest first."""
     qs = Booking.objects.filter(Q(client=user) | Q(provider=user)).select_related(
-        "service", "client", "provider", "offer"
+        "service", "client", "provider", "offer", "reschedule"
     )
     if state:
         qs = qs.filter(state=state)
@@ -68,7 +70,9 @@ def booking_list_for_user(*, user: User, state: str | None = None) -> QuerySet[B
 
 def booking_get_for_user(*, user: User, public_id) -> Booking:
     """A booking of which the user is a party, or any booking for staff."""
-    qs = Booking.objects.select_related("service", "client", "provider", "provider__provider_profile", "offer")
+    qs = Booking.objects.select_related(
+        "service", "client", "provider", "provider__provider_profile", "offer", "reschedule"
+    )
     if not user.is_staff:
         qs = qs.filter(Q(client=user) | Q(provider=user))
     booking = qs.filter(public_id=public_id).first()
@@ -147,6 +151,37 @@ def _offer_view(booking: Booking, now: dt.datetime) -> OfferView | None:
     )
 
 
+@dataclass(frozen=True)
+class RescheduleView:
+    """The new time on the table beside the booking's own, and what moving the gig changes: only
+    its time. Dates counted from the gig (the balance's due date, what a cancellation refunds)
+    then count from the new time."""
+
+    proposal: RescheduleProposal
+    mine: bool  # the reader proposed it
+    proposer_name: str
+    answerer_name: str
+    balance_due_at: dt.datetime | None  # at the new time, while a balance is still to pay
+
+
+def _reschedule_view(booking: Booking, role: str) -> RescheduleView | None:
+    proposal = booking.open_reschedule
+    if proposal is None:
+        return None
+    by_client = proposal.proposed_by_id == booking.client_id
+    proposer, answerer = (booking.client, booking.provider) if by_client else (booking.provider, booking.client)
+    balance_due = None
+    if booking.deposit_percent and booking.state in (State.ACCEPTED, State.DEPOSIT_PAID):
+        balance_due = proposal.starts_at - dt.timedelta(days=booking.balance_due_days)
+    return RescheduleView(
+        proposal=proposal,
+        mine=(role == "client") == by_client and role != "staff",
+        proposer_name=proposer.display_name,
+        answerer_name=answerer.display_name,
+        balance_due_at=balance_due,
+    )
+
+
 @dataclass
 class BookingCard:
     """Everything the booking page, its htmx card and the API show about one booking, for one
@@ -183,11 +218,21 @@ class BookingCard:
     @property
     def may_offer(self) -> bool:
         """The reader may send an offer (or revise theirs) now: the card shows the offer form."""
-        return any(a.takes_terms for a in self.actions)
+        return any(a.name == ActionName.OFFER for a in self.actions)
+
+    @property
+    def may_reschedule(self) -> bool:
+        """The reader may propose a new time now: the card shows the form for it."""
+        return any(a.name == ActionName.RESCHEDULE for a in self.actions)
+
+    @cached_property
+    def reschedule(self) -> RescheduleView | None:
+        """The new time one party proposed, waiting for the other's answer."""
+        return _reschedule_view(self.booking, self.role)
 
     @property
     def buttons(self) -> list[Action]:
-        """The actions taken with one button; an offer has a form of its own."""
+        """The actions taken with one button; an offer and a new time have forms of their own."""
         return [a for a in self.actions if not a.takes_terms]
 
     @property
@@ -300,6 +345,8 @@ class BookingCard:
             booking.state,
             booking.updated_at.isoformat(),
             booking.offer_id,
+            booking.reschedule_id,
+            booking.starts_at.isoformat(),
             booking.client.display_name,
             booking.provider.display_name,
             profile.updated_at.isoformat() if profile else "",
@@ -400,7 +447,9 @@ def waiting_for_provider(*, provider: User, now: dt.datetime) -> list[WaitingGro
     for _, _, state, method in _PROVIDER_GROUPS:
         states |= Q(state=state) & (Q(payment_method=method) if method else Q())
     bookings = list(
-        Booking.objects.filter(states, provider=provider).select_related("service", "client", "provider", "offer")
+        Booking.objects.filter(states, provider=provider).select_related(
+            "service", "client", "provider", "offer", "reschedule"
+        )
     )
     ctx = booking_context(now)
     groups: dict[str, WaitingGroup] = {}

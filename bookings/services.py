@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Avg, Count, Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import ProviderProfile, User
 from bookings.attachments import attachments_check
@@ -31,6 +31,7 @@ from bookings.models import (
     MessageAttachment,
     Offer,
     Reminder,
+    RescheduleProposal,
     Review,
     ReviewModeration,
     ThreadReader,
@@ -38,6 +39,7 @@ from bookings.models import (
 from bookings.state_machine import (
     HOLDING_STATES,
     REQUEST,
+    RESCHEDULE_STATES,
     Action,
     ActionName,
     Context,
@@ -89,6 +91,7 @@ def booking_context(now: dt.datetime | None = None) -> Context:
         answer_within=dt.timedelta(hours=settings.BOOKING_ANSWER_WITHIN_HOURS),
         pay_within=dt.timedelta(hours=settings.BOOKING_PAY_WITHIN_HOURS),
         complete_after=dt.timedelta(days=settings.BOOKING_AUTO_COMPLETE_DAYS),
+        reschedule_notice=dt.timedelta(hours=settings.BOOKING_RESCHEDULE_NOTICE_HOURS),
     )
 
 
@@ -205,12 +208,13 @@ def booking_transition(
     A repeat of the action that just happened (a double click, a replayed request) is refused
     like any action the state does not allow: a retry that must be safe carries an idempotency
     key (gigsta/idempotency.py). Raises UnknownAction or TransitionNotAllowed (nothing is
-    written), or SlotTaken when accepting would double-book the provider.
+    written), or SlotTaken when accepting (a request, an offer, a new time) would double-book
+    the provider or fall on a day they blocked.
     """
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError({"note": [f"Keep the note under {MAX_NOTE_LENGTH:,} characters."]})
     ctx = booking_context(now)
-    claims_slot = action in (ActionName.ACCEPT, ActionName.ACCEPT_OFFER)
+    claims_slot = action in (ActionName.ACCEPT, ActionName.ACCEPT_OFFER, ActionName.ACCEPT_RESCHEDULE)
     with transaction.atomic():
         if claims_slot:
             _lock_provider(booking.provider_id)  # provider first, then the booking: one lock order
@@ -224,11 +228,17 @@ def booking_transition(
             )
         if spec.takes_terms:
             raise TransitionNotAllowed(
-                f"“{spec.button_label}” carries its terms: use the offer form or POST /api/bookings/{{id}}/offer.",
+                f"“{spec.button_label}” carries its terms: use its form on the booking page or "
+                f"POST /api/bookings/{{id}}/{spec.name}.",
                 "not_a_transition",
             )
         changed = _offer_settle(locked, accepted=action == ActionName.ACCEPT_OFFER)
-        if claims_slot:  # an accepted offer may be longer than the request: checked at its own length
+        said = ""
+        if action in RESCHEDULE_ANSWERS:
+            changed, said = _reschedule_settle(locked, action, ctx.now)
+        # An accepted offer may be longer than the request, an accepted new time is elsewhere:
+        # each is checked where it now is.
+        if claims_slot:
             _check_slot_free(
                 provider_id=locked.provider_id,
                 starts_at=locked.starts_at,
@@ -236,7 +246,7 @@ def booking_transition(
                 zone=locked.service.timezone,
                 exclude_pk=locked.pk,
             )
-        return _state_write(locked, spec, actor, note=note, source=source, changed=changed)
+        return _state_write(locked, spec, actor, note=note, source=source, changed=changed, said=said)
 
 
 def _state_write(
@@ -244,21 +254,29 @@ def _state_write(
 ) -> Transition:
     """Save the locked booking in the action's target state (with the other fields `changed`),
     append its event, and run the action's effects. `said`: the event's words instead of the
-    action's note."""
+    action's note.
+
+    An action that keeps the state (a new time proposed or answered) leaves `updated_at` alone:
+    it is the time of the last change of state, which the timers' deadlines count from, so a
+    proposal neither restarts nor shortens anyone's time to answer or to pay."""
     from_state = locked.state
-    locked.state = spec.target
-    locked.save(update_fields=["state", "updated_at", *changed])
+    locked.state = spec.target_from(from_state)
+    if spec.keeps_state:
+        Booking.objects.filter(pk=locked.pk).update(**{field: getattr(locked, field) for field in changed})
+    else:
+        changed = [*changed, *_reschedule_close(locked, timezone.now())]
+        locked.save(update_fields=["state", "updated_at", *changed])
     said = said or spec.note
     event = BookingEvent.objects.create(
         booking=locked,
         actor=actor,
         action=spec.name,
         from_state=from_state,
-        to_state=spec.target,
+        to_state=locked.state,
         note=f"{said}: {note.strip()}" if note.strip() else said,
         source=source,
     )
-    _sync_busy_days(locked, from_state)
+    _sync_busy_days(locked, from_state, moved="starts_at" in changed)
     _effects_run(locked, event)
     return Transition(locked, event)
 
@@ -275,6 +293,113 @@ def _offer_settle(locked: Booking, *, accepted: bool) -> list[str]:
     locked.price_minor, locked.deposit_percent = offer.price_minor, offer.deposit_percent
     locked.ends_at = locked.starts_at + dt.timedelta(minutes=offer.duration_minutes)
     return ["price_minor", "deposit_percent", "ends_at"]
+
+
+RESCHEDULE_ANSWERS = {
+    ActionName.ACCEPT_RESCHEDULE: RescheduleProposal.State.ACCEPTED,
+    ActionName.DECLINE_RESCHEDULE: RescheduleProposal.State.DECLINED,
+    ActionName.WITHDRAW_RESCHEDULE: RescheduleProposal.State.WITHDRAWN,
+}
+
+
+def gig_time_words(at: dt.datetime, zone: str, now: dt.datetime | None = None) -> str:
+    """A gig's time where it happens, with the zone's abbreviation: "Sat 12 Dec 20:00 CET"; with
+    the year when it is not this year's."""
+    local = at.astimezone(ZoneInfo(zone))
+    this_year = (now or timezone.now()).astimezone(ZoneInfo(zone)).year
+    return dateformat.format(local, "D j M H:i T" if local.year == this_year else "D j M Y H:i T")
+
+
+def reschedule_propose(
+    *,
+    booking: Booking,
+    actor: User,
+    starts_at: dt.datetime,
+    note: str = "",
+    source: str = BookingEvent.Source.WEB,
+    now: dt.datetime | None = None,
+) -> Transition:
+    """A party proposes to move the gig to `starts_at`, at the same length; the other party
+    accepts (booking_transition `accept_reschedule`) or declines it. Nothing about the booking
+    changes yet, its state included. The new time must be in the future, at least
+    BOOKING_RESCHEDULE_NOTICE_HOURS ahead, not the booking's own, and free now (it is checked
+    again when accepted). Raises TransitionNotAllowed (not a party, not now, one already open),
+    ValidationError (the time, the note) or SlotTaken; nothing is written or sent then."""
+    ctx = booking_context(now)
+    with transaction.atomic():
+        _lock_provider(booking.provider_id)  # provider first, then the booking: one lock order
+        locked = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
+        spec = get_transition(locked, actor, ActionName.RESCHEDULE, ctx)
+        ends_at = _reschedule_check(locked, ctx, starts_at=starts_at, note=note)
+        zone = locked.service.timezone
+        _check_slot_free(
+            provider_id=locked.provider_id, starts_at=starts_at, ends_at=ends_at, zone=zone, exclude_pk=locked.pk
+        )
+        locked.reschedule = RescheduleProposal.objects.create(
+            booking=locked,
+            proposed_by=actor,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            was_starts_at=locked.starts_at,
+            note=note.strip(),
+        )
+        new, old = gig_time_words(starts_at, zone, ctx.now), gig_time_words(locked.starts_at, zone, ctx.now)
+        said = f"{spec.note}: {new} (instead of {old})"
+        return _state_write(locked, spec, actor, note=note, source=source, changed=["reschedule"], said=said)
+
+
+def _reschedule_check(locked: Booking, ctx: Context, *, starts_at: dt.datetime, note: str) -> dt.datetime:
+    """The new time's end (the booking's length kept), once the time and the note pass. Raises
+    ValidationError naming the field."""
+    errors: dict[str, list[str]] = {}
+    notice = ctx.reschedule_notice
+    if timezone.is_naive(starts_at):
+        errors["starts_at"] = ["Give the time with its time zone."]
+    elif starts_at <= ctx.now:
+        errors["starts_at"] = ["Pick a time in the future."]
+    elif starts_at < ctx.now + notice:
+        errors["starts_at"] = [f"Pick a time at least {minutes_words(int(notice.total_seconds() // 60))} ahead."]
+    elif starts_at - ctx.now > dt.timedelta(days=365 * MAX_YEARS_AHEAD):
+        errors["starts_at"] = [f"Pick a time within the next {MAX_YEARS_AHEAD} years."]
+    elif starts_at == locked.starts_at:
+        errors["starts_at"] = ["That is the booking's time already: pick another."]
+    if len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = [f"Keep the note under {MAX_NOTE_LENGTH:,} characters."]
+    elif "\x00" in note:
+        errors["note"] = ["NUL characters are not allowed."]
+    if errors:
+        raise ValidationError(errors)
+    return starts_at + (locked.ends_at - locked.starts_at)
+
+
+def _reschedule_settle(locked: Booking, action: str, now: dt.datetime) -> tuple[list[str], str]:
+    """Answering the open proposal: accepted, the booking moves to its time (at the booking's own
+    length; nothing else changes); declined or withdrawn, it keeps its time. Returns the fields
+    changed and the event's words."""
+    proposal = locked.reschedule
+    proposal.state, proposal.decided_at = RESCHEDULE_ANSWERS[action], now
+    proposal.save(update_fields=["state", "decided_at"])
+    locked.reschedule = None
+    zone = locked.service.timezone
+    new, old = gig_time_words(proposal.starts_at, zone, now), gig_time_words(locked.starts_at, zone, now)
+    if action != ActionName.ACCEPT_RESCHEDULE:
+        verb = "Declined" if action == ActionName.DECLINE_RESCHEDULE else "Withdrew"
+        return ["reschedule"], f"{verb} the new time {new}: the booking stays at {old}"
+    length = locked.ends_at - locked.starts_at
+    locked.starts_at, locked.ends_at = proposal.starts_at, proposal.starts_at + length
+    return ["reschedule", "starts_at", "ends_at"], f"Accepted the new time: {new} (was {old})"
+
+
+def _reschedule_close(locked: Booking, now: dt.datetime) -> list[str]:
+    """A booking leaving the states where its time can move takes its open proposal off the
+    table (closed as expired). Returns the fields changed."""
+    if locked.reschedule_id is None or locked.state in RESCHEDULE_STATES:
+        return []
+    RescheduleProposal.objects.filter(pk=locked.reschedule_id).update(
+        state=RescheduleProposal.State.EXPIRED, decided_at=now
+    )
+    locked.reschedule = None
+    return ["reschedule"]
 
 
 def offer_send(
@@ -384,12 +509,15 @@ def _effects_run(booking: Booking, event: BookingEvent | Message | Reminder, eff
         task.enqueue(booking.pk, event.pk)
 
 
-def _sync_busy_days(booking: Booking, from_state: str) -> None:
-    """A holding booking occupies its days in search (catalog.BusyDay); releasing frees them."""
+def _sync_busy_days(booking: Booking, from_state: str, moved: bool = False) -> None:
+    """A holding booking occupies its days in search (catalog.BusyDay); releasing frees them, and
+    moving it (a new time accepted) moves them."""
     holds_now = booking.state in HOLDING_STATES
     held_before = from_state in HOLDING_STATES
-    if holds_now == held_before:
+    if holds_now == held_before and not (moved and holds_now):
         return
+    if held_before:
+        BusyDay.objects.filter(kind=BusyDay.Kind.BOOKING, source_id=booking.public_id).delete()
     if holds_now:
         BusyDay.objects.bulk_create(
             [
@@ -399,8 +527,6 @@ def _sync_busy_days(booking: Booking, from_state: str) -> None:
                 for day in _days(booking.starts_at, booking.ends_at, booking.service.timezone)
             ]
         )
-    else:
-        BusyDay.objects.filter(kind=BusyDay.Kind.BOOKING, source_id=booking.public_id).delete()
     transaction.on_commit(catalog_changed)
 
 

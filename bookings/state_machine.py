@@ -32,6 +32,14 @@ class State(StrEnum):
 FINAL_STATES = (State.DECLINED, State.CANCELLED, State.EXPIRED, State.REFUNDED)
 # Bookings that hold their slot: no other booking of the provider may overlap them.
 HOLDING_STATES = (State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED)
+# Where the parties may agree to move the gig to another time (`reschedule` and its answers):
+# before the provider has answered (requested) and while the date is held (accepted, deposit
+# paid, confirmed). Not while `offered`: the offer is open until at the latest the gig's start
+# and the client is already asked to weigh its terms; they decline it (the request stands again)
+# and propose a time then. Not once the gig has started (a guard), nor after it (completed,
+# disputed) or in a final state. A proposal still open when the booking leaves these states
+# is closed with it (bookings.services).
+RESCHEDULE_STATES = (State.REQUESTED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED)
 
 
 class ActionName(StrEnum):
@@ -57,6 +65,10 @@ class ActionName(StrEnum):
     RESOLVE_REFUND = "resolve_refund"
     EXPIRE = "expire"
     AUTO_COMPLETE = "auto_complete"
+    RESCHEDULE = "reschedule"
+    ACCEPT_RESCHEDULE = "accept_reschedule"
+    DECLINE_RESCHEDULE = "decline_reschedule"
+    WITHDRAW_RESCHEDULE = "withdraw_reschedule"
     REQUEST = "request"
 
 
@@ -91,6 +103,13 @@ class BookingLike(Protocol):
     balance_due_days: int  # the balance is due this many days before the gig
     balance_cancel_days: int  # still unpaid this many days before: the provider may cancel
     offer_expires_at: dt.datetime | None  # while offered: until when the client may accept the offer
+    open_reschedule: "ProposalLike | None"  # a new time one party proposed, waiting for the other
+
+
+class ProposalLike(Protocol):
+    proposed_by_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
 
 
 def balance_due_at(booking: BookingLike) -> dt.datetime:
@@ -128,9 +147,14 @@ class Context:
     answer_within: dt.timedelta = dt.timedelta(hours=48)
     pay_within: dt.timedelta = dt.timedelta(hours=72)
     complete_after: dt.timedelta = dt.timedelta(days=3)
+    # A gig may be moved to a time at least this far ahead (bookings.services.reschedule_propose).
+    reschedule_notice: dt.timedelta = dt.timedelta(hours=24)
 
 
 Guard = Callable[[BookingLike, Context], str | None]  # a reason to refuse, or None
+# Which of the roles the action is open to may take it on this booking now (e.g. only the party
+# who did not propose the new time answers it): a reason to refuse the actor's `roles`, or None.
+PartyRule = Callable[[BookingLike, set["Role"]], str | None]
 
 
 def _gig_started(booking: BookingLike, ctx: Context) -> str | None:
@@ -189,6 +213,53 @@ def _balance_overdue(booking: BookingLike, ctx: Context) -> str | None:
     return f"The balance may be paid until {cancel_at:%d %b %Y}; the provider can cancel only after that."
 
 
+def _reschedule_possible(booking: BookingLike, ctx: Context) -> str | None:
+    if ctx.now >= booking.starts_at:
+        return "The gig has started: too late to move it."
+    if booking.open_reschedule is not None:
+        return "A new time is already proposed: it is accepted, declined or withdrawn first."
+    return None
+
+
+def _reschedule_open(booking: BookingLike, ctx: Context) -> str | None:
+    return None if booking.open_reschedule is not None else "No new time has been proposed."
+
+
+def _reschedule_acceptable(booking: BookingLike, ctx: Context) -> str | None:
+    """Accepting moves the gig: not once it has started, and not to a time already past."""
+    if reason := _reschedule_open(booking, ctx):
+        return reason
+    if ctx.now >= booking.starts_at:
+        return "The gig has started: too late to move it."
+    if ctx.now >= booking.open_reschedule.starts_at:
+        return "The proposed time has passed: propose another."
+    return None
+
+
+def proposer_role(booking: BookingLike) -> "Role | None":
+    """Which party proposed the open new time, or None when none is open."""
+    proposal = booking.open_reschedule
+    if proposal is None:
+        return None
+    return Role.CLIENT if proposal.proposed_by_id == booking.client_id else Role.PROVIDER
+
+
+def _other_than_proposer(booking: BookingLike, roles: set["Role"]) -> str | None:
+    """Whoever did not propose the new time answers it."""
+    proposer = proposer_role(booking)
+    if proposer is not None and proposer in roles:
+        return "You proposed this time: the other party accepts or declines it."
+    return None
+
+
+def _the_proposer(booking: BookingLike, roles: set["Role"]) -> str | None:
+    """Only whoever proposed the new time withdraws it."""
+    proposer = proposer_role(booking)
+    if proposer is not None and proposer not in roles:
+        return "Only whoever proposed the new time can withdraw it."
+    return None
+
+
 @dataclass(frozen=True)
 class Deadline:
     """When the clock takes `action` on a booking unless a party acts first."""
@@ -231,7 +302,7 @@ def _deadline_passed(booking: BookingLike, ctx: Context) -> bool:
 class Action:
     name: str
     sources: frozenset[State]
-    target: State | None  # None: the action starts something (a checkout) and the state stays
+    target: State | None  # None: the state stays (a checkout starts, or `keeps_state`)
     roles: frozenset[Role]
     button_label: str
     note: str  # what the audit trail says happened
@@ -243,14 +314,35 @@ class Action:
     # The action carries terms of its own (an offer's price, length, expiry): it is taken through
     # its own form and endpoint (bookings.services.offer_send, POST /api/bookings/{id}/offer).
     takes_terms: bool = False
+    # The action changes something besides the state, which stays as it is (a new time proposed,
+    # accepted, declined): an event in the audit trail from the state to itself.
+    keeps_state: bool = False
+    # Narrows `roles` on a given booking (see PartyRule); None: everyone in `roles`.
+    party: PartyRule | None = None
+
+    def target_from(self, state: str) -> str:
+        """The state the action leaves a booking in that is in `state` now."""
+        return state if self.keeps_state else self.target
 
 
 def _action(
-    name, sources, target, roles, label, note, critical=False, guard=None, starts_checkout=False, takes_terms=False
+    name,
+    sources,
+    target,
+    roles,
+    label,
+    note,
+    critical=False,
+    guard=None,
+    starts_checkout=False,
+    takes_terms=False,
+    keeps_state=False,
+    party=None,
 ) -> Action:
     return Action(
-        name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout, takes_terms
-    )
+        name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout,
+        takes_terms, keeps_state, party,
+    )  # fmt: skip
 
 
 S, R, N = State, Role, ActionName
@@ -423,6 +515,53 @@ ACTIONS: tuple[Action, ...] = (
         "Completed automatically",
         guard=_long_after_gig,
     ),
+    # Moving the gig to another time, by agreement: one party proposes (with the new time, through
+    # bookings.services.reschedule_propose), the other accepts (the slot is checked again under
+    # the provider lock; only the time changes) or declines; the proposer may withdraw it.
+    _action(
+        N.RESCHEDULE,
+        RESCHEDULE_STATES,
+        None,
+        [R.CLIENT, R.PROVIDER],
+        "Propose a new time",
+        "Proposed a new time",
+        guard=_reschedule_possible,
+        takes_terms=True,
+        keeps_state=True,
+    ),
+    _action(
+        N.ACCEPT_RESCHEDULE,
+        RESCHEDULE_STATES,
+        None,
+        [R.CLIENT, R.PROVIDER],
+        "Accept the new time",
+        "Accepted the new time",
+        guard=_reschedule_acceptable,
+        keeps_state=True,
+        party=_other_than_proposer,
+    ),
+    _action(
+        N.DECLINE_RESCHEDULE,
+        RESCHEDULE_STATES,
+        None,
+        [R.CLIENT, R.PROVIDER],
+        "Decline the new time",
+        "Declined the new time: the booking keeps its time",
+        guard=_reschedule_open,
+        keeps_state=True,
+        party=_other_than_proposer,
+    ),
+    _action(
+        N.WITHDRAW_RESCHEDULE,
+        RESCHEDULE_STATES,
+        None,
+        [R.CLIENT, R.PROVIDER],
+        "Withdraw the new time",
+        "Withdrew the proposed time: the booking keeps its time",
+        guard=_reschedule_open,
+        keeps_state=True,
+        party=_the_proposer,
+    ),
 )
 ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
 # System actions the clock takes (manage.py run_timers); the other system actions are taken
@@ -463,6 +602,8 @@ def roles_of(booking: BookingLike, actor: ActorLike | None) -> set[Role]:
 def _refusal(action: Action, booking: BookingLike, roles: set[Role], ctx: Context) -> TransitionNotAllowed | None:
     if not roles & action.roles:
         return TransitionNotAllowed(f"You cannot {action.button_label.lower()} on this booking.", "not_your_action")
+    if action.party is not None and (reason := action.party(booking, roles & action.roles)):
+        return TransitionNotAllowed(reason, "not_your_action")
     if booking.state not in action.sources:
         return TransitionNotAllowed(
             f"“{action.button_label}” is not possible while the booking is {booking.state}.", "wrong_state"
@@ -526,7 +667,7 @@ def mermaid() -> str:
     """The lifecycle as a Mermaid state diagram, generated from the table above."""
     lines = ["stateDiagram-v2", f"    [*] --> {REQUEST.target}: request (client)"]
     for action in ACTIONS:
-        if action.starts_checkout:
+        if action.starts_checkout or action.keeps_state:  # no change of state to draw
             continue
         who = ", ".join(sorted(r.value for r in action.roles))
         for source in sorted(action.sources):

@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from bookings.attachments import attachment_response
-from bookings.forms import ActionNoteForm, BookingForm, MessageForm, OfferForm, ReplyForm, ReviewForm
+from bookings.forms import ActionNoteForm, BookingForm, MessageForm, OfferForm, ReplyForm, RescheduleForm, ReviewForm
 from bookings.models import MAX_NOTE_LENGTH, Booking, BookingEvent, Review
 from bookings.selectors import (
     BookingCard,
@@ -33,11 +33,13 @@ from bookings.selectors import (
     booking_rows,
 )
 from bookings.services import (
+    SlotTaken,
     booking_request,
     booking_transition,
     message_create,
     offer_open_for,
     offer_send,
+    reschedule_propose,
     review_create,
     review_reply,
     thread_mark_read,
@@ -312,9 +314,42 @@ def booking_offer(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 def _offer_form_again(request: HttpRequest, card: BookingCard, form: OfferForm) -> HttpResponse:
     """The card (htmx) or the whole page with the offer form's errors; status 200 so htmx swaps it."""
+    return _form_again(request, card, offer_form=form)
+
+
+def _form_again(request: HttpRequest, card: BookingCard, **form) -> HttpResponse:
+    """The card (htmx) or the whole page with a form's errors; status 200 so htmx swaps it."""
     if request.htmx:
-        return _card_fragment(request, _context(card, offer_form=form))
-    return render(request, "bookings/booking_detail.html", _context(card, offer_form=form))
+        return _card_fragment(request, _context(card, **form))
+    return render(request, "bookings/booking_detail.html", _context(card, **form))
+
+
+@login_required
+@require_POST
+def booking_reschedule(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    """A party proposes a new time for the gig. Field errors, a taken slot or a blocked day come
+    back on the form (the card for htmx, the page without JavaScript), with nothing changed; a
+    refusal because the booking moved on is said like a stale action's."""
+    card = _card_for(request, booking_id)
+    if card.role == "staff":
+        raise PermissionDenied("Only the client and the provider of a booking can propose a new time.")
+    form = RescheduleForm(data=request.POST, booking=card.booking)
+    if not form.is_valid():
+        return _form_again(request, card, reschedule_form=form)
+    data = form.cleaned_data
+    try:
+        _, event = reschedule_propose(
+            booking=card.booking, actor=request.user, starts_at=data["starts_at"], note=data["note"]
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc, rename={"starts_at": "date"})
+        return _form_again(request, card, reschedule_form=form)
+    except SlotTaken as exc:  # the time asked for is the problem, not the booking: said on the form
+        form.add_error(None, f"{exc} Try another date or time.")
+        return _form_again(request, card, reschedule_form=form)
+    except DomainError as exc:
+        return _answer(request, booking_id, refusal_words(exc, STALE_HINT), None)
+    return _answer(request, booking_id, None, event)
 
 
 def _offer_form(card: BookingCard, data=None) -> OfferForm:
@@ -333,13 +368,15 @@ def _card_fragment(request: HttpRequest, context: dict) -> HttpResponse:
 
 
 def _context(card: BookingCard, **extra) -> dict:
-    """The booking template's context: the card, the offer form when the reader may offer, and
-    the review form when they may review."""
+    """The booking template's context: the card, and the offer, review and new-time forms when
+    the reader may use them."""
     context = {"card": card, **extra}
     if card.may_offer and context.get("offer_form") is None:
         context["offer_form"] = _offer_form(card)
     if card.may_review and context.get("review_form") is None:
         context["review_form"] = ReviewForm()
+    if card.may_reschedule and context.get("reschedule_form") is None:
+        context["reschedule_form"] = RescheduleForm(booking=card.booking)
     return context
 
 

@@ -2,7 +2,8 @@
 
 A calendar app recognises an event by its UID and takes a higher SEQUENCE as a newer version of
 it, so the UID is the booking's own id and the SEQUENCE counts the booking's changes (its
-BookingEvents after the request). Times are in UTC; the venue's local time is in the text.
+BookingEvents after the request: a new time accepted raises it too, and DTSTART/DTEND follow the
+booking's times). Times are in UTC; the venue's local time is in the text.
 """
 
 import datetime as dt
@@ -54,11 +55,13 @@ def _event(booking: Booking, *, sequence: int, user_id: int | None) -> Event:
         f"Reference: {booking.reference}",
         page,
     ]
+    # The last change: the newest event (calendars.selectors annotates it), or the last change of state.
+    changed = max(booking.updated_at, getattr(booking, "changed_at", None) or booking.updated_at)
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("sequence", sequence)
-    event.add("dtstamp", booking.updated_at.astimezone(dt.UTC))
-    event.add("last-modified", booking.updated_at.astimezone(dt.UTC))
+    event.add("dtstamp", changed.astimezone(dt.UTC))
+    event.add("last-modified", changed.astimezone(dt.UTC))
     event.add("dtstart", booking.starts_at.astimezone(dt.UTC))
     event.add("dtend", booking.ends_at.astimezone(dt.UTC))
     event.add("summary", f"{title} · {other}")

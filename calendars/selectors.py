@@ -4,7 +4,7 @@ import datetime as dt
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
@@ -23,8 +23,12 @@ TOKEN_MAX_LENGTH = 64
 
 
 def _with_sequence(qs: QuerySet[Booking]) -> QuerySet[Booking]:
-    """Each booking's SEQUENCE: its changes since the request (one BookingEvent each)."""
-    return qs.annotate(sequence=Count("events") - 1).select_related("service", "client", "provider")
+    """Each booking's SEQUENCE: its changes since the request (one BookingEvent each, a new time
+    proposed or accepted included), and when the last of them happened (`changed_at`: a new
+    time accepted moves the gig without changing its state)."""
+    return qs.annotate(sequence=Count("events") - 1, changed_at=Max("events__created_at")).select_related(
+        "service", "client", "provider"
+    )
 
 
 def calendar_feed_user(*, token: str) -> User:

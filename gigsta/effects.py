@@ -78,6 +78,12 @@ EFFECTS: dict[str, Effects] = {
     ),
     N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),
     N.AUTO_COMPLETE: _notify,
+    # A new time proposed, answered or withdrawn: the other party hears of it (the booking page,
+    # the feeds and the reminders read the booking's time, which only accept_reschedule moves).
+    N.RESCHEDULE: _notify,
+    N.ACCEPT_RESCHEDULE: _notify,
+    N.DECLINE_RESCHEDULE: _notify,
+    N.WITHDRAW_RESCHEDULE: _notify,
 }
 
 # A new message in a booking's thread (bookings.services.message_create): the parties' partner

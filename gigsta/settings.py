@@ -369,6 +369,8 @@ BOOKING_ANSWER_WITHIN_HOURS = env_int("BOOKING_ANSWER_WITHIN_HOURS", 48)
 BOOKING_PAY_WITHIN_HOURS = env_int("BOOKING_PAY_WITHIN_HOURS", 72)
 BOOKING_OFFER_OPEN_HOURS = env_int("BOOKING_OFFER_OPEN_HOURS", 72)
 BOOKING_AUTO_COMPLETE_DAYS = env_int("BOOKING_AUTO_COMPLETE_DAYS", 3)
+# A gig may be moved (a new time proposed by one party, accepted by the other) to a time at least this far ahead.
+BOOKING_RESCHEDULE_NOTICE_HOURS = env_int("BOOKING_RESCHEDULE_NOTICE_HOURS", 24)
 
 # --- Messages ------------------------------------------------------------------
 # What the files attached to one message may weigh together (PDF, JPEG, PNG, WebP; at most 4).

@@ -14,7 +14,7 @@ def publish_earlier_reviews(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0006_reminder'),
+        ('bookings', '0008_reschedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -50,3 +50,13 @@ def test_staff_read_the_thread_on_the_booking_with_its_files_and_cannot_edit_it(
     assert 'name="messages-0-body"' not in page  # shown, not editable
     assert client.get(file_url).status_code == 200
     assert Message.objects.get().body == "The <b>DJ</b> never came."
+
+
+def test_staff_see_every_new_time_proposed_and_what_became_of_it(client, staff_user, booking, client_user):
+    from bookings.services import reschedule_propose
+    from bookings.tests.factories import at
+
+    reschedule_propose(booking=booking, actor=client_user, starts_at=at(33), note="Venue moved")
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+    assert "Venue moved" in page and "Waiting for an answer" in page

@@ -28,7 +28,7 @@ def test_client_requests_a_booking(client, client_user, service, provider):
     assert body["service_id"] == str(service.public_id)
     assert body["client"] == {"id": str(client_user.public_id), "display_name": "Carla Client"}
     assert body["provider"]["id"] == str(provider.public_id)
-    assert [a["action_name"] for a in body["actions"]] == ["withdraw"]
+    assert [a["action_name"] for a in body["actions"]] == ["withdraw", "reschedule"]
     assert body["actions"][0]["is_critical"] is True
     assert BookingEvent.objects.get().source == "api"
 
@@ -59,9 +59,9 @@ def test_unknown_service_is_404(client, client_user, service):
 def test_provider_sees_accept_and_decline_and_takes_one(client, provider, booking):
     url = reverse("api:booking_actions_api", args=[booking.public_id])
     actions = client.get(url, headers=auth(provider)).json()
-    assert [a["action_name"] for a in actions] == ["accept", "decline", "offer"]
+    assert [a["action_name"] for a in actions] == ["accept", "decline", "offer", "reschedule"]
     assert set(actions[0]) == {"action_name", "button_label", "note", "is_critical", "starts_checkout", "takes_terms"}
-    assert [a["takes_terms"] for a in actions] == [False, False, True]
+    assert [a["takes_terms"] for a in actions] == [False, False, True, True]
     response = post(
         client,
         reverse("api:booking_action_api", args=[booking.public_id, "accept"]),
@@ -70,7 +70,7 @@ def test_provider_sees_accept_and_decline_and_takes_one(client, provider, bookin
     )
     assert response.status_code == 200
     assert response.json()["state"] == "accepted"
-    assert [a["action_name"] for a in response.json()["actions"]] == ["mark_paid"]
+    assert [a["action_name"] for a in response.json()["actions"]] == ["mark_paid", "reschedule"]
 
 
 def test_action_not_available_now_is_409_and_writes_nothing(client, client_user, booking):

@@ -21,11 +21,12 @@ def card_for(booking, user, now=None):
 
 def test_each_party_gets_its_role_and_its_actions(booking, client_user, provider, staff_user):
     assert card_for(booking, provider).role == "provider"
-    assert [a.name for a in card_for(booking, provider).actions] == ["accept", "decline", "offer"]
+    assert [a.name for a in card_for(booking, provider).actions] == ["accept", "decline", "offer", "reschedule"]
     assert [a.name for a in card_for(booking, provider).buttons] == ["accept", "decline"]
     assert card_for(booking, provider).may_offer and not card_for(booking, client_user).may_offer
+    assert card_for(booking, provider).may_reschedule and card_for(booking, client_user).may_reschedule
     assert card_for(booking, client_user).role == "client"
-    assert [a.name for a in card_for(booking, client_user).actions] == ["withdraw"]
+    assert [a.name for a in card_for(booking, client_user).actions] == ["withdraw", "reschedule"]
     assert card_for(booking, staff_user).role == "staff"
     assert card_for(booking, staff_user).actions == []
 

@@ -104,3 +104,51 @@ def test_an_offer_accepted_while_its_longer_slot_is_taken_loses_or_wins_alone():
         assert sorted(outcomes.values()) == ["refused", "won"], (round_no, outcomes)
         held = Booking.objects.filter(pk__in=[offered.pk, inside.pk], state="accepted").count()
         assert held == 1, round_no
+
+
+def test_a_new_time_accepted_while_another_booking_takes_it_loses_or_wins_alone():
+    """The provider accepts a client's proposal to move a held gig while, at the same moment, they
+    accept another request at the proposed time: under the provider lock exactly one of them holds
+    it, every round, and the loser changes nothing."""
+    from bookings.services import reschedule_propose
+
+    provider = make_user("moves@example.com", "Moving Band", role="provider")
+    service = make_service(provider, duration_minutes=120)
+    client, rival = make_user("cm@example.com", "Moving Client"), make_user("rm@example.com", "Rival Mover")
+    for round_no in range(ROUNDS // 2):
+        held = booking_request(client=client, service=service, starts_at=at(10 + round_no), venue="Hall")
+        held = booking_transition(booking=held, action="accept", actor=provider).booking
+        new_time = at(40 + round_no)
+        reschedule_propose(booking=held, actor=client, starts_at=new_time)
+        other = booking_request(client=rival, service=service, starts_at=new_time + dt.timedelta(hours=1), venue="Pier")
+        barrier = threading.Barrier(2)
+        outcomes: dict[str, str] = {}
+
+        def take(name: str, booking: Booking, action: str) -> None:
+            try:
+                barrier.wait()
+                booking_transition(booking=booking, action=action, actor=provider)
+                outcomes[name] = "won"
+            except SlotTaken:
+                outcomes[name] = "refused"
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=take, args=("move", held, "accept_reschedule")),
+            threading.Thread(target=take, args=("other", other, "accept")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert sorted(outcomes.values()) == ["refused", "won"], (round_no, outcomes)
+        held, other = Booking.objects.get(pk=held.pk), Booking.objects.get(pk=other.pk)
+        if outcomes["move"] == "won":
+            assert (held.starts_at, other.state) == (new_time, "requested"), round_no
+        else:
+            assert (held.starts_at, held.reschedule_id is not None, other.state) == (
+                at(10 + round_no),
+                True,
+                "accepted",
+            )

@@ -7,7 +7,9 @@ import pytest
 
 from bookings.state_machine import (
     ACTIONS,
+    ACTIONS_BY_NAME,
     DISPUTE_WINDOW,
+    FINAL_STATES,
     Context,
     Deadline,
     Role,
@@ -25,6 +27,13 @@ CLIENT, PROVIDER, STAFF, STRANGER = 1, 2, 3, 4
 
 
 @dataclass
+class FakeProposal:
+    proposed_by_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+@dataclass
 class FakeBooking:
     state: str
     client_id: int = CLIENT
@@ -38,9 +47,12 @@ class FakeBooking:
     balance_due_days: int = 14
     balance_cancel_days: int = 7
     offer_expires_at: dt.datetime | None = NOW - dt.timedelta(days=5)  # while offered: expired long ago
+    open_reschedule: FakeProposal | None = None
 
 
 FUTURE_GIG = {"starts_at": NOW + dt.timedelta(days=30), "ends_at": NOW + dt.timedelta(days=30, hours=3)}
+# The client proposed to move the gig a week later.
+PROPOSED = FakeProposal(CLIENT, NOW + dt.timedelta(days=37), NOW + dt.timedelta(days=37, hours=3))
 
 
 # The few guards that depend on the booking's terms: a booking each of them lets through.
@@ -49,6 +61,10 @@ GUARD_FRIENDLY = {
     "mark_deposit_paid": FUTURE_GIG,
     "offer": FUTURE_GIG,
     "accept_offer": {**FUTURE_GIG, "offer_expires_at": NOW + dt.timedelta(days=1)},
+    "reschedule": FUTURE_GIG,
+    "accept_reschedule": {**FUTURE_GIG, "open_reschedule": PROPOSED},
+    "decline_reschedule": {**FUTURE_GIG, "open_reschedule": PROPOSED},
+    "withdraw_reschedule": {**FUTURE_GIG, "open_reschedule": PROPOSED},
     "remind_balance": {
         "starts_at": NOW + dt.timedelta(days=10),
         "ends_at": NOW + dt.timedelta(days=10, hours=3),
@@ -73,12 +89,19 @@ ACTORS = {
 CTX = Context(now=NOW, card_payments=True)
 
 MATRIX = [(state, action, role) for state in State for action in ACTIONS for role in ACTORS]
+# Actions open to both parties that only one of them may take on a given booking: with the
+# client's proposal above, the provider answers it and the client may withdraw it.
+ONLY = {
+    "accept_reschedule": {Role.PROVIDER},
+    "decline_reschedule": {Role.PROVIDER},
+    "withdraw_reschedule": {Role.CLIENT},
+}
 
 
 @pytest.mark.parametrize(("state", "action", "role"), MATRIX, ids=lambda v: getattr(v, "name", str(v)))
 def test_matrix(state, action, role):
     booking = FakeBooking(state=state, **GUARD_FRIENDLY.get(action.name, {}))
-    allowed = state in action.sources and role in action.roles
+    allowed = state in action.sources and role in action.roles and role in ONLY.get(action.name, action.roles)
     if allowed:
         assert get_transition(booking, ACTORS[role], action.name, CTX) is action
         assert action in available_actions(booking, ACTORS[role], CTX)
@@ -89,14 +112,15 @@ def test_matrix(state, action, role):
 
 
 def test_the_matrix_is_complete():
-    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 1100
+    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 1320
 
 
 def test_expected_lifecycle_names_are_stable():
     assert [a.name for a in ACTIONS] == [
         "accept", "decline", "offer", "accept_offer", "decline_offer", "withdraw", "mark_deposit_paid", "mark_paid",
         "pay", "confirm_deposit", "confirm_payment", "remind_balance", "cancel_unpaid", "cancel", "complete", "dispute",
-        "resolve_release", "resolve_refund", "expire", "auto_complete",
+        "resolve_release", "resolve_refund", "expire", "auto_complete", "reschedule", "accept_reschedule",
+        "decline_reschedule", "withdraw_reschedule",
     ]  # fmt: skip
 
 
@@ -272,8 +296,8 @@ def test_an_offer_is_accepted_into_accepted_and_declined_back_into_requested():
     assert get_transition(booking, ACTORS[Role.CLIENT], "withdraw", CTX).target == State.CANCELLED
 
 
-def test_only_the_offer_action_carries_terms():
-    assert [a.name for a in ACTIONS if a.takes_terms] == ["offer"]
+def test_only_the_offer_and_the_new_time_carry_terms():
+    assert [a.name for a in ACTIONS if a.takes_terms] == ["offer", "reschedule"]
 
 
 def test_an_offer_is_too_late_once_the_gig_has_started():
@@ -301,3 +325,66 @@ def test_the_offer_deadline_is_its_expiry_not_the_request_window():
     assert deadline_of(booking, CTX) == Deadline(booking.offer_expires_at, "expire")
     with pytest.raises(TransitionNotAllowed):
         get_transition(booking, None, "expire", CTX)
+
+
+def _moving(**kw) -> FakeBooking:
+    """Confirmed, gig in 30 days, the client's proposal to move it a week later open."""
+    return FakeBooking(**{"state": State.CONFIRMED, **FUTURE_GIG, "open_reschedule": PROPOSED, **kw})
+
+
+def test_a_new_time_keeps_the_state_in_every_state_it_is_possible():
+    for name in ("reschedule", "accept_reschedule", "decline_reschedule", "withdraw_reschedule"):
+        action = ACTIONS_BY_NAME[name]
+        assert action.keeps_state and action.target is None
+        assert action.sources == {State.REQUESTED, State.ACCEPTED, State.DEPOSIT_PAID, State.CONFIRMED}
+        for state in action.sources:
+            assert action.target_from(state) == state
+
+
+def test_either_party_proposes_and_only_the_other_answers():
+    free = FakeBooking(State.CONFIRMED, **FUTURE_GIG)
+    for role in (Role.CLIENT, Role.PROVIDER):
+        assert "reschedule" in [a.name for a in available_actions(free, ACTORS[role], CTX)]
+    booking = _moving()
+    assert [a.name for a in available_actions(booking, ACTORS[Role.PROVIDER], CTX)] == [
+        "cancel", "accept_reschedule", "decline_reschedule"
+    ]  # fmt: skip
+    assert [a.name for a in available_actions(booking, ACTORS[Role.CLIENT], CTX)] == ["cancel", "withdraw_reschedule"]
+    with pytest.raises(TransitionNotAllowed, match="You proposed this time"):
+        get_transition(booking, ACTORS[Role.CLIENT], "accept_reschedule", CTX)
+    with pytest.raises(TransitionNotAllowed, match="Only whoever proposed"):
+        get_transition(booking, ACTORS[Role.PROVIDER], "withdraw_reschedule", CTX)
+    assert available_actions(booking, ACTORS[Role.STAFF], CTX) == []
+
+
+def test_one_proposal_at_a_time_and_none_to_answer_without_one():
+    with pytest.raises(TransitionNotAllowed, match="already proposed"):
+        get_transition(_moving(), ACTORS[Role.PROVIDER], "reschedule", CTX)
+    free = FakeBooking(State.CONFIRMED, **FUTURE_GIG)
+    for name in ("accept_reschedule", "decline_reschedule", "withdraw_reschedule"):
+        with pytest.raises(TransitionNotAllowed, match="No new time"):
+            get_transition(free, ACTORS[Role.PROVIDER], name, CTX)
+
+
+def test_no_new_time_once_the_gig_has_started_or_offered_or_final():
+    started = FakeBooking(State.CONFIRMED, starts_at=NOW, ends_at=NOW + dt.timedelta(hours=3))
+    with pytest.raises(TransitionNotAllowed, match="too late to move it"):
+        get_transition(started, ACTORS[Role.CLIENT], "reschedule", CTX)
+    with pytest.raises(TransitionNotAllowed, match="too late to move it"):
+        get_transition(_moving(starts_at=NOW, ends_at=NOW + dt.timedelta(hours=3)), ACTORS[Role.PROVIDER],
+                       "accept_reschedule", CTX)  # fmt: skip
+    for state in (State.OFFERED, State.COMPLETED, State.DISPUTED, *FINAL_STATES):
+        with pytest.raises(TransitionNotAllowed):
+            get_transition(FakeBooking(state, **FUTURE_GIG), ACTORS[Role.CLIENT], "reschedule", CTX)
+
+
+def test_a_proposed_time_that_has_passed_cannot_be_accepted_only_declined():
+    late = Context(now=PROPOSED.starts_at)
+    booking = _moving(starts_at=NOW + dt.timedelta(days=40), ends_at=NOW + dt.timedelta(days=40, hours=3))
+    with pytest.raises(TransitionNotAllowed, match="proposed time has passed"):
+        get_transition(booking, ACTORS[Role.PROVIDER], "accept_reschedule", late)
+    assert get_transition(booking, ACTORS[Role.PROVIDER], "decline_reschedule", late).name == "decline_reschedule"
+
+
+def test_the_diagram_leaves_out_actions_that_keep_the_state():
+    assert "reschedule" not in mermaid()

@@ -53,3 +53,21 @@ def test_each_party_sees_the_other_named(client_user, provider, service):
     booking = make_booking(client=client_user, service=service)
     assert _event(booking, client_user)["SUMMARY"] == f"{service.title} · {provider.display_name}"
     assert _event(booking, provider)["SUMMARY"] == f"{service.title} · {client_user.display_name}"
+
+
+def test_a_new_time_accepted_moves_the_event_and_raises_its_sequence(client_user, provider, service):
+    from bookings.services import reschedule_propose
+
+    booking = make_booking(client=client_user, service=service, to_state="confirmed", starts_at=at(30))
+    before = _event(booking, provider)
+    reschedule_propose(booking=booking, actor=client_user, starts_at=at(37, 21))
+    proposed = _event(booking, provider)
+    assert proposed.decoded("DTSTART") == at(30)  # nothing moves until the other party accepts
+    booking_transition(booking=booking, action="accept_reschedule", actor=provider)
+    moved = _event(booking, provider)
+    assert moved["UID"] == before["UID"]
+    assert (moved.decoded("DTSTART"), moved.decoded("DTEND")) == (at(37, 21), at(38, 0))
+    assert int(before["SEQUENCE"]) < int(proposed["SEQUENCE"]) < int(moved["SEQUENCE"])
+    last_change = booking.events.order_by("created_at", "pk").last().created_at.replace(microsecond=0)
+    assert moved.decoded("LAST-MODIFIED") == last_change  # the accept, though the state stayed
+    assert moved.decoded("DTSTAMP") == moved.decoded("LAST-MODIFIED")

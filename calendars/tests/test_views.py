@@ -115,3 +115,20 @@ def test_each_user_has_one_feed_of_their_own(client_user, stranger):
     assert _feed_path(client_user) != _feed_path(stranger)
     assert _feed_path(client_user) == _feed_path(client_user)
     assert CalendarFeed.objects.count() == 2
+
+
+def test_the_feed_and_the_file_show_a_new_time_once_accepted(client, client_user, provider, service):
+    from bookings.services import reschedule_propose
+    from bookings.tests.factories import at
+
+    booking = make_booking(client=client_user, service=service, to_state="confirmed", starts_at=at(30))
+    uid = booking_uid(booking)
+    first = events_of(client.get(_feed_path(provider)))[uid]
+    reschedule_propose(booking=booking, actor=provider, starts_at=at(32, 19))
+    booking_transition(booking=booking, action="accept_reschedule", actor=client_user)
+    feed = events_of(client.get(_feed_path(provider)))[uid]
+    client.force_login(client_user)
+    file = events_of(client.get(reverse("calendars:booking", args=[booking.public_id])))[uid]
+    for event in (feed, file):
+        assert event.decoded("DTSTART") == at(32, 19)
+        assert int(event["SEQUENCE"]) == int(first["SEQUENCE"]) + 2

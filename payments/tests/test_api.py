@@ -105,7 +105,7 @@ class TestCardCheckout:
         booking = make_booking(client=client_user, service=deposit_service, to_state="accepted")
         body = client.get(reverse("api:booking_detail_api", args=[booking.public_id]), headers=auth(client_user)).json()
         assert body["payment_method"] == "stripe" and body["deposit_percent"] == 30
-        assert [a["action_name"] for a in body["actions"]] == ["withdraw", "pay"]
+        assert [a["action_name"] for a in body["actions"]] == ["withdraw", "pay", "reschedule"]
 
 
 def test_money_query_count_does_not_grow_with_payments(

@@ -51,7 +51,7 @@ def test_a_providers_webhook_gets_each_change_of_its_bookings_signed(receiver, c
         assert headers["GigSta-Delivery"] == json.loads(body)["id"]
     last = json.loads(receiver.received[-1][1])["data"]["booking"]
     assert last["id"] == str(booking.public_id) and last["state"] == "confirmed"
-    assert [a["action_name"] for a in last["actions"]] == ["cancel"]  # what the provider may do now
+    assert [a["action_name"] for a in last["actions"]] == ["cancel", "reschedule"]  # what the provider may do now
     assert secret == secret_of(subscription) and secret not in json.dumps(list(Delivery.objects.values()), default=str)
 
 

@@ -10,8 +10,10 @@ DOC = Path(settings.BASE_DIR) / "docs" / "booking-lifecycle.md"
 
 def _row(a) -> str:
     sources = ", ".join(sorted(s.value for s in a.sources))
-    target = a.target.value if a.target else "(checkout)"
+    target = "(unchanged)" if a.keeps_state else a.target.value if a.target else "(checkout)"
     roles = ", ".join(sorted(r.value for r in a.roles))
+    if a.party is not None:  # narrowed per booking: the rule's first line says how
+        roles += ": " + a.party.__doc__.strip().splitlines()[0].rstrip(".").lower()
     return f"| `{a.name}` | {sources} | {target} | {roles} | {a.button_label} | {'yes' if a.is_critical else ''} |"
 
 
@@ -24,7 +26,9 @@ def render() -> str:
         f"```mermaid\n{mermaid()}```\n\n"
         "| action | from | to | who | button | asks to confirm |\n"
         "| --- | --- | --- | --- | --- | --- |\n"
-        f"{rows}\n"
+        f"{rows}\n\n"
+        "Actions whose state is *(unchanged)* change something else and are not drawn in the\n"
+        "diagram: each still writes an event in the booking's audit trail (from its state to itself).\n"
     )
 
 
