@@ -285,3 +285,55 @@ class PhotoForm(forms.Form):
         help_text="JPEG, PNG or WebP, up to 8 MB. We resize it and crop a square thumbnail.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input type="file" multiple> (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class ServicePhotosForm(forms.Form):
+    """Photos for a service. On the new-service page they are optional; the files are checked by
+    catalog.photos.service_photos_add, which says which one is refused and why."""
+
+    photos = MultipleFileField(
+        label="Photos",
+        help_text="JPEG, PNG or WebP, up to 8 MB each and 10 MB together, at least 200 pixels on each side; "
+        "up to 12 per service. The first one is the cover in search; you can change that after.",
+    )
+
+    def __init__(self, *args, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].required = required
+
+
+class PhotoAltForm(forms.Form):
+    alt = forms.CharField(
+        label="Description",
+        max_length=200,
+        required=False,
+        strip=True,
+        help_text="What the photo shows, read out to people who cannot see it.",
+    )
+
+
+class ServiceNewForm(ServiceForm):
+    """A new service's details, and photos to show with it (optional)."""
+
+    photos = MultipleFileField(
+        label="Photos",
+        required=False,
+        help_text=ServicePhotosForm.base_fields["photos"].help_text,
+    )
