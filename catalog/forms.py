@@ -299,9 +299,10 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
+        if isinstance(data, list | tuple) and data:
             return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)] if data else []
+        cleaned = super().clean(data or None, initial)  # nothing sent: "required", or None
+        return [cleaned] if cleaned else []
 
 
 class ServicePhotosForm(forms.Form):
@@ -310,6 +311,7 @@ class ServicePhotosForm(forms.Form):
 
     photos = MultipleFileField(
         label="Photos",
+        error_messages={"required": "Choose one or more photos."},
         help_text="JPEG, PNG or WebP, up to 8 MB each and 10 MB together, at least 200 pixels on each side; "
         "up to 12 per service. The first one is the cover in search; you can change that after.",
     )

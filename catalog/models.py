@@ -250,6 +250,14 @@ class ProviderPhoto(models.Model):
         return f"Photo of {self.provider_id}"
 
 
+def scaled_size(width: int, height: int, most: int) -> tuple[int, int]:
+    """The size of a `width` x `height` image made at most `most` pixels wide, never enlarged. Photos
+    are resized to it (catalog.photos) and pages state it: both read this one function."""
+    if width <= most:
+        return width, height
+    return most, max(1, int(height * most / width + 0.5))
+
+
 def _service_photo_path(instance: "ServicePhoto", filename: str) -> str:
     return f"services/{instance.service.public_id}/{filename}"
 
@@ -280,9 +288,7 @@ class ServicePhoto(models.Model):
         return f"Photo of service {self.service_id}"
 
     def _scaled(self, most: int) -> tuple[int, int]:
-        if self.width <= most:
-            return self.width, self.height
-        return most, max(1, round(self.height * most / self.width))
+        return scaled_size(self.width, self.height, most)
 
     @property
     def sources(self) -> list[tuple[str, int, int]]:

@@ -15,7 +15,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from catalog.cache import catalog_changed
-from catalog.models import LARGE_WIDTH, MEDIUM_WIDTH, SMALL_WIDTH, ProviderPhoto, Service, ServicePhoto
+from catalog.models import (
+    LARGE_WIDTH,
+    MEDIUM_WIDTH,
+    SMALL_WIDTH,
+    ProviderPhoto,
+    Service,
+    ServicePhoto,
+    scaled_size,
+)
 from catalog.services import ServiceData, service_create
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -158,12 +166,12 @@ def _service_photo_build(service: Service, upload: UploadedFile, position: int) 
     image = _decode(upload)
     name = uuid.uuid4().hex
     photo = ServicePhoto(service=service, position=position)
+    photo.width, photo.height = scaled_size(image.width, image.height, LARGE_WIDTH)
     copies = {}
     for field, most in (("small", SMALL_WIDTH), ("medium", MEDIUM_WIDTH), ("large", LARGE_WIDTH)):
-        copy = image.copy()
-        copy.thumbnail((most, most * 10), Image.Resampling.LANCZOS)  # at most `most` wide, never upscaled
-        copies[field] = copy
-    photo.width, photo.height = copies["large"].size
+        # The sizes pages state (ServicePhoto.sources): each copy scaled from the large one's size.
+        size = scaled_size(photo.width, photo.height, most)
+        copies[field] = image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
     thumb = ImageOps.fit(image, (THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     try:
         for field, copy in copies.items():
@@ -244,7 +252,7 @@ def service_photo_set_alt(*, photo: ServicePhoto, actor: User, alt: str) -> Serv
         with transaction.atomic():
             photo.alt = alt
             photo.save(update_fields=["alt"])
-            if photo.service.cover_id == photo.pk:  # search cards show the cover's alt text
+            if Service.objects.filter(pk=photo.service_id, cover=photo).exists():  # cards show the cover's words
                 transaction.on_commit(catalog_changed)
     return photo
 
@@ -273,8 +281,9 @@ def service_photo_delete(*, photo: ServicePhoto, actor: User) -> None:
     _require_owner(photo.service, actor)
     with transaction.atomic():
         service = _lock(photo.service)
+        was_cover = service.cover_id in (photo.pk, None)
         photo.delete()
-        if service.cover_id == photo.pk or service.cover_id is None:
+        if was_cover:
             _set_cover(service, ServicePhoto.objects.filter(service=service).first())
         transaction.on_commit(lambda: _delete_files(photo))
 
