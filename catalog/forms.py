@@ -18,6 +18,7 @@ from catalog.models import (
     Category,
     Pricing,
 )
+from catalog.photos import MAX_SERVICE_PHOTOS, MAX_UPLOAD_BYTES, MAX_UPLOAD_TOTAL_BYTES, MIN_SIDE
 from catalog.selectors import MAX_PAGE, SearchFilters, categories_all
 from catalog.services import ServiceData
 
@@ -287,6 +288,13 @@ class PhotoForm(forms.Form):
     )
 
 
+MB = 1024 * 1024
+PHOTOS_HELP = (
+    f"JPEG, PNG or WebP, up to {MAX_UPLOAD_BYTES // MB} MB each and {MAX_UPLOAD_TOTAL_BYTES // MB} MB together, "
+    f"at least {MIN_SIDE} pixels on each side; up to {MAX_SERVICE_PHOTOS} per service."
+)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -312,8 +320,7 @@ class ServicePhotosForm(forms.Form):
     photos = MultipleFileField(
         label="Photos",
         error_messages={"required": "Choose one or more photos."},
-        help_text="JPEG, PNG or WebP, up to 8 MB each and 10 MB together, at least 200 pixels on each side; "
-        "up to 12 per service. The first one is the cover in search; you can change that after.",
+        help_text=PHOTOS_HELP,
     )
 
     def __init__(self, *args, required: bool = True, **kwargs):
@@ -337,5 +344,5 @@ class ServiceNewForm(ServiceForm):
     photos = MultipleFileField(
         label="Photos",
         required=False,
-        help_text=ServicePhotosForm.base_fields["photos"].help_text,
+        help_text=PHOTOS_HELP + " The first one becomes the cover in search; you can choose another later.",
     )
