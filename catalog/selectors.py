@@ -302,7 +302,7 @@ def _relaxations(filters: SearchFilters) -> list[str]:
 def service_get_public(*, public_id) -> Service:
     """An active service anyone may see."""
     service = (
-        Service.objects.select_related("category", "provider", "provider__provider_profile")
+        Service.objects.select_related("category", "provider", "provider__provider_profile", "cover")
         .filter(public_id=public_id, is_active=True, provider__is_active=True)
         .first()
     )
@@ -313,7 +313,7 @@ def service_get_public(*, public_id) -> Service:
 
 def service_get_for_owner(*, owner: User, public_id) -> Service:
     """A service of this provider, active or not; anyone else's is simply not found."""
-    service = Service.objects.select_related("category").filter(public_id=public_id, provider=owner).first()
+    service = Service.objects.select_related("category", "cover").filter(public_id=public_id, provider=owner).first()
     if service is None:
         raise Http404("No such service.")
     return service
