@@ -277,8 +277,9 @@ def service_photo_move(*, photo: ServicePhoto, actor: User, step: int) -> bool:
 
 def service_photo_delete(*, photo: ServicePhoto, actor: User) -> None:
     """Remove a photo; its files go once the removal is committed. When it was the cover, the
-    first photo left takes its place."""
-    _require_owner(photo.service, actor)
+    first photo left takes its place. The owner, or staff taking a photo down."""
+    if not actor.is_staff:
+        _require_owner(photo.service, actor)
     with transaction.atomic():
         service = _lock(photo.service)
         was_cover = service.cover_id in (photo.pk, None)
@@ -295,3 +296,14 @@ def service_create_with_photos(*, provider: User, data: ServiceData, uploads: li
         if uploads:
             service_photos_add(service=service, actor=provider, uploads=uploads)
     return service
+
+
+def service_photo_from_profile(*, service: Service, actor: User, profile_photo: ProviderPhoto) -> ServicePhoto:
+    """A copy of one of the provider's profile photos on one of their services (the profile keeps
+    its own); counted, sized and made cover like an upload."""
+    if profile_photo.provider_id != actor.pk:
+        raise PermissionDenied("You can only use your own photos.")
+    with profile_photo.image.open("rb") as source:
+        upload = ContentFile(source.read(), name=profile_photo.image.name.rsplit("/", 1)[-1])
+    (photo,) = service_photos_add(service=service, actor=actor, uploads=[upload])
+    return photo

@@ -20,6 +20,11 @@ urlpatterns = [
     path("dashboard/services/<uuid:service_id>/card/", views.service_card, name="service-card"),
     path("dashboard/services/<uuid:service_id>/toggle/", views.service_toggle, name="service-toggle"),
     path("dashboard/services/<uuid:service_id>/photos/", views.service_photos_upload, name="service-photos-upload"),
+    path(
+        "dashboard/services/<uuid:service_id>/photos/from-profile/<uuid:photo_id>/",
+        views.service_photo_copy,
+        name="service-photo-copy",
+    ),
     path(f"{SERVICE_PHOTO}alt/", views.service_photo_alt, name="service-photo-alt"),
     path(f"{SERVICE_PHOTO}up/", views.service_photo_move_view, {"step": -1}, name="service-photo-up"),
     path(f"{SERVICE_PHOTO}down/", views.service_photo_move_view, {"step": 1}, name="service-photo-down"),

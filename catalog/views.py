@@ -39,6 +39,7 @@ from catalog.photos import (
     provider_photo_delete,
     service_create_with_photos,
     service_photo_delete,
+    service_photo_from_profile,
     service_photo_move,
     service_photo_set_alt,
     service_photo_set_cover,
@@ -339,6 +340,7 @@ def _service_edit_page(request: HttpRequest, service, **forms) -> HttpResponse:
         "photos": photos,
         "photos_form": forms.get("photos_form") or ServicePhotosForm(),
         "max_photos": MAX_SERVICE_PHOTOS,
+        "profile_photos": request.user.photos.all(),
     }
     return render(request, "catalog/service_form.html", context)
 
@@ -359,6 +361,24 @@ def service_photos_upload(request: HttpRequest, service_id: UUID) -> HttpRespons
         messages.success(request, f"Added {len(added)} photo{'s' if len(added) > 1 else ''}.")
         return _back_to_photos(service)
     return _service_edit_page(request, service, photos_form=form)
+
+
+@login_required
+@require_POST
+def service_photo_copy(request: HttpRequest, service_id: UUID, photo_id: UUID) -> HttpResponse:
+    """Use one of the provider's profile photos on this service too."""
+    _provider_only(request)
+    service = service_get_for_owner(owner=request.user, public_id=service_id)
+    profile_photo = request.user.photos.filter(public_id=photo_id).first()
+    if profile_photo is None:
+        raise Http404("No such photo.")
+    try:
+        service_photo_from_profile(service=service, actor=request.user, profile_photo=profile_photo)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, "Photo added from your profile.")
+    return _back_to_photos(service)
 
 
 @login_required

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.tests.factories import make_user
-from catalog.models import Service, ServicePhoto
+from catalog.models import ProviderPhoto, Service, ServicePhoto
+from catalog.photos import provider_photo_add
 from catalog.tests.factories import add_photos, image_upload, make_service
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,39 @@ def test_only_the_owner_reaches_a_service_s_photos(client, service, client_user)
     client.logout()
     assert client.post(photo_url("delete", photo)).status_code == 302  # to the login page
     assert ServicePhoto.objects.filter(pk=photo.pk, alt="").exists() and service.photos.count() == 1
+
+
+def test_a_profile_photo_can_be_used_on_a_service_and_the_profile_keeps_it(owner, provider, service, client_user):
+    profile_photo = provider_photo_add(provider=provider, upload=image_upload((900, 600)))
+    page = owner.get(edit_url(service)).content.decode()
+    copy_url = reverse("catalog:service-photo-copy", args=[service.public_id, profile_photo.public_id])
+    assert copy_url in page
+    response = owner.post(copy_url)
+    assert response.status_code == 302
+    (photo,) = service.photos.all()
+    assert (photo.width, photo.height) == (900, 600)
+    assert Service.objects.get(pk=service.pk).cover_id == photo.pk
+    assert ProviderPhoto.objects.filter(pk=profile_photo.pk).exists()
+
+    other = make_user("olga@example.com", "Olga Other", role=Role.PROVIDER)
+    theirs = make_service(other, title="Olga's band")
+    owner.force_login(other)  # someone else's profile photo, or onto someone else's service: not found
+    assert owner.post(copy_url).status_code == 404
+    own = reverse("catalog:service-photo-copy", args=[theirs.public_id, profile_photo.public_id])
+    assert owner.post(own).status_code == 404
+    assert theirs.photos.count() == 0
+
+
+def test_staff_take_a_photo_down_in_the_admin_files_and_all(
+    client, staff_user, service, media, django_capture_on_commit_callbacks
+):
+    a, b = add_photos(service, 2, size=(300, 300))
+    client.force_login(staff_user)
+    changelist = reverse("admin:catalog_servicephoto_changelist")
+    assert client.get(changelist).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(changelist, {"action": "remove_photos", "_selected_action": [a.pk]})
+    assert response.status_code == 302
+    assert list(ServicePhoto.objects.values_list("pk", flat=True)) == [b.pk]
+    assert Service.objects.get(pk=service.pk).cover_id == b.pk
+    assert len(list(media.rglob("*.jpg"))) == 4
