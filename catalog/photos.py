@@ -161,11 +161,12 @@ def _clean_alt(alt: str) -> str:
     return alt
 
 
-def _service_photo_build(service: Service, upload: UploadedFile, position: int) -> ServicePhoto:
-    """Write the four copies of one upload to storage and return the unsaved row."""
+def _service_photo_build(service: Service, upload: UploadedFile) -> ServicePhoto:
+    """Write the four copies of one upload to storage and return the unsaved row (its position is
+    given when it is saved)."""
     image = _decode(upload)
     name = uuid.uuid4().hex
-    photo = ServicePhoto(service=service, position=position)
+    photo = ServicePhoto(service=service)
     photo.width, photo.height = scaled_size(image.width, image.height, LARGE_WIDTH)
     copies = {}
     for field, most in (("small", SMALL_WIDTH), ("medium", MEDIUM_WIDTH), ("large", LARGE_WIDTH)):
@@ -183,10 +184,19 @@ def _service_photo_build(service: Service, upload: UploadedFile, position: int) 
     return photo
 
 
+def _room_error(count: int) -> ValidationError:
+    room = MAX_SERVICE_PHOTOS - count
+    more = f"add at most {room} more." if room > 0 else "remove one first."
+    return ValidationError(
+        {"photos": [f"A service shows at most {MAX_SERVICE_PHOTOS} photos and this one has {count}: {more}"]}
+    )
+
+
 def service_photos_add(*, service: Service, actor: User, uploads: list[UploadedFile]) -> list[ServicePhoto]:
     """Add photos to a service, after its others, all or none: every file is checked before any is
     stored, and a failure part-way removes what was stored. The first photo of a service becomes
-    its cover."""
+    its cover. Files are written before the rows' short transaction, so no lock is held while
+    object storage answers."""
     _require_owner(service, actor)
     if not uploads:
         raise ValidationError({"photos": ["Choose one or more photos."]})
@@ -197,28 +207,24 @@ def service_photos_add(*, service: Service, actor: User, uploads: list[UploadedF
         raise ValidationError(
             {"photos": [f"Send at most {MAX_UPLOAD_TOTAL_BYTES // (1024 * 1024)} MB at once: add the photos in turns."]}
         )
+    count = ServicePhoto.objects.filter(service=service).count()
+    if count + len(uploads) > MAX_SERVICE_PHOTOS:  # said before any work; checked again under the lock
+        raise _room_error(count)
     written: list[ServicePhoto] = []
     try:
+        for upload in uploads:
+            try:
+                written.append(_service_photo_build(service, upload))
+            except ValidationError as exc:
+                raise ValidationError({"photos": [f"{upload.name}: {m}" for m in exc.messages]}) from None
         with transaction.atomic():
             locked = _lock(service)
-            existing = list(ServicePhoto.objects.filter(service=locked).values_list("position", flat=True))
-            room = MAX_SERVICE_PHOTOS - len(existing)
-            if len(uploads) > room:
-                raise ValidationError(
-                    {
-                        "photos": [
-                            f"A service shows at most {MAX_SERVICE_PHOTOS} photos and this one has {len(existing)}: "
-                            + (f"add at most {room} more." if room else "remove one first.")
-                        ]
-                    }
-                )
-            position = max(existing, default=-1) + 1
-            for offset, upload in enumerate(uploads):
-                try:
-                    photo = _service_photo_build(locked, upload, position + offset)
-                except ValidationError as exc:
-                    raise ValidationError({"photos": [f"{upload.name}: {m}" for m in exc.messages]}) from None
-                written.append(photo)
+            positions = list(ServicePhoto.objects.filter(service=locked).values_list("position", flat=True))
+            if len(positions) + len(written) > MAX_SERVICE_PHOTOS:  # another upload came first
+                raise _room_error(len(positions))
+            first = max(positions, default=-1) + 1
+            for offset, photo in enumerate(written):
+                photo.service, photo.position = locked, first + offset
                 photo.save()
             if locked.cover_id is None:
                 _set_cover(locked, written[0])
