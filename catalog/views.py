@@ -412,7 +412,8 @@ def service_photo_cover(request: HttpRequest, service_id: UUID, photo_id: UUID) 
     _provider_only(request)
     photo = service_photo_get_for_owner(owner=request.user, service_id=service_id, photo_id=photo_id)
     service_photo_set_cover(photo=photo, actor=request.user)
-    messages.success(request, "Cover photo changed: search shows it now.")
+    shown = "search and the service's page show it now" if photo.service.is_active else "the service is hidden"
+    messages.success(request, f"Cover photo changed ({shown}).")
     return _back_to_photos(photo.service)
 
 
