@@ -13,10 +13,17 @@ def attachments_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("attachments")
 
 
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory):
+    """Where uploaded photos go in tests: never the checkout's media/ folder."""
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_clean_cache(settings, attachments_dir):
+def _fast_hashing_and_clean_cache(settings, attachments_dir, media_dir):
     # Argon2 is the production hasher (asserted in gigsta/tests/test_settings.py); tests use a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(media_dir)
     # Pages render without a collectstatic run; the manifest storage is checked in the stack run.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.db import transaction
 
 from catalog.cache import catalog_changed
-from catalog.models import BusyDay, Category, Pricing, ProviderPhoto, Service
+from catalog.models import BusyDay, Category, Pricing, ProviderPhoto, Service, ServicePhoto
+from catalog.photos import service_photo_delete
 from catalog.pricing import hourly_price
 from catalog.services import listings_refresh
 
@@ -72,3 +73,35 @@ class ProviderPhotoAdmin(admin.ModelAdmin):
     list_select_related = ["provider"]
     raw_id_fields = ["provider"]
     readonly_fields = ["public_id", "width", "height", "created_at"]
+
+
+@admin.register(ServicePhoto)
+class ServicePhotoAdmin(admin.ModelAdmin):
+    """Staff look and take down; providers add and arrange on their service's page. Removal goes
+    through catalog.photos (files removed, the cover handed on), never a bare delete."""
+
+    list_display = ["service", "position", "alt", "width", "height", "created_at"]
+    list_select_related = ["service"]
+    search_fields = ["service__title", "service__provider__email", "alt"]
+    readonly_fields = ["public_id", "service", "small", "medium", "large", "thumbnail", "width", "height", "position"]
+    readonly_fields += ["alt", "created_at"]
+    actions = ["remove_photos"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):  # the bulk delete would leave files and a cover behind
+        return {name: action for name, action in super().get_actions(request).items() if name != "delete_selected"}
+
+    @admin.action(description="Remove selected photos (and their files)")
+    def remove_photos(self, request, queryset):
+        photos = list(queryset.select_related("service"))
+        for photo in photos:
+            service_photo_delete(photo=photo, actor=request.user)
+        self.message_user(request, f"Removed {len(photos)} photo(s).")

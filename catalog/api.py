@@ -1,6 +1,8 @@
 import datetime as dt
+from urllib.parse import urljoin
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -58,6 +60,36 @@ class ProviderOut(Schema):
         return profile.rating_count if profile else 0
 
 
+class PhotoSizeOut(Schema):
+    url: str
+    width: int
+    height: int
+
+
+class PhotoOut(Schema):
+    id: UUID
+    alt: str = Field(description="What the photo shows; may be empty.")
+    sizes: list[PhotoSizeOut] = Field(description="The same photo at up to three widths, narrowest first.")
+    thumbnail_url: str = Field(description="A square crop, 480 pixels a side.")
+
+
+def _absolute(url: str) -> str:
+    """A file's address for API clients: object storage's own absolute URL, or local media under
+    SITE_URL (answers are cached and shared, so never the asking request's host)."""
+    return urljoin(settings.SITE_URL + "/", url)
+
+
+def photo_out(photo) -> dict:
+    return {
+        "id": photo.public_id,
+        "alt": photo.alt,
+        "sizes": [
+            {"url": _absolute(field.url), "width": width, "height": height} for field, width, height in photo.sources
+        ],
+        "thumbnail_url": _absolute(photo.thumbnail.url),
+    }
+
+
 class ServiceOut(Schema):
     id: UUID = Field(validation_alias="public_id")
     title: str
@@ -79,6 +111,11 @@ class ServiceOut(Schema):
     hourly_rate_minor: int | None = Field(description="Hourly services: the price of one hour; else null.")
     min_duration_minutes: int | None = Field(description="Hourly services: the shortest booking taken; else null.")
     provider: ProviderOut
+    cover: PhotoOut | None = Field(description="The photo the service leads with, or null.")
+
+    @staticmethod
+    def resolve_cover(service) -> dict | None:
+        return photo_out(service.cover) if service.cover_id else None
 
 
 class ServiceListItemOut(ServiceOut):

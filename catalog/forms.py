@@ -18,6 +18,7 @@ from catalog.models import (
     Category,
     Pricing,
 )
+from catalog.photos import MAX_SERVICE_PHOTOS, MAX_UPLOAD_BYTES, MAX_UPLOAD_TOTAL_BYTES, MIN_SIDE
 from catalog.selectors import MAX_PAGE, SearchFilters, categories_all
 from catalog.services import ServiceData
 
@@ -284,4 +285,64 @@ class PhotoForm(forms.Form):
         label="Add a photo",
         help_text="JPEG, PNG or WebP, up to 8 MB. We resize it and crop a square thumbnail.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+
+MB = 1024 * 1024
+PHOTOS_HELP = (
+    f"JPEG, PNG or WebP, up to {MAX_UPLOAD_BYTES // MB} MB each and {MAX_UPLOAD_TOTAL_BYTES // MB} MB together, "
+    f"at least {MIN_SIDE} pixels on each side; up to {MAX_SERVICE_PHOTOS} per service."
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input type="file" multiple> (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple) and data:
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        cleaned = super().clean(data or None, initial)  # nothing sent: "required", or None
+        return [cleaned] if cleaned else []
+
+
+class ServicePhotosForm(forms.Form):
+    """Photos for a service. On the new-service page they are optional; the files are checked by
+    catalog.photos.service_photos_add, which says which one is refused and why."""
+
+    photos = MultipleFileField(
+        label="Photos",
+        error_messages={"required": "Choose one or more photos."},
+        help_text=PHOTOS_HELP,
+    )
+
+    def __init__(self, *args, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].required = required
+
+
+class PhotoAltForm(forms.Form):
+    alt = forms.CharField(
+        label="Description",
+        max_length=200,
+        required=False,
+        strip=True,
+        help_text="What the photo shows, read out to people who cannot see it.",
+    )
+
+
+class ServiceNewForm(ServiceForm):
+    """A new service's details, and photos to show with it (optional)."""
+
+    photos = MultipleFileField(
+        label="Photos",
+        required=False,
+        help_text=PHOTOS_HELP + " The first one becomes the cover in search; you can choose another later.",
     )

@@ -56,7 +56,15 @@ def _card_key(service: Service) -> str:
         provider.display_name,
         profile.rating_avg,
         profile.rating_count,
+        _cover_shown(service),
     )
+
+
+def _cover_shown(service: Service) -> tuple | None:
+    """What a card shows of the service's cover (read with the service, catalog.selectors): another
+    cover, or new words for it, make another card."""
+    cover = service.cover
+    return cover and (cover.pk, cover.medium.name, cover.alt)
 
 
 def _distance(km: float) -> str:

@@ -17,6 +17,8 @@ CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK")
 MAX_BALANCE_DUE_DAYS = 90
 # The highest hourly rate: a whole day at it still costs no more than MAX_PRICE_MINOR.
 MAX_HOURLY_RATE_MINOR = MAX_PRICE_MINOR * 60 // MAX_DURATION_MINUTES
+# The widths a service photo is stored in (catalog.photos), each at most this wide.
+SMALL_WIDTH, MEDIUM_WIDTH, LARGE_WIDTH = 320, 640, 1280
 
 
 class Pricing(models.TextChoices):
@@ -87,6 +89,12 @@ class Service(models.Model):
     )
     # Lower-cased words of title, description, category and provider name, for portable search.
     search_text = models.TextField(blank=True, editable=False)
+    # The photo search cards and the service page lead with: one of this service's photos, or
+    # none. Kept here (catalog.photos keeps it right) so a page of results reads its covers in the
+    # same query as its services.
+    cover = models.ForeignKey(
+        "ServicePhoto", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,3 +248,64 @@ class ProviderPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Photo of {self.provider_id}"
+
+
+def scaled_size(width: int, height: int, most: int) -> tuple[int, int]:
+    """The size of a `width` x `height` image made at most `most` pixels wide, never enlarged. Photos
+    are resized to it (catalog.photos) and pages state it: both read this one function."""
+    if width <= most:
+        return width, height
+    return most, max(1, int(height * most / width + 0.5))
+
+
+def _service_photo_path(instance: "ServicePhoto", filename: str) -> str:
+    return f"services/{instance.service.public_id}/{filename}"
+
+
+class ServicePhoto(models.Model):
+    """A photo of one service, resized on upload into three widths (at most 320, 640 and 1280
+    pixels, for `srcset`) and a square thumbnail; the original is not kept. `width` and `height`
+    are the large copy's; the smaller ones have its proportions. The service's cover is
+    `Service.cover`."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="photos")
+    small = models.ImageField(upload_to=_service_photo_path)
+    medium = models.ImageField(upload_to=_service_photo_path)
+    large = models.ImageField(upload_to=_service_photo_path)
+    thumbnail = models.ImageField(upload_to=_service_photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    position = models.PositiveSmallIntegerField(default=0)
+    alt = models.CharField(max_length=200, blank=True, help_text="What the photo shows, for people who cannot see it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        indexes = [models.Index(fields=["service", "position"], name="servicephoto_service_position")]
+
+    def __str__(self) -> str:
+        return f"Photo of service {self.service_id}"
+
+    def _scaled(self, most: int) -> tuple[int, int]:
+        return scaled_size(self.width, self.height, most)
+
+    @property
+    def sources(self) -> list[tuple[str, int, int]]:
+        """(file field, width, height) of each distinct width, smallest first, for `srcset`."""
+        found, seen = [], set()
+        for field, most in ((self.small, SMALL_WIDTH), (self.medium, MEDIUM_WIDTH), (self.large, LARGE_WIDTH)):
+            width, height = self._scaled(most)
+            if width not in seen:
+                seen.add(width)
+                found.append((field, width, height))
+        return found
+
+    @property
+    def srcset(self) -> str:
+        return ", ".join(f"{field.url} {width}w" for field, width, _ in self.sources)
+
+    @property
+    def card_size(self) -> tuple[int, int]:
+        """The width and height of the copy a search card's `src` names (the medium one)."""
+        return self._scaled(MEDIUM_WIDTH)

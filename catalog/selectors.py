@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
-from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Listing, Service
+from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Listing, ProviderPhoto, Service, ServicePhoto
 from catalog.search_sql import first_ids, nearest_cutoff, nearest_first, page_in_window, within_box, words_match
 from catalog.services import words_of
 
@@ -249,8 +249,8 @@ def service_search(filters: SearchFilters) -> SearchPage:
         order = _sorted_as_found(order)
     if found is None:
         found = list(qs.order_by(*order, "pk").values_list(*fields)[start : start + filters.page_size])
-    services = (
-        Service.objects.select_related("category", "provider", "provider__provider_profile")
+    services = (  # the cover comes in the same query: a card shows it without another
+        Service.objects.select_related("category", "provider", "provider__provider_profile", "cover")
         .defer("search_text")
         .in_bulk([pk for pk, _ in found])
     )
@@ -302,7 +302,7 @@ def _relaxations(filters: SearchFilters) -> list[str]:
 def service_get_public(*, public_id) -> Service:
     """An active service anyone may see."""
     service = (
-        Service.objects.select_related("category", "provider", "provider__provider_profile")
+        Service.objects.select_related("category", "provider", "provider__provider_profile", "cover")
         .filter(public_id=public_id, is_active=True, provider__is_active=True)
         .first()
     )
@@ -313,7 +313,7 @@ def service_get_public(*, public_id) -> Service:
 
 def service_get_for_owner(*, owner: User, public_id) -> Service:
     """A service of this provider, active or not; anyone else's is simply not found."""
-    service = Service.objects.select_related("category").filter(public_id=public_id, provider=owner).first()
+    service = Service.objects.select_related("category", "cover").filter(public_id=public_id, provider=owner).first()
     if service is None:
         raise Http404("No such service.")
     return service
@@ -342,3 +342,58 @@ def busy_days_for_provider(*, provider: User, start: dt.date, days: int) -> set[
 def blocked_days_for_provider(*, provider: User) -> QuerySet[BusyDay]:
     """Upcoming dates the provider blocked by hand (bookings are shown elsewhere)."""
     return BusyDay.objects.filter(provider=provider, kind=BusyDay.Kind.BLOCKED, date__gte=timezone.localdate())
+
+
+def service_photo_get_for_owner(*, owner: User, service_id, photo_id) -> ServicePhoto:
+    """A photo of one of this provider's services; anyone else's is simply not found."""
+    photo = (
+        ServicePhoto.objects.select_related("service")
+        .filter(public_id=photo_id, service__public_id=service_id, service__provider=owner)
+        .first()
+    )
+    if photo is None:
+        raise Http404("No such photo.")
+    return photo
+
+
+@dataclass(frozen=True)
+class GalleryPhoto:
+    """One photo as a gallery page shows it, whoever's it is."""
+
+    src: str
+    srcset: str
+    width: int
+    height: int
+    thumbnail: str
+    alt: str
+
+
+def gallery_of_service(service: Service) -> list[GalleryPhoto]:
+    """The service's photos in their order (one query)."""
+    return [
+        GalleryPhoto(
+            src=p.large.url,
+            srcset=p.srcset,
+            width=p.width,
+            height=p.height,
+            thumbnail=p.thumbnail.url,
+            alt=p.alt or f"Photo {n} of {service.title}",
+        )
+        for n, p in enumerate(service.photos.all(), start=1)
+    ]
+
+
+def gallery_of_provider(provider: User) -> list[GalleryPhoto]:
+    """The provider's profile photos in their order (one query)."""
+    photos: list[ProviderPhoto] = list(provider.photos.all())
+    return [
+        GalleryPhoto(
+            src=p.image.url,
+            srcset="",
+            width=p.width,
+            height=p.height,
+            thumbnail=p.thumbnail.url,
+            alt=f"Photo {n} of {provider.display_name}",
+        )
+        for n, p in enumerate(photos, start=1)
+    ]

@@ -203,11 +203,17 @@ def _require_owner(service: Service, actor: User) -> None:
         raise PermissionDenied("You can only change your own services.")
 
 
+_EDITABLE_FIELDS = [f.name for f in Service._meta.concrete_fields if not f.primary_key and f.name != "cover"]
+
+
 def _save(service: Service, data: ServiceData) -> Service:
     """Validate everything first, then write the row and its search words together."""
     _apply(service, data)
     with transaction.atomic():
-        service.save()
+        if service.pk is None:
+            service.save()
+        else:  # the cover is catalog.photos's to change: an edit form read earlier must not undo it
+            service.save(update_fields=_EDITABLE_FIELDS)
         _reindex(service)
     return service
 

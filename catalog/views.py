@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,21 +22,45 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
-from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm, date_from_link
+from catalog.forms import (
+    BlockDatesForm,
+    PhotoAltForm,
+    PhotoForm,
+    SearchForm,
+    ServiceForm,
+    ServiceNewForm,
+    ServicePhotosForm,
+    date_from_link,
+)
 from catalog.fragments import DATE_SLOT, REVIEWS_SLOT, SAVE_SLOT, cached_fragment, date_query, result_cards
 from catalog.gazetteer import city_namesakes, city_resolve, city_suggest, fold
-from catalog.photos import MAX_PHOTOS, provider_photo_add, provider_photo_delete
+from catalog.photos import (
+    MAX_PHOTOS,
+    MAX_SERVICE_PHOTOS,
+    provider_photo_add,
+    provider_photo_delete,
+    service_create_with_photos,
+    service_photo_delete,
+    service_photo_from_profile,
+    service_photo_move,
+    service_photo_set_alt,
+    service_photo_set_cover,
+    service_photos_add,
+)
 from catalog.selectors import (
     SearchFilters,
     blocked_days_for_provider,
     busy_days_for_provider,
+    gallery_of_provider,
+    gallery_of_service,
     provider_get_public,
     service_get_for_owner,
     service_get_public,
     service_list_for_owner,
+    service_photo_get_for_owner,
     service_search,
 )
-from catalog.services import busy_day_block, busy_day_unblock, service_create, service_set_active, service_update
+from catalog.services import busy_day_block, busy_day_unblock, service_set_active, service_update
 from favourites.views import save_button
 from gigsta.forms import form_submit
 
@@ -188,10 +212,14 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
     service = service_get_public(public_id=service_id)
     provider, profile = service.provider, service.provider.provider_profile
     photo = provider.photos.first()
+    # A service with photos always has a cover (catalog.photos): without one, no query for them.
+    photos = list(service.photos.all()) if service.cover_id else []
     context = {
         "service": service,
         "provider": provider,
         "photo": photo,
+        "photos": photos,
+        "cover": next((p for p in photos if p.pk == service.cover_id), None),
         # Clients book (visitors are asked to log in first); a provider is told why there is no
         # button: it is their own service, or booking needs a client account.
         "may_book": not request.user.is_authenticated or request.user.is_client,
@@ -206,6 +234,8 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
         profile.rating_avg,
         profile.rating_count,
         photo and (photo.pk, photo.thumbnail.name),
+        service.cover_id,
+        [(p.pk, p.alt, p.large.name) for p in photos],  # in their order
         context["may_book"],
         context["own"],
     )
@@ -222,6 +252,46 @@ def service_detail(request: HttpRequest, service_id: UUID) -> HttpResponse:
     main_html = main_html.replace(DATE_SLOT, date_query(date_from_link(request.GET.get("date"))), 1)
     main_html = _with_reviews(request, main_html, provider, title="Reviews of this service", service=service)
     return render(request, "catalog/service_detail.html", {**context, "main_html": main_html})
+
+
+def _gallery(request: HttpRequest, photos: list, number: int | None, context: dict) -> HttpResponse:
+    """A gallery's grid (number None) or one photo of it on a page of its own (number from 1)."""
+    if number is None:
+        return render(request, "catalog/gallery.html", {**context, "photos": photos})
+    if not 1 <= number <= len(photos):
+        raise Http404("No such photo.")
+    context = {**context, "photo": photos[number - 1], "number": number, "count": len(photos)}
+    return render(request, "catalog/gallery_photo.html", context)
+
+
+@require_GET
+def service_gallery(request: HttpRequest, service_id: UUID, number: int | None = None) -> HttpResponse:
+    service = service_get_public(public_id=service_id)
+    context = {
+        "title": service.title,
+        "byline": service.provider.display_name,
+        "back_url": reverse("catalog:service", args=[service.public_id]),
+        "back_label": "Back to the service",
+        "photo_url": "catalog:service-photo",
+        "gallery_url": reverse("catalog:service-photos", args=[service.public_id]),
+        "owner_id": service.public_id,
+    }
+    return _gallery(request, gallery_of_service(service), number, context)
+
+
+@require_GET
+def provider_gallery(request: HttpRequest, provider_id: UUID, number: int | None = None) -> HttpResponse:
+    provider = provider_get_public(public_id=provider_id)
+    context = {
+        "title": provider.display_name,
+        "byline": "",
+        "back_url": reverse("catalog:provider", args=[provider.public_id]),
+        "back_label": f"Back to {provider.display_name}",
+        "photo_url": "catalog:provider-photo",
+        "gallery_url": reverse("catalog:provider-photos", args=[provider.public_id]),
+        "owner_id": provider.public_id,
+    }
+    return _gallery(request, gallery_of_provider(provider), number, context)
 
 
 # What the service calls a field, where ServiceForm names it otherwise.
@@ -259,11 +329,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def service_new(request: HttpRequest) -> HttpResponse:
     _provider_only(request)
-    form = ServiceForm(
-        data=request.POST or None, initial={"city": request.user.provider_profile.city, "is_active": True}
+    form = ServiceNewForm(
+        data=request.POST or None,
+        files=request.FILES or None,
+        initial={"city": request.user.provider_profile.city, "is_active": True},
     )
     if request.method == "POST" and form.is_valid():
-        service = form_submit(form, service_create, provider=request.user, data=form.to_data(), rename=FORM_NAMES)
+        service = form_submit(
+            form,
+            service_create_with_photos,
+            provider=request.user,
+            data=form.to_data(),
+            uploads=form.cleaned_data["photos"],
+            rename=FORM_NAMES,
+        )
         if service is not None:
             messages.success(request, f"“{service.title}” is listed.")
             return redirect("catalog:dashboard")
@@ -290,8 +369,111 @@ def service_edit(request: HttpRequest, service_id: UUID) -> HttpResponse:
             return redirect("catalog:dashboard")
     else:
         form = ServiceForm(initial=ServiceForm.initial_for(service), auto_id=auto_id)
-    template = "catalog/dashboard.html#service-edit" if request.htmx else "catalog/service_form.html"
-    return render(request, template, {"form": form, "service": service})
+    if request.htmx:
+        return render(request, "catalog/dashboard.html#service-edit", {"form": form, "service": service})
+    return _service_edit_page(request, service, form=form)
+
+
+def _service_edit_page(request: HttpRequest, service, **forms) -> HttpResponse:
+    """The service's edit page: its details form and its photos."""
+    photos = list(service.photos.all())
+    alt_form = forms.get("alt_form")
+    for photo in photos:  # each photo's description form, the one just sent with its errors
+        if alt_form is not None and alt_form.photo_pk == photo.pk:
+            photo.alt_form = alt_form
+        else:
+            photo.alt_form = PhotoAltForm(initial={"alt": photo.alt}, auto_id=f"photo-{photo.public_id}-%s")
+    context = {
+        "service": service,
+        "form": forms.get("form") or ServiceForm(initial=ServiceForm.initial_for(service)),
+        "photos": photos,
+        "photos_form": forms.get("photos_form") or ServicePhotosForm(),
+        "max_photos": MAX_SERVICE_PHOTOS,
+        "profile_photos": request.user.photos.all(),
+    }
+    return render(request, "catalog/service_form.html", context)
+
+
+def _back_to_photos(service) -> HttpResponse:
+    return redirect(reverse("catalog:service-edit", args=[service.public_id]) + "#photos")
+
+
+@login_required
+@require_POST
+def service_photos_upload(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    _provider_only(request)
+    service = service_get_for_owner(owner=request.user, public_id=service_id)
+    form = ServicePhotosForm(files=request.FILES)
+    uploads = form.cleaned_data["photos"] if form.is_valid() else None
+    added = uploads and form_submit(form, service_photos_add, service=service, actor=request.user, uploads=uploads)
+    if added:
+        messages.success(request, f"Added {len(added)} photo{'s' if len(added) > 1 else ''}.")
+        return _back_to_photos(service)
+    return _service_edit_page(request, service, photos_form=form)
+
+
+@login_required
+@require_POST
+def service_photo_copy(request: HttpRequest, service_id: UUID, photo_id: UUID) -> HttpResponse:
+    """Use one of the provider's profile photos on this service too."""
+    _provider_only(request)
+    service = service_get_for_owner(owner=request.user, public_id=service_id)
+    profile_photo = request.user.photos.filter(public_id=photo_id).first()
+    if profile_photo is None:
+        raise Http404("No such photo.")
+    try:
+        service_photo_from_profile(service=service, actor=request.user, profile_photo=profile_photo)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, "Photo added from your profile.")
+    return _back_to_photos(service)
+
+
+@login_required
+@require_POST
+def service_photo_alt(request: HttpRequest, service_id: UUID, photo_id: UUID) -> HttpResponse:
+    _provider_only(request)
+    photo = service_photo_get_for_owner(owner=request.user, service_id=service_id, photo_id=photo_id)
+    form = PhotoAltForm(data=request.POST, auto_id=f"photo-{photo.public_id}-%s")
+    if form.is_valid() and form_submit(
+        form, service_photo_set_alt, photo=photo, actor=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "Description saved.")
+        return _back_to_photos(photo.service)
+    form.photo_pk = photo.pk
+    return _service_edit_page(request, photo.service, alt_form=form)
+
+
+@login_required
+@require_POST
+def service_photo_move_view(request: HttpRequest, service_id: UUID, photo_id: UUID, step: int) -> HttpResponse:
+    _provider_only(request)
+    photo = service_photo_get_for_owner(owner=request.user, service_id=service_id, photo_id=photo_id)
+    if not service_photo_move(photo=photo, actor=request.user, step=step):
+        messages.info(request, "That photo is already " + ("first." if step < 0 else "last."))
+    return _back_to_photos(photo.service)
+
+
+@login_required
+@require_POST
+def service_photo_cover(request: HttpRequest, service_id: UUID, photo_id: UUID) -> HttpResponse:
+    _provider_only(request)
+    photo = service_photo_get_for_owner(owner=request.user, service_id=service_id, photo_id=photo_id)
+    service_photo_set_cover(photo=photo, actor=request.user)
+    shown = "search and the service's page show it now" if photo.service.is_active else "the service is hidden"
+    messages.success(request, f"Cover photo changed ({shown}).")
+    return _back_to_photos(photo.service)
+
+
+@login_required
+@require_POST
+def service_photo_remove(request: HttpRequest, service_id: UUID, photo_id: UUID) -> HttpResponse:
+    _provider_only(request)
+    photo = service_photo_get_for_owner(owner=request.user, service_id=service_id, photo_id=photo_id)
+    service_photo_delete(photo=photo, actor=request.user)
+    messages.success(request, "Photo removed.")
+    return _back_to_photos(photo.service)
 
 
 @login_required

@@ -16,8 +16,10 @@ from django.utils import timezone
 from accounts.models import ProviderProfile, Role, User
 from catalog.cache import catalog_changed
 from catalog.demo.data import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS, OFFERS, SCALE_DOMAIN
+from catalog.demo.pictures import demo_picture, demo_picture_alt
 from catalog.demo.plan import SCALE_EMAIL_RE, ProviderPlan, city_pool, plan_provider
 from catalog.models import BusyDay, Category, Service, ServiceKeyword
+from catalog.photos import service_photo_set_alt, service_photos_add
 from catalog.search_sql import on_postgresql
 from catalog.services import listings_refresh, search_words_of, service_create
 
@@ -45,9 +47,23 @@ def demo_accounts_write() -> tuple[int, int]:
             )
             if not Service.objects.filter(provider=user).exists():
                 for data in DEMO_SERVICES.get(email, []):
-                    service_create(provider=user, data=data)
+                    service = service_create(provider=user, data=data)
+                    _demo_pictures_add(service, seed=created_services)
                     created_services += 1
     return created_users, created_services
+
+
+DEMO_PICTURES_PER_SERVICE = 2
+
+
+def _demo_pictures_add(service: Service, *, seed: int) -> None:
+    """Give a new demo service drawn pictures (catalog.demo.pictures), the first its cover."""
+    uploads = [
+        demo_picture(category=service.category.slug, seed=seed * 10 + n) for n in range(DEMO_PICTURES_PER_SERVICE)
+    ]
+    photos = service_photos_add(service=service, actor=service.provider, uploads=uploads)
+    for n, photo in enumerate(photos, start=1):
+        service_photo_set_alt(photo=photo, actor=service.provider, alt=demo_picture_alt(n))
 
 
 @dataclass

@@ -26,3 +26,23 @@ def service_data(**overrides) -> ServiceData:
 
 def make_service(provider, **overrides):
     return service_create(provider=provider, data=service_data(**overrides))
+
+
+def image_upload(size=(2400, 1600), fmt="PNG", name="photo.png", color=(200, 80, 20)):
+    """An uploaded image file made with Pillow."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+def add_photos(service, count=1, **kwargs):
+    """`count` photos added to `service` by its provider, through the real service."""
+    from catalog.photos import service_photos_add
+
+    uploads = [image_upload(name=f"photo-{i}.png", **kwargs) for i in range(count)]
+    return service_photos_add(service=service, actor=service.provider, uploads=uploads)

@@ -59,6 +59,18 @@ def test_demo_set_is_idempotent_and_prints_the_logins():
         assert EmailAddress.objects.filter(user=user, email=email, verified=True, primary=True).exists()
 
 
+def test_demo_services_come_with_drawn_pictures_and_a_cover(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    seed()
+    for service in Service.objects.filter(provider__email__in=DEMO_PROVIDERS):
+        photos = list(service.photos.all())
+        assert len(photos) == 2 and service.cover_id == photos[0].pk
+        assert all(p.alt.startswith("Demo picture") and p.width == 1280 for p in photos)
+    stored = len(list(tmp_path.rglob("*.jpg")))
+    seed()  # nothing drawn twice
+    assert len(list(tmp_path.rglob("*.jpg"))) == stored == 4 * 2 * Service.objects.count()
+
+
 def test_demo_providers_have_services_in_their_cities_that_search_finds():
     seed()
 
