@@ -83,12 +83,12 @@ def test_the_service_page_leads_with_the_cover_and_a_strip_of_thumbnails(
 ):
     service = make_service(provider, title="Soul band")
     url = reverse("catalog:service", args=[service.public_id])
-    with django_assert_num_queries(2):  # no photos: none looked for
+    with django_assert_num_queries(3):  # the service, the provider's picture, the reviews' count; no photos looked for
         html = client.get(url).content.decode()
     assert 'data-testid="service-photos"' not in html
     a, b, c = add_photos(service, 3, size=(1600, 1200))
     service_photo_set_cover(photo=b, actor=provider)
-    with django_assert_num_queries(3):  # the service, the provider's picture, the service's photos
+    with django_assert_num_queries(4):  # the service, the provider's picture, the service's photos, the reviews' count
         html = client.get(url).content.decode()
     cover = re.search(r'<img [^>]*data-testid="service-cover"[^>]*>', html, re.S)[0]
     assert b.large.url in cover and 'width="1280" height="960"' in cover and "srcset=" in cover
