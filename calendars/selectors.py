@@ -1,7 +1,10 @@
-"""Reads for calendars: whose feed a token opens, and which bookings a calendar shows."""
+"""Reads for calendars: whose feed a token opens, which bookings a calendar shows, and the busy
+times imported from a provider's own calendar."""
 
 import datetime as dt
+from dataclasses import dataclass
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -12,7 +15,8 @@ from accounts.models import User
 from bookings.models import Booking, BookingEvent
 from bookings.selectors import booking_get_for_user
 from bookings.state_machine import HOLDING_STATES, State
-from calendars.models import CalendarFeed
+from calendars.models import BusyImport, CalendarFeed, ImportedBusy
+from catalog.models import Service
 
 # How far back a feed reaches: old gigs stay in the calendars that have them already.
 FEED_PAST = dt.timedelta(days=180)
@@ -55,3 +59,48 @@ def calendar_booking_for_user(*, user: User, public_id: UUID) -> Booking:
     """One booking for "Add to calendar", for its parties and staff; not found for anyone else."""
     booking = booking_get_for_user(user=user, public_id=public_id)
     return _with_sequence(Booking.objects.filter(pk=booking.pk)).get()
+
+
+def provider_zone(provider_id: int) -> str:
+    """The time zone a provider lives by: their latest active service's (where they work), else
+    the site's. All-day and floating events of their calendar are read in it."""
+    services = Service.objects.filter(provider_id=provider_id).order_by("-is_active", "-created_at", "-pk")
+    return services.values_list("timezone", flat=True).first() or settings.TIME_ZONE
+
+
+def imported_busy(provider_id: int, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The times, in UTC and soonest first, that the provider's own calendar says they are busy
+    and that overlap [start, end): for the slot calculator and anything that offers times."""
+    rows = ImportedBusy.objects.filter(provider_id=provider_id, starts_at__lt=end, ends_at__gt=start)
+    return list(rows.order_by("starts_at", "ends_at").values_list("starts_at", "ends_at"))
+
+
+@dataclass(frozen=True)
+class BusyTime:
+    starts_at: dt.datetime  # in the provider's time zone
+    ends_at: dt.datetime
+    all_day: bool
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    """What the calendar-import page and GET /api/me/calendar-import show."""
+
+    busy_import: BusyImport | None
+    zone: str
+    upcoming: list[BusyTime]
+
+
+UPCOMING_SHOWN = 10
+
+
+def busy_import_status(*, provider: User, now: dt.datetime) -> ImportStatus:
+    """The provider's import (None before they set one up) and its next busy times in their zone."""
+    busy_import = BusyImport.objects.filter(provider=provider).first()
+    zone = provider_zone(provider.pk)
+    upcoming: list[BusyTime] = []
+    if busy_import is not None:
+        tz = ZoneInfo(zone)
+        rows = busy_import.intervals.filter(ends_at__gt=now).order_by("starts_at", "ends_at")[:UPCOMING_SHOWN]
+        upcoming = [BusyTime(r.starts_at.astimezone(tz), r.ends_at.astimezone(tz), r.all_day) for r in rows]
+    return ImportStatus(busy_import, zone, upcoming)
