@@ -23,7 +23,9 @@ from calendars.fetch import FeedProblem
 
 WINDOW_PAST = dt.timedelta(days=1)
 WINDOW_AHEAD = dt.timedelta(days=180)
-MAX_BUSY = 5000  # busy times kept from one calendar (a daily event for 180 days is 180)
+MAX_BUSY = 2500  # busy times kept from one calendar (a daily event for 180 days is 180)
+MAX_EVENTS = 2 * MAX_BUSY  # occurrences looked at, busy or not (the expansion slows down past ~5,000)
+SLACK = dt.timedelta(days=1)
 
 
 class Busy(NamedTuple):
@@ -89,22 +91,26 @@ def busy_times(calendar: Calendar, *, zone: str, now: dt.datetime) -> list[Busy]
     now + WINDOW_AHEAD, soonest first; `zone` is the provider's. FeedProblem past MAX_BUSY."""
     tz = ZoneInfo(zone)
     start, end = now - WINDOW_PAST, now + WINDOW_AHEAD
-    try:
-        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end)
+    too_many = FeedProblem(
+        "too_many_events", f"The calendar has more than {MAX_BUSY:,} busy times in the next {WINDOW_AHEAD.days} days."
+    )
+    found: set[Busy] = set()
+    try:  # occurrences in the order they start: stop past the window, or past MAX_EVENTS of them
+        for seen, event in enumerate(recurring_ical_events.of(calendar, skip_bad_series=True).after(start)):
+            if seen > MAX_EVENTS:
+                raise too_many
+            if (busy := _interval(event, tz)) is None or not _busy(event):
+                continue
+            if busy.starts_at >= end + SLACK:  # floating and all-day times may sort a day apart
+                break
+            if busy.ends_at > start and busy.starts_at < end:
+                found.add(busy)
+                if len(found) > MAX_BUSY:
+                    raise too_many
+    except FeedProblem:
+        raise
     except Exception:  # a rule the library cannot read: the file is broken, not our code
         raise FeedProblem("not_icalendar", "This calendar has events that cannot be read.") from None
-    found: set[Busy] = set()
-    for event in events:
-        if not _busy(event) or (busy := _interval(event, tz)) is None:
-            continue
-        if busy.ends_at <= start or busy.starts_at >= end:
-            continue
-        found.add(busy)
-        if len(found) > MAX_BUSY:
-            raise FeedProblem(
-                "too_many_events",
-                f"The calendar has more than {MAX_BUSY:,} busy times in the next {WINDOW_AHEAD.days} days.",
-            )
     return sorted(found)
 
 

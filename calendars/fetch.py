@@ -92,7 +92,8 @@ def _private_network() -> FeedProblem:
 
 
 def _timeout() -> FeedProblem:
-    return FeedProblem("timeout", f"The server did not answer within {settings.CALENDAR_IMPORT_TIMEOUT} seconds.")
+    seconds = settings.CALENDAR_IMPORT_TIMEOUT
+    return FeedProblem("timeout", f"The server did not answer within {seconds} second{'s' * (seconds != 1)}.")
 
 
 def _addresses(host: str, port: int) -> list[tuple]:
