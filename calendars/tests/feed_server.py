@@ -22,7 +22,8 @@ class FeedServer:
         self.conditional: list[str] = []  # paths asked with If-None-Match
         self.slow_seconds = 3.0
         self.huge_bytes = 3 * 1024 * 1024
-        self.files: dict[str, str] = {}  # path -> feed file, to change what a path serves
+        self.routes: dict[str, str] = {}  # path -> another path whose behaviour it takes
+        self.bodies: dict[str, bytes] = {}  # path -> a calendar made by the test
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,7 +33,10 @@ class FeedServer:
                 server.asked[self.path] += 1
                 if self.headers.get("If-None-Match"):
                     server.conditional.append(self.path)
-                name = self.path.split("?", 1)[0].strip("/").split("/")[0].replace("-", "_")
+                self.target = server.routes.get(self.path, self.path)
+                if self.target in server.bodies:
+                    return self._send(200, server.bodies[self.target], ETag=f'"{hash(server.bodies[self.target])}"')
+                name = self.target.split("?", 1)[0].strip("/").split("/")[0].replace("-", "_")
                 getattr(self, "_" + name, self._missing)()
 
             def _send(self, status: int, body: bytes = b"", content_type: str = "text/calendar", **headers):
@@ -45,7 +49,7 @@ class FeedServer:
                 self.wfile.write(body)
 
             def _feeds(self):
-                name = server.files.get(self.path, self.path.split("/", 2)[2])
+                name = self.target.split("/", 2)[2]
                 if self.headers.get("If-None-Match") == ETAG:
                     self.send_response(304)
                     self.send_header("ETag", ETAG)
@@ -91,13 +95,13 @@ class FeedServer:
                 self.close_connection = True
 
             def _to(self):
-                self._send(302, Location=self.path.split("?", 1)[1])
+                self._send(302, Location=self.target.split("?", 1)[1])
 
             def _loop(self):
                 self._send(302, Location="/loop")
 
             def _hop(self):
-                left = int(self.path.rsplit("/", 1)[1])
+                left = int(self.target.rsplit("/", 1)[1])
                 target = f"/hop/{left - 1}" if left > 1 else "/feeds/berlin-weekly.ics"
                 self._send(302, Location=target)
 
