@@ -7,6 +7,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -81,6 +82,11 @@ class BusyTime:
     ends_at: dt.datetime
     all_day: bool
 
+    @property
+    def last_day(self) -> dt.date:
+        """The last day it touches (an all-day event ends at the next midnight)."""
+        return (self.ends_at - dt.timedelta(microseconds=1)).date()
+
 
 @dataclass(frozen=True)
 class ImportStatus:
@@ -92,10 +98,14 @@ class ImportStatus:
 
 
 UPCOMING_SHOWN = 10
+NOT_A_PROVIDER = "Importing a calendar is for provider accounts."
 
 
 def busy_import_status(*, provider: User, now: dt.datetime) -> ImportStatus:
-    """The provider's import (None before they set one up) and its next busy times in their zone."""
+    """The provider's import (None before they set one up) and its next busy times in their zone.
+    PermissionDenied for anyone but a provider."""
+    if not provider.is_provider:
+        raise PermissionDenied(NOT_A_PROVIDER)
     busy_import = BusyImport.objects.filter(provider=provider).first()
     zone = provider_zone(provider.pk)
     upcoming: list[BusyTime] = []

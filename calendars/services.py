@@ -15,7 +15,7 @@ from accounts.models import User
 from calendars.busy import Busy, busy_times, calendar_parse, whole_days
 from calendars.fetch import FeedProblem, Fetched, fetch, url_problem
 from calendars.models import MAX_ERROR_LENGTH, MAX_URL_LENGTH, BusyImport, CalendarFeed, ImportedBusy
-from calendars.selectors import provider_zone
+from calendars.selectors import NOT_A_PROVIDER, provider_zone
 from catalog.cache import catalog_changed
 from catalog.models import BusyDay
 from gigsta.tasks import outbound
@@ -80,7 +80,7 @@ def busy_import_save(*, provider: User, url: str, now: dt.datetime | None = None
     times of the address before stay until the new one is read. Saving the same address again
     fetches it again (at most once a minute). Raises ValidationError or PermissionDenied."""
     if not provider.is_provider:
-        raise PermissionDenied("Only provider accounts can import a calendar.")
+        raise PermissionDenied(NOT_A_PROVIDER)
     url = _clean_url(url)
     now = now or timezone.now()
     with transaction.atomic():
@@ -103,6 +103,8 @@ def busy_import_save(*, provider: User, url: str, now: dt.datetime | None = None
 
 def busy_import_delete(*, provider: User) -> bool:
     """Stop importing the provider's calendar and forget its busy times. False: there was none."""
+    if not provider.is_provider:
+        raise PermissionDenied(NOT_A_PROVIDER)
     with transaction.atomic():
         busy_import = BusyImport.objects.select_for_update().filter(provider=provider).first()
         if busy_import is None:
