@@ -35,7 +35,7 @@ class BusyImport(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_import")
-    url = models.URLField(max_length=MAX_URL_LENGTH)
+    url = models.CharField(max_length=MAX_URL_LENGTH)  # checked by calendars.services._clean_url
     created_at = models.DateTimeField(auto_now_add=True)
     last_fetched_at = models.DateTimeField(null=True, blank=True)
     last_ok_at = models.DateTimeField(null=True, blank=True)
