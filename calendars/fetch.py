@@ -91,8 +91,8 @@ def _private_network() -> FeedProblem:
     return FeedProblem("private_address", "The address points to a private network.")
 
 
-def _timeout() -> FeedProblem:
-    seconds = settings.CALENDAR_IMPORT_TIMEOUT
+def _timeout(seconds: int | None = None) -> FeedProblem:
+    seconds = seconds or settings.CALENDAR_IMPORT_TIMEOUT
     return FeedProblem("timeout", f"The server did not answer within {seconds} second{'s' * (seconds != 1)}.")
 
 
@@ -121,7 +121,7 @@ def _connect(host: str, port: int, deadline: float) -> socket.socket:
             return sock
         except TimeoutError:
             sock.close()
-            raise _timeout() from None
+            raise _timeout(min(settings.CALENDAR_IMPORT_CONNECT_TIMEOUT, settings.CALENDAR_IMPORT_TIMEOUT)) from None
         except OSError as exc:
             sock.close()
             last = exc
@@ -156,12 +156,18 @@ def _open(url: str, headers: dict[str, str], deadline: float) -> tuple[socket.so
     except TimeoutError:
         sock.close()
         raise _timeout() from None
-    except ssl.SSLError as exc:
+    except ssl.SSLCertVerificationError:
         sock.close()
-        raise FeedProblem("tls", f"The server's secure connection failed ({exc.reason or 'TLS error'}).") from None
-    except (OSError, http.client.HTTPException) as exc:
+        raise FeedProblem("tls", "The server's certificate could not be verified.") from None
+    except ssl.SSLError:
         sock.close()
-        raise FeedProblem("unreachable", f"The server did not give a valid answer ({type(exc).__name__}).") from None
+        raise FeedProblem("tls", "The secure connection to the server failed.") from None
+    except (http.client.RemoteDisconnected, ConnectionError):
+        sock.close()
+        raise FeedProblem("unreachable", "The server closed the connection without answering.") from None
+    except (OSError, http.client.HTTPException):
+        sock.close()
+        raise FeedProblem("unreachable", "The server's answer is not valid HTTP.") from None
 
 
 def _read(sock: socket.socket, answer: http.client.HTTPResponse, deadline: float) -> bytes:
@@ -186,8 +192,8 @@ def _read(sock: socket.socket, answer: http.client.HTTPResponse, deadline: float
                 raise too_large
     except TimeoutError:
         raise _timeout() from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise FeedProblem("unreachable", f"The server broke off the answer ({type(exc).__name__}).") from None
+    except (OSError, http.client.HTTPException):
+        raise FeedProblem("unreachable", "The server broke off the answer.") from None
 
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:

@@ -76,12 +76,14 @@ def test_a_declared_huge_feed_is_refused_before_reading(feed_server, settings):
 
 
 def test_a_server_that_hangs_up(feed_server):
-    assert _problem(feed_server.url("/down")).code == "unreachable"
+    problem = _problem(feed_server.url("/down"))
+    assert (problem.code, problem.message) == ("unreachable", "The server closed the connection without answering.")
 
 
 def test_nothing_listening(feed_server):
     feed_server.server.server_close()  # the port is closed
-    assert _problem(feed_server.url("/feeds/berlin-weekly.ics")).code == "unreachable"
+    problem = _problem(feed_server.url("/feeds/berlin-weekly.ics"))
+    assert (problem.code, problem.message) == ("unreachable", "The server could not be reached (Connection refused).")
 
 
 def test_an_unknown_name():
