@@ -23,7 +23,7 @@ from gigsta.tasks import outbound
 # A conditional GET ("not modified") keeps the busy times worked out before; once a day they
 # are worked out again from the whole calendar, so recurring events reach 180 days ahead.
 EXPAND_AGAIN_AFTER = dt.timedelta(days=1)
-# Saving the same address again fetches it again, but not more often than this.
+# Saving the same address again while the fetch queued less than this ago waits: no second one.
 REFETCH_AFTER = dt.timedelta(minutes=1)
 QUEUED_PER_RUN = 500
 
@@ -75,10 +75,21 @@ def _clean_url(url: str) -> str:
     return url
 
 
+def _fetch_waiting(busy_import: BusyImport, now: dt.datetime) -> bool:
+    """Whether a fetch was queued less than REFETCH_AFTER ago and has not run yet. Each queueing
+    (and each fetch) moves next_fetch_at to CALENDAR_IMPORT_EVERY_MINUTES after it."""
+    if busy_import.next_fetch_at is None:
+        return False
+    queued_at = busy_import.next_fetch_at - _every()
+    ran = busy_import.last_fetched_at is not None and busy_import.last_fetched_at >= queued_at
+    return queued_at > now - REFETCH_AFTER and not ran
+
+
 def busy_import_save(*, provider: User, url: str, now: dt.datetime | None = None) -> BusyImport:
     """Set the provider's calendar address (checked for its shape now) and queue a fetch. The busy
     times of the address before stay until the new one is read. Saving the same address again
-    fetches it again (at most once a minute). Raises ValidationError or PermissionDenied."""
+    fetches it again, unless the fetch queued by the last save is still waiting (a double
+    submit). Raises ValidationError or PermissionDenied."""
     if not provider.is_provider:
         raise PermissionDenied(NOT_A_PROVIDER)
     url = _clean_url(url)
@@ -86,12 +97,8 @@ def busy_import_save(*, provider: User, url: str, now: dt.datetime | None = None
     with transaction.atomic():
         busy_import, _ = BusyImport.objects.get_or_create(provider=provider, defaults={"url": url})
         busy_import = BusyImport.objects.select_for_update().get(pk=busy_import.pk)
-        if (
-            busy_import.url == url
-            and busy_import.next_fetch_at
-            and busy_import.next_fetch_at > now + _every() - REFETCH_AFTER
-        ):
-            return busy_import  # queued a moment ago: a double submit
+        if busy_import.url == url and _fetch_waiting(busy_import, now):
+            return busy_import  # a double submit: the fetch queued a moment ago has not run yet
         if busy_import.url != url:
             busy_import.url, busy_import.etag, busy_import.last_modified = url, "", ""
             busy_import.last_error = busy_import.last_error_code = ""

@@ -84,6 +84,18 @@ def test_saving_queues_a_fetch_that_the_worker_runs(provider, service, feed_serv
     assert imported_busy(provider.pk, now, now + dt.timedelta(days=8))  # at least one rehearsal a week
 
 
+def test_saving_again_reads_again_unless_the_last_read_still_waits(provider, service, feed_server):
+    url = feed_server.url("/feeds/berlin-weekly.ics")
+    busy_import_save(provider=provider, url=url)
+    busy_import_save(provider=provider, url=url)  # a double submit
+    assert tasks_due().count() == 1
+    tasks_run()
+    busy_import_save(provider=provider, url=url)  # "Save and read again"
+    assert tasks_due().count() == 1
+    tasks_run()
+    assert feed_server.asked["/feeds/berlin-weekly.ics"] == 2
+
+
 def test_a_fetch_stores_busy_times_in_utc_and_whole_days_for_search(provider, service, feed_server):
     busy_import = _imported(provider, feed_server)
     assert busy_import.event_count == 5 and busy_import.etag == '"v1"'
