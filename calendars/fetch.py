@@ -17,6 +17,8 @@ import ipaddress
 import socket
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -96,11 +98,18 @@ def _timeout(seconds: int | None = None) -> FeedProblem:
     return FeedProblem("timeout", f"The server did not answer within {seconds} second{'s' * (seconds != 1)}.")
 
 
-def _addresses(host: str, port: int) -> list[tuple]:
-    """Where `host` resolves to; refused when any of its addresses is not public."""
+def _addresses(host: str, port: int, deadline: float) -> list[tuple]:
+    """Where `host` resolves to, before the deadline (the resolver has no timeout of its own:
+    it runs in a thread that is left behind if it is slow); refused when any of its addresses
+    is not public."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    lookup = pool.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    pool.shutdown(wait=False)
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        found = lookup.result(timeout=max(deadline - time.monotonic(), 0.01))
+    except FutureTimeout:
+        raise _timeout() from None
+    except (OSError, UnicodeError):
         raise FeedProblem("unknown_host", f"The server name “{host}” was not found.") from None
     if not settings.CALENDAR_IMPORT_ALLOW_PRIVATE and any(_private(info[4][0]) for info in found):
         raise _private_network()
@@ -110,7 +119,7 @@ def _addresses(host: str, port: int) -> list[tuple]:
 def _connect(host: str, port: int, deadline: float) -> socket.socket:
     """A socket connected to one of the checked addresses of `host`."""
     last: OSError | None = None
-    for family, kind, proto, _, address in _addresses(host, port):
+    for family, kind, proto, _, address in _addresses(host, port, deadline):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _timeout()

@@ -1,6 +1,7 @@
 """The fetcher against a real HTTP server on loopback: what it reads, and every way a feed
 can be wrong, each refused with a sentence for the provider."""
 
+import socket
 import time
 
 import pytest
@@ -80,9 +81,14 @@ def test_a_server_that_hangs_up(feed_server):
     assert (problem.code, problem.message) == ("unreachable", "The server closed the connection without answering.")
 
 
-def test_nothing_listening(feed_server):
-    feed_server.server.server_close()  # the port is closed
-    problem = _problem(feed_server.url("/feeds/berlin-weekly.ics"))
+def test_nothing_listening(settings):
+    settings.CALENDAR_IMPORT_ALLOW_PRIVATE = True
+    with socket.socket() as probe:  # a port that was free a moment ago, and nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FeedProblem) as caught:
+        fetch(f"http://127.0.0.1:{port}/cal.ics")
+    problem = caught.value
     assert (problem.code, problem.message) == ("unreachable", "The server could not be reached (Connection refused).")
 
 
