@@ -110,7 +110,7 @@ def _addresses(host: str, port: int, deadline: float) -> list[tuple]:
     except FutureTimeout:
         raise _timeout() from None
     except (OSError, UnicodeError):
-        raise FeedProblem("unknown_host", f"The server name “{host}” was not found.") from None
+        raise FeedProblem("unknown_host", f"The server name “{host[:100]}” was not found.") from None
     if not settings.CALENDAR_IMPORT_ALLOW_PRIVATE and any(_private(info[4][0]) for info in found):
         raise _private_network()
     return found

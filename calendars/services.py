@@ -71,7 +71,7 @@ def _clean_url(url: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise ValidationError({"url": ["This is not a web address: it starts with https://."]}) from None
+        raise ValidationError({"url": ["This is not a web address."]}) from None
     return url
 
 

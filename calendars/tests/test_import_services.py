@@ -49,6 +49,7 @@ def _imported(provider, server, path: str = MINE, now: dt.datetime = NOW) -> Bus
         ("  ", "Paste the address (URL) of your calendar's .ics feed."),
         ("my calendar", "Use an http:// or https:// address."),
         ("https://", "This is not a web address."),
+        ("https://exa mple.com/cal.ics", "This is not a web address."),
         ("http://192.168.1.20/cal.ics", "The address points to a private network."),
         ("http://localhost:8000/cal.ics", "The address points to a private network."),
         ("https://example.com/" + "a" * 2000, "Keep the address under 2,000 characters."),
