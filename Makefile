@@ -33,11 +33,14 @@ run: $(VENV)/.installed
 	@echo "  GigSta is starting. Open http://$(HOST):$(PORT)/"
 	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs"
 	@echo "  A task worker runs beside the server: emails (sign-up, bookings) are printed in this"
-	@echo "  terminal when it sends them. Stop both with Ctrl+C."
+	@echo "  terminal when it sends them, and the timers run every minute. Stop all with Ctrl+C."
 	@echo ""
-	@# The worker (manage.py db_worker) runs queued work: emails, Stripe calls. It stops with the server.
+	@# The worker (manage.py db_worker) runs queued work: emails, Stripe calls, calendar imports.
+	@# The timers (manage.py run_timers, every minute, as compose's scheduler) expire, remind and
+	@# queue each imported calendar's fetch every 15 minutes. Both stop with the server.
 	DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	while :; do DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py run_timers > /dev/null; sleep 60; done & timers=$$!; \
+	trap 'kill $$worker $$timers 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-dev

@@ -50,6 +50,7 @@ from bookings.state_machine import (
     roles_of,
 )
 from bookings.terms import booking_terms, card_payments_on
+from calendars.models import ImportedBusy
 from catalog.cache import catalog_changed
 from catalog.models import (
     MAX_DEPOSIT_PERCENT,
@@ -114,8 +115,9 @@ def _lock_provider(provider_id: int) -> None:
 def _check_slot_free(
     *, provider_id: int, starts_at: dt.datetime, ends_at: dt.datetime, zone: str, exclude_pk=None
 ) -> None:
-    """Refuse a slot that overlaps a holding booking or a day the provider blocked (the venue's
-    days, in its time zone `zone`). Call inside the transaction that holds the provider lock."""
+    """Refuse a slot that overlaps a holding booking, a day the provider blocked (the venue's
+    days, in its time zone `zone`) or a time their own calendar says they are busy
+    (calendars.ImportedBusy). Call inside the transaction that holds the provider lock."""
     overlapping = Booking.objects.filter(
         provider_id=provider_id, state__in=HOLDING_STATES, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
@@ -128,6 +130,9 @@ def _check_slot_free(
     )
     if blocked.exists():
         raise SlotTaken("The provider is not available that day.")
+    imported = ImportedBusy.objects.filter(provider_id=provider_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if imported.exists():
+        raise SlotTaken("The provider is busy at that time (their own calendar).")
 
 
 def booking_request(

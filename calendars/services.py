@@ -1,12 +1,31 @@
-"""Writes for calendars: the only code that makes or changes a feed's token."""
+"""Writes for calendars: the only code that makes or changes a feed's token, and that sets up,
+fetches and removes a provider's calendar import."""
 
+import datetime as dt
 import secrets
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from calendars.models import CalendarFeed
+from calendars.busy import Busy, busy_times, calendar_parse, whole_days
+from calendars.fetch import FeedProblem, Fetched, fetch, url_problem
+from calendars.models import MAX_ERROR_LENGTH, MAX_URL_LENGTH, BusyImport, CalendarFeed, ImportedBusy
+from calendars.selectors import NOT_A_PROVIDER, provider_zone
+from catalog.cache import catalog_changed
+from catalog.models import BusyDay
+from gigsta.tasks import outbound
+
+# A conditional GET ("not modified") keeps the busy times worked out before; once a day they
+# are worked out again from the whole calendar, so recurring events reach 180 days ahead.
+EXPAND_AGAIN_AFTER = dt.timedelta(days=1)
+# Saving the same address again while the fetch queued less than this ago waits: no second one.
+REFETCH_AFTER = dt.timedelta(minutes=1)
+QUEUED_PER_RUN = 500
 
 
 def _new_token() -> str:
@@ -31,3 +50,181 @@ def calendar_feed_rotate(*, user: User) -> CalendarFeed:
     feed.token, feed.rotated_at = _new_token(), timezone.now()
     feed.save(update_fields=["token", "rotated_at"])
     return feed
+
+
+def _every() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.CALENDAR_IMPORT_EVERY_MINUTES)
+
+
+def _clean_url(url: str) -> str:
+    """The address to fetch, or ValidationError({"url": …}). webcal:// (what calendar apps
+    offer to subscribe) is https://."""
+    url = url.strip()
+    if url.lower().startswith("webcal://"):
+        url = "https://" + url[len("webcal://") :]
+    if not url:
+        raise ValidationError({"url": ["Paste the address (URL) of your calendar's .ics feed."]})
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationError({"url": [f"Keep the address under {MAX_URL_LENGTH:,} characters."]})
+    if problem := url_problem(url):
+        raise ValidationError({"url": [problem.message]})
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"url": ["This is not a web address."]}) from None
+    return url
+
+
+def _fetch_waiting(busy_import: BusyImport, now: dt.datetime) -> bool:
+    """Whether a fetch was queued less than REFETCH_AFTER ago and has not run yet. Each queueing
+    (and each fetch) moves next_fetch_at to CALENDAR_IMPORT_EVERY_MINUTES after it."""
+    if busy_import.next_fetch_at is None:
+        return False
+    queued_at = busy_import.next_fetch_at - _every()
+    ran = busy_import.last_fetched_at is not None and busy_import.last_fetched_at >= queued_at
+    return queued_at > now - REFETCH_AFTER and not ran
+
+
+def busy_import_save(*, provider: User, url: str, now: dt.datetime | None = None) -> BusyImport:
+    """Set the provider's calendar address (checked for its shape now) and queue a fetch. The busy
+    times of the address before stay until the new one is read. Saving the same address again
+    fetches it again, unless the fetch queued by the last save is still waiting (a double
+    submit). Raises ValidationError or PermissionDenied."""
+    if not provider.is_provider:
+        raise PermissionDenied(NOT_A_PROVIDER)
+    url = _clean_url(url)
+    now = now or timezone.now()
+    with transaction.atomic():
+        busy_import, _ = BusyImport.objects.get_or_create(provider=provider, defaults={"url": url})
+        busy_import = BusyImport.objects.select_for_update().get(pk=busy_import.pk)
+        if busy_import.url == url and _fetch_waiting(busy_import, now):
+            return busy_import  # a double submit: the fetch queued a moment ago has not run yet
+        if busy_import.url != url:
+            busy_import.url, busy_import.etag, busy_import.last_modified = url, "", ""
+            busy_import.last_error = busy_import.last_error_code = ""
+        busy_import.next_fetch_at = now + _every()
+        busy_import.save()
+        busy_import_fetch.enqueue(busy_import.pk)
+    return busy_import
+
+
+def busy_import_delete(*, provider: User) -> bool:
+    """Stop importing the provider's calendar and forget its busy times. False: there was none."""
+    if not provider.is_provider:
+        raise PermissionDenied(NOT_A_PROVIDER)
+    with transaction.atomic():
+        busy_import = BusyImport.objects.select_for_update().filter(provider=provider).first()
+        if busy_import is None:
+            return False
+        BusyDay.objects.filter(kind=BusyDay.Kind.IMPORTED, source_id=busy_import.public_id).delete()
+        busy_import.delete()  # its ImportedBusy rows with it
+        transaction.on_commit(catalog_changed)
+    return True
+
+
+@outbound(attempts=3)
+def busy_import_fetch(import_id: int) -> str:
+    """The task: read the import's calendar and store its busy times (busy_import_refresh)."""
+    return busy_import_refresh(import_id=import_id)
+
+
+def busy_import_refresh(*, import_id: int, now: dt.datetime | None = None) -> str:
+    """Fetch the calendar, work out its busy times, and replace the stored ones in one
+    transaction. A feed that fails (FeedProblem) changes nothing but the import's status, which
+    says what is wrong. Safe to repeat; a fetch that finishes after a newer one is dropped.
+    Returns what happened, for the task's result."""
+    now = now or timezone.now()
+    busy_import = BusyImport.objects.filter(pk=import_id).first()
+    if busy_import is None:
+        return "removed"
+    url = busy_import.url
+    fresh = busy_import.expanded_at and busy_import.expanded_at > now - EXPAND_AGAIN_AFTER
+    use_validators = fresh and not busy_import.last_error
+    try:
+        fetched = fetch(
+            url,
+            etag=busy_import.etag if use_validators else "",
+            last_modified=busy_import.last_modified if use_validators else "",
+        )
+        busy: list[Busy] | None = None
+        zone = provider_zone(busy_import.provider_id)
+        if not fetched.not_modified:
+            busy = busy_times(calendar_parse(fetched.body), zone=zone, now=now)
+    except FeedProblem as problem:
+        return _refresh_write(import_id, url, now, problem=problem)
+    return _refresh_write(import_id, url, now, fetched=fetched, busy=busy, zone=zone)
+
+
+def _refresh_write(
+    import_id: int,
+    url: str,
+    now: dt.datetime,
+    *,
+    problem: FeedProblem | None = None,
+    fetched: Fetched | None = None,
+    busy: list[Busy] | None = None,
+    zone: str = "",
+) -> str:
+    with transaction.atomic():
+        busy_import = BusyImport.objects.select_for_update().filter(pk=import_id, url=url).first()
+        if busy_import is None or (busy_import.last_fetched_at and busy_import.last_fetched_at > now):
+            return "superseded"  # removed, given another address, or fetched again since
+        busy_import.last_fetched_at, busy_import.next_fetch_at = now, now + _every()
+        if problem is not None:
+            busy_import.last_error, busy_import.last_error_code = problem.message[:MAX_ERROR_LENGTH], problem.code
+            busy_import.save()
+            return problem.code
+        busy_import.last_ok_at, busy_import.last_error, busy_import.last_error_code = now, "", ""
+        if busy is not None:
+            busy_import.etag, busy_import.last_modified = fetched.etag, fetched.last_modified
+            busy_import.event_count, busy_import.expanded_at = len(busy), now
+            _busy_replace(busy_import, busy, zone)
+        busy_import.save()
+    return "not modified" if busy is None else f"{len(busy)} busy times"
+
+
+def _busy_replace(busy_import: BusyImport, busy: list[Busy], zone: str) -> None:
+    """The import's busy times, and the whole days they fill (for search), become `busy`."""
+    provider_id = busy_import.provider_id
+    ImportedBusy.objects.filter(busy_import=busy_import).delete()
+    ImportedBusy.objects.bulk_create(
+        [
+            ImportedBusy(
+                busy_import=busy_import,
+                provider_id=provider_id,
+                starts_at=b.starts_at,
+                ends_at=b.ends_at,
+                all_day=b.all_day,
+            )
+            for b in busy
+        ],
+        batch_size=500,
+    )
+    days = BusyDay.objects.filter(kind=BusyDay.Kind.IMPORTED, source_id=busy_import.public_id)
+    before = set(days.values_list("date", flat=True))
+    after = set(whole_days(busy, zone=zone))
+    if before != after:
+        days.delete()
+        BusyDay.objects.bulk_create(
+            [
+                BusyDay(provider_id=provider_id, date=d, kind=BusyDay.Kind.IMPORTED, source_id=busy_import.public_id)
+                for d in sorted(after)
+            ]
+        )
+        transaction.on_commit(catalog_changed)
+
+
+def busy_imports_queue_due(*, now: dt.datetime | None = None) -> int:
+    """Queue a fetch of every calendar not fetched (nor queued) for CALENDAR_IMPORT_EVERY_MINUTES
+    (run_timers, every minute). Each import is claimed by moving its next_fetch_at, so several
+    runners queue it once. Returns how many were queued."""
+    now = now or timezone.now()
+    due = Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now)
+    ids = BusyImport.objects.filter(due, provider__is_active=True).order_by("next_fetch_at", "pk")
+    queued = 0
+    for pk in ids.values_list("pk", flat=True)[:QUEUED_PER_RUN]:
+        with transaction.atomic():
+            if BusyImport.objects.filter(due, pk=pk).update(next_fetch_at=now + _every()):
+                busy_import_fetch.enqueue(pk)
+                queued += 1
+    return queued

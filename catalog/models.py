@@ -200,12 +200,15 @@ class BusyDay(models.Model):
     Search asks one question, "is there a BusyDay for this provider on that date?", so
     every source of unavailability writes rows here: dates the provider blocks by hand
     (kind=blocked) and, from the bookings app, the days its accepted bookings occupy
-    (kind=booking, with the booking's id as source_id).
+    (kind=booking, with the booking's id as source_id), and from the calendars app the days
+    the provider's own calendar fills from midnight to midnight (kind=imported, with the
+    calendars.BusyImport's id as source_id).
     """
 
     class Kind(models.TextChoices):
         BLOCKED = "blocked", "Blocked by the provider"
         BOOKING = "booking", "Booked"
+        IMPORTED = "imported", "Busy in the provider's own calendar"
 
     provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_days")
     date = models.DateField()

@@ -289,6 +289,16 @@ WEBHOOK_SIGNING_KEY = env("WEBHOOK_SIGNING_KEY") or SECRET_KEY
 # on by default with DEBUG, for a receiver on your own machine.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
+# --- Calendar imports (busy times from a provider's own .ics URL) -----------------
+# Fetch from loopback and private addresses too: only for tests and a feed on your own machine.
+CALENDAR_IMPORT_ALLOW_PRIVATE = env_bool("CALENDAR_IMPORT_ALLOW_PRIVATE", False)
+# What one fetch may take: seconds to connect, seconds in all, bytes of calendar.
+CALENDAR_IMPORT_CONNECT_TIMEOUT = env_int("CALENDAR_IMPORT_CONNECT_TIMEOUT", 5)
+CALENDAR_IMPORT_TIMEOUT = env_int("CALENDAR_IMPORT_TIMEOUT", 10)
+CALENDAR_IMPORT_MAX_BYTES = env_int("CALENDAR_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+# Minutes between two fetches of the same calendar (run_timers queues them).
+CALENDAR_IMPORT_EVERY_MINUTES = env_int("CALENDAR_IMPORT_EVERY_MINUTES", 15)
+
 # --- API ----------------------------------------------------------------------
 API_AUTH_THROTTLE = env("API_AUTH_THROTTLE", "10/m")
 # Every other API call, per client address (anonymous) or per account (signed in).

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0011_service_pricing'),
+        ('catalog', '0013_busyday_imported'),
     ]
 
     operations = [

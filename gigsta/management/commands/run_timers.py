@@ -9,6 +9,7 @@ from bookings.models import Booking
 from bookings.reminders import reminders_due
 from bookings.services import booking_context, booking_transition, reminder_send, reviews_publish_due
 from bookings.state_machine import TIMER_ACTIONS, ActionName, State, TransitionNotAllowed, available_actions
+from calendars.services import busy_imports_queue_due
 from gigsta.idempotency import idempotent_answers_purge
 from gigsta.tasks import tasks_requeue_stale
 from payments.services.payouts import payouts_release
@@ -39,7 +40,8 @@ class Command(BaseCommand):
     help = (
         "Apply the lifecycle's timers (expire requests, offers and unpaid bookings, auto_complete, balance "
         "reminders), send the reminders due (deadlines, gigs), release card payouts after the dispute window, "
-        "publish blind reviews 14 days after completion and queue again the tasks whose worker died. "
+        "publish blind reviews 14 days after completion, queue the fetches of providers' own calendars due "
+        "(each at most every CALENDAR_IMPORT_EVERY_MINUTES) and queue again the tasks whose worker died. "
         "Idempotent; safe to run from several places."
     )
 
@@ -58,6 +60,7 @@ class Command(BaseCommand):
         )
         payouts = payouts_release(now=now)
         published = reviews_publish_due(now=now)
+        calendars = busy_imports_queue_due(now=now)
         requeued = tasks_requeue_stale(now)
         if now.minute == 0:  # once an hour: finished tasks older than 30 days leave the table
             call_command("prune_db_task_results", min_age_days=30, failed_min_age_days=30, verbosity=0)
@@ -66,6 +69,7 @@ class Command(BaseCommand):
             f"run_timers: {done} applied, {skipped} no longer due, {reminded} reminders sent, "
             f"{payouts} payouts released, "
             f"{published} blind reviews published, "
+            f"{calendars} calendar imports queued, "
             f"{requeued} stale tasks queued again, "
             f"{forgotten} idempotent answers forgotten"
         )
