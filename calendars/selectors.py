@@ -1,18 +1,25 @@
-"""Reads for calendars: whose feed a token opens, and which bookings a calendar shows."""
+"""Reads for calendars: whose feed a token opens, which bookings a calendar shows, and the free
+start times of a service on a day."""
 
 import datetime as dt
+from dataclasses import dataclass
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
-from bookings.models import Booking, BookingEvent
+from bookings.models import MAX_YEARS_AHEAD, Booking, BookingEvent
 from bookings.selectors import booking_get_for_user
 from bookings.state_machine import HOLDING_STATES, State
-from calendars.models import CalendarFeed
+from calendars.availability import free_starts
+from calendars.models import CalendarFeed, WeeklyHours
+from catalog.models import Service
+from catalog.pricing import quote
 
 # How far back a feed reaches: old gigs stay in the calendars that have them already.
 FEED_PAST = dt.timedelta(days=180)
@@ -55,3 +62,49 @@ def calendar_booking_for_user(*, user: User, public_id: UUID) -> Booking:
     """One booking for "Add to calendar", for its parties and staff; not found for anyone else."""
     booking = booking_get_for_user(user=user, public_id=public_id)
     return _with_sequence(Booking.objects.filter(pk=booking.pk)).get()
+
+
+SLOTS_MAX_DAYS_AHEAD = 365 * MAX_YEARS_AHEAD
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: dt.datetime  # in the venue's zone, with its offset
+    ends_at: dt.datetime
+    label: str  # "HH:MM" on the venue's clock
+
+
+@dataclass(frozen=True)
+class Slots:
+    """The free start times of a service on one venue date, for the slots API and the picker."""
+
+    date: dt.date
+    timezone: str
+    duration_minutes: int
+    has_hours: bool  # False: the provider set no working hours, any time may be asked for
+    slots: list[Slot]
+
+
+def service_slots(*, service: Service, date: dt.date, duration_minutes: int | None, now: dt.datetime) -> Slots:
+    """The free starts of `service` on `date` (a day of its venue's time zone) for a gig of
+    `duration_minutes` (the service's usual length when None). Raises ValidationError for a past
+    date, one too far ahead, or a length the service does not take."""
+    duration = service.duration_minutes if duration_minutes is None else duration_minutes
+    venue = ZoneInfo(service.timezone)
+    today = now.astimezone(venue).date()
+    errors = {}
+    if date < today:
+        errors["date"] = [f"Pick today ({today:%Y-%m-%d} in {service.timezone}) or a later date."]
+    elif date > today + dt.timedelta(days=SLOTS_MAX_DAYS_AHEAD):
+        errors["date"] = [f"Pick a date within the next {MAX_YEARS_AHEAD} years."]
+    if problem := quote(service, duration).problem:
+        errors["duration_minutes"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    length = dt.timedelta(minutes=duration)
+    starts = free_starts(service, date, duration, now=now)
+    slots = [
+        Slot(local, (s + length).astimezone(venue), f"{local:%H:%M}") for s in starts if (local := s.astimezone(venue))
+    ]
+    has_hours = WeeklyHours.objects.filter(provider_id=service.provider_id).exists()
+    return Slots(date=date, timezone=service.timezone, duration_minutes=duration, has_hours=has_hours, slots=slots)
