@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import MAX_YEARS_AHEAD, Booking, BookingEvent
 from bookings.selectors import booking_get_for_user
 from bookings.state_machine import HOLDING_STATES, State
 from calendars.availability import free_starts
-from calendars.models import CalendarFeed, WeeklyHours
+from calendars.models import AvailabilityRules, CalendarFeed, DateOverride, WeeklyHours
 from catalog.models import Service
 from catalog.pricing import quote
 
@@ -108,3 +109,36 @@ def service_slots(*, service: Service, date: dt.date, duration_minutes: int | No
     ]
     has_hours = WeeklyHours.objects.filter(provider_id=service.provider_id).exists()
     return Slots(date=date, timezone=service.timezone, duration_minutes=duration, has_hours=has_hours, slots=slots)
+
+
+@dataclass(frozen=True)
+class HoursPage:
+    """What the working-hours editor shows a provider."""
+
+    weekly: dict[int, list[tuple[dt.time, dt.time]]]
+    overrides: list[tuple[dt.date, list[tuple[dt.time, dt.time]]]]  # upcoming dates, [] a day off
+    rules: AvailabilityRules | None
+    zone: str  # the zone the hours are read in: the rules', else the provider's services', else the site's
+
+    @property
+    def has_hours(self) -> bool:
+        return bool(self.weekly)
+
+
+def hours_default_zone(provider: User) -> str:
+    zone = Service.objects.filter(provider=provider).order_by("created_at").values_list("timezone", flat=True).first()
+    return zone or settings.TIME_ZONE
+
+
+def hours_page(*, provider: User) -> HoursPage:
+    weekly: dict[int, list] = {}
+    for row in WeeklyHours.objects.filter(provider=provider):
+        weekly.setdefault(row.weekday, []).append((row.starts, row.ends))
+    overrides: dict[dt.date, list] = {}
+    for row in DateOverride.objects.filter(provider=provider, date__gte=timezone.localdate()):
+        ranges = overrides.setdefault(row.date, [])
+        if not row.closed:
+            ranges.append((row.starts, row.ends))
+    rules = AvailabilityRules.objects.filter(provider=provider).first()
+    zone = rules.timezone if rules else hours_default_zone(provider)
+    return HoursPage(weekly=weekly, overrides=sorted(overrides.items()), rules=rules, zone=zone)
