@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, F, IntegerField, OrderBy, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OrderBy, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
+from calendars.models import AvailabilityRules, DateOverride, WeeklyHours
 from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Listing, Service
 from catalog.search_sql import first_ids, nearest_cutoff, nearest_first, page_in_window, within_box, words_match
 from catalog.services import words_of
@@ -150,9 +151,28 @@ def _bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, floa
     return min_lat, max_lat, min_lng, max_lng
 
 
-def busy_on(date: dt.date) -> Exists:
-    """True for rows whose provider cannot take a booking that day (blocked or booked)."""
-    return Exists(BusyDay.objects.filter(provider_id=OuterRef("provider_id"), date=date))
+def busy_on(date: dt.date, *, now: dt.datetime | None = None) -> Q:
+    """True for rows whose provider cannot take a booking that day: blocked or booked
+    (catalog.BusyDay), a date off or a weekday without working hours (calendars: the same rules
+    as calendars.availability, asked of the whole day), or too soon for their minimum notice.
+    Index-friendly subqueries on (provider, date) and (provider, weekday)."""
+    provider = OuterRef("provider_id")
+    now = now or timezone.now()
+    day_ends = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
+    hours_left = math.floor((day_ends - now).total_seconds() / 3600)
+    hours_that_day = Exists(WeeklyHours.objects.filter(provider_id=provider, weekday=date.weekday())) | Exists(
+        DateOverride.objects.filter(provider_id=provider, date=date, starts__isnull=False)
+    )
+    return (
+        Exists(BusyDay.objects.filter(provider_id=provider, date=date))
+        | Exists(DateOverride.objects.filter(provider_id=provider, date=date, starts__isnull=True))
+        | (Exists(WeeklyHours.objects.filter(provider_id=provider)) & ~hours_that_day)
+        | Exists(
+            AvailabilityRules.objects.filter(
+                provider_id=provider, min_notice_hours__gt=0, min_notice_hours__gte=hours_left
+            )
+        )
+    )
 
 
 def service_search(filters: SearchFilters) -> SearchPage:
