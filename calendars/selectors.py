@@ -147,18 +147,3 @@ def hours_page(*, provider: User) -> HoursPage:
 def provider_has_hours(*, provider_id: int) -> bool:
     """Whether the provider set weekly hours: then clients pick a free start, else they type any time."""
     return WeeklyHours.objects.filter(provider_id=provider_id).exists()
-
-
-def days_without_hours(*, provider_id: int, days: list[dt.date]) -> set[dt.date]:
-    """Of `days`, those the provider's hours leave no time on: a weekday without hours (once any are
-    set) or a date off. Two queries; dates as the provider's calendar page shows them."""
-    weekdays = set(WeeklyHours.objects.filter(provider_id=provider_id).values_list("weekday", flat=True))
-    overrides: dict[dt.date, bool] = {}  # date -> has hours
-    rows = DateOverride.objects.filter(provider_id=provider_id, date__gte=days[0], date__lte=days[-1])
-    for date, starts in rows.values_list("date", "starts"):
-        overrides[date] = overrides.get(date, False) or starts is not None
-    return {
-        day
-        for day in days
-        if (not overrides[day] if day in overrides else bool(weekdays) and day.weekday() not in weekdays)
-    }

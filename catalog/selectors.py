@@ -2,11 +2,12 @@
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, F, IntegerField, OrderBy, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OrderBy, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
@@ -152,19 +153,34 @@ def _bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, floa
 
 
 def busy_on(date: dt.date, *, now: dt.datetime | None = None) -> Q:
-    """True for rows whose provider cannot take a booking that day: blocked or booked
-    (catalog.BusyDay), a date off or a weekday without working hours (calendars: the same rules
-    as calendars.availability, asked of the whole day), or too soon for their minimum notice.
-    Index-friendly subqueries on (provider, date) and (provider, weekday)."""
+    """True for rows whose provider cannot take a booking that day, by the rules
+    calendars.availability applies to times, asked of the whole day:
+    - a day they blocked (catalog.BusyDay, kind blocked);
+    - a day their gigs fill (BusyDay rows of kind booking): as many as their maximum of gigs a day,
+      or one when they have set no rules (a booked day is busy, as it always was);
+    - a date off, or a weekday without working hours once they have set some;
+    - a day too soon for their minimum notice.
+    Index-friendly subqueries on (provider, date) and (provider, weekday), in the search's one query."""
     provider = OuterRef("provider_id")
     now = now or timezone.now()
     day_ends = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
     hours_left = math.floor((day_ends - now).total_seconds() / 3600)
+    booked = BusyDay.objects.filter(provider_id=provider, date=date, kind=BusyDay.Kind.BOOKING)
+    gigs_that_day = (
+        BusyDay.objects.filter(provider_id=OuterRef("provider_id"), date=date, kind=BusyDay.Kind.BOOKING)
+        .values("provider_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    room_for_more = AvailabilityRules.objects.filter(provider_id=provider).filter(
+        Q(max_gigs_per_day__isnull=True) | Q(max_gigs_per_day__gt=Subquery(gigs_that_day))
+    )
     hours_that_day = Exists(WeeklyHours.objects.filter(provider_id=provider, weekday=date.weekday())) | Exists(
         DateOverride.objects.filter(provider_id=provider, date=date, starts__isnull=False)
     )
     return (
-        Exists(BusyDay.objects.filter(provider_id=provider, date=date))
+        Exists(BusyDay.objects.filter(provider_id=provider, date=date, kind=BusyDay.Kind.BLOCKED))
+        | (Exists(booked) & ~Exists(room_for_more))
         | Exists(DateOverride.objects.filter(provider_id=provider, date=date, starts__isnull=True))
         | (Exists(WeeklyHours.objects.filter(provider_id=provider)) & ~hours_that_day)
         | Exists(
@@ -355,8 +371,39 @@ def provider_get_public(*, public_id) -> User:
 
 
 def busy_days_for_provider(*, provider: User, start: dt.date, days: int) -> set[dt.date]:
+    """The days from `start` on that search would not show the provider free (busy_on, asked of
+    each day): blocked, filled with gigs, off, or without working hours. Four queries."""
     end = start + dt.timedelta(days=days)
-    return set(BusyDay.objects.filter(provider=provider, date__gte=start, date__lt=end).values_list("date", flat=True))
+    rows = BusyDay.objects.filter(provider=provider, date__gte=start, date__lt=end).values_list("date", "kind")
+    rules = list(AvailabilityRules.objects.filter(provider=provider).values_list("max_gigs_per_day", flat=True))
+    most = rules[0] if rules else 1  # no rules: a booked day is busy; a maximum of None: no limit
+    blocked, gigs = set(), Counter()
+    for date, kind in rows:
+        if kind == BusyDay.Kind.BLOCKED:
+            blocked.add(date)
+        else:
+            gigs[date] += 1
+    full = {date for date, n in gigs.items() if most is not None and n >= most}
+    return (
+        blocked
+        | full
+        | days_without_hours(provider_id=provider.pk, days=[start + dt.timedelta(days=i) for i in range(days)])
+    )
+
+
+def days_without_hours(*, provider_id: int, days: list[dt.date]) -> set[dt.date]:
+    """Of `days`, those the provider's hours leave no time on: a weekday without hours (once any are
+    set) or a date off. Two queries."""
+    weekdays = set(WeeklyHours.objects.filter(provider_id=provider_id).values_list("weekday", flat=True))
+    overrides: dict[dt.date, bool] = {}  # date -> has hours
+    rows = DateOverride.objects.filter(provider_id=provider_id, date__gte=days[0], date__lte=days[-1])
+    for date, starts in rows.values_list("date", "starts"):
+        overrides[date] = overrides.get(date, False) or starts is not None
+    return {
+        day
+        for day in days
+        if (not overrides[day] if day in overrides else bool(weekdays) and day.weekday() not in weekdays)
+    }
 
 
 def blocked_days_for_provider(*, provider: User) -> QuerySet[BusyDay]:

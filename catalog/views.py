@@ -18,7 +18,6 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from calendars.selectors import days_without_hours
 from catalog.addresses import address_suggest
 from catalog.cache import search_cache_get, search_cache_key, search_cache_set
 from catalog.forms import BlockDatesForm, PhotoForm, SearchForm, ServiceForm, date_from_link
@@ -103,7 +102,6 @@ def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
     today = timezone.localdate()
     busy = busy_days_for_provider(provider=provider, start=today, days=AVAILABILITY_DAYS)
     days = [today + dt.timedelta(days=i) for i in range(AVAILABILITY_DAYS)]
-    busy |= days_without_hours(provider_id=provider.pk, days=days)
     availability = [{"date": d, "busy": d in busy} for d in days]
     services = list(provider.services.filter(is_active=True).select_related("category"))
     photos = list(provider.photos.all())

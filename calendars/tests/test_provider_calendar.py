@@ -50,3 +50,21 @@ def test_with_several_services_a_free_day_lists_them_with_the_date(client, provi
     assert _days(client.get(url))[later] == f"{url}?date={later}#services-title"
     page = client.get(url, {"date": later}).content.decode()
     assert reverse("catalog:service", args=[service.public_id]) + f"?date={later}" in page
+
+
+def test_a_booked_day_stays_open_on_the_calendar_until_the_daily_maximum(client, client_user, provider, service):
+    from zoneinfo import ZoneInfo
+
+    from bookings.tests.factories import make_booking
+    from calendars.services import availability_rules_save
+
+    day = timezone.localdate() + dt.timedelta(days=12)
+    make_booking(client=client_user, service=service, to_state="accepted",
+                 starts_at=dt.datetime.combine(day, T(10), tzinfo=ZoneInfo("Europe/Berlin")))  # fmt: skip
+    url = reverse("catalog:provider", args=[provider.public_id])
+    assert _days(client.get(url))[day.isoformat()] == ""  # no rules: a booked day is busy, as before
+    availability_rules_save(
+        provider=provider, buffer_before_minutes=0, buffer_after_minutes=0, min_notice_hours=0, max_gigs_per_day=2,
+        timezone_name="Europe/Berlin",
+    )  # fmt: skip
+    assert _days(client.get(url))[day.isoformat()]

@@ -71,3 +71,32 @@ def test_the_search_page_and_api_agree_and_keep_their_query_count(client, cast, 
     assert [item["title"] for item in body["items"]] == ["Organ any time"]
     page = client.get(reverse("catalog:search"), {"date": tuesday}).content.decode()
     assert "Organ any time" in page and "Band with hours" not in page
+
+
+def _book(client_user, provider, day, hour):
+    from zoneinfo import ZoneInfo
+
+    from bookings.tests.factories import make_booking
+    from catalog.models import Service
+
+    service = Service.objects.get(provider=provider)
+    starts = dt.datetime.combine(day, T(hour), tzinfo=ZoneInfo("Europe/Berlin"))
+    make_booking(client=client_user, service=service, to_state="accepted", starts_at=starts)
+
+
+def test_a_booked_day_stays_free_until_the_daily_maximum(cast, client_user):
+    availability_rules_save(
+        provider=cast, buffer_before_minutes=0, buffer_after_minutes=0, min_notice_hours=0, max_gigs_per_day=2,
+        timezone_name="Europe/Berlin",
+    )  # fmt: skip
+    day = _next(2)
+    _book(client_user, cast, day, 10)
+    assert _free(day) == {"Band with hours", "Organ any time"}
+    _book(client_user, cast, day, 18)
+    assert _free(day) == {"Organ any time"}
+
+
+def test_without_rules_a_booked_day_is_busy_as_before(cast, client_user):
+    day = _next(2)
+    _book(client_user, cast, day, 10)
+    assert _free(day) == {"Organ any time"}
