@@ -154,3 +154,11 @@ def test_deleting_a_date(signed_in, provider):
     assert not DateOverride.objects.exists()
     response = signed_in.post(reverse("calendars:hours-override-delete", args=["not-a-date"]), follow=True)
     assert "That date had no hours of its own." in response.content.decode()
+
+
+def test_staff_read_hours_and_rules_in_the_admin(client, staff_user, provider):
+    weekly_hours_save(provider=provider, week={0: [(T(9), T(17))]})
+    client.force_login(staff_user)
+    for name in ("weeklyhours", "dateoverride", "availabilityrules"):
+        assert client.get(reverse(f"admin:calendars_{name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:calendars_weeklyhours_add")).status_code == 403

@@ -98,3 +98,27 @@ def test_the_operation_is_documented(client, db):
     operation = schema["paths"]["/api/services/{service_id}/slots"]["get"]
     assert operation["operationId"] == "service_slots_api"
     assert "daylight-saving" in operation["description"]
+
+
+def test_the_booking_api_refuses_a_time_the_slots_do_not_offer_with_the_reason(client, client_user, provider, service):
+    from accounts.tests.factories import auth
+
+    weekly_hours_save(provider=provider, week={0: [(T(9), T(14))]})
+    monday = _next(0)
+    offered = _slots(client, service.public_id, date=monday.isoformat()).json()["slots"]
+    body = {"service_id": str(service.public_id), "venue": "Villa Rosa"}
+    url = reverse("api:booking_create_api")
+    late = dt.datetime.combine(monday, T(13), tzinfo=BERLIN).isoformat()
+    response = client.post(url, {**body, "starts_at": late}, content_type="application/json", headers=auth(client_user))
+    assert response.status_code == 409
+    assert response.json() == {"detail": "That time is outside the provider's working hours.", "code": "slot_taken"}
+    response = client.post(
+        url, {**body, "starts_at": offered[-1]["starts_at"]}, content_type="application/json", headers=auth(client_user)
+    )
+    assert response.status_code == 201
+    booked = dt.datetime.fromisoformat(response.json()["starts_at"])
+    assert (
+        booked
+        == dt.datetime.fromisoformat(offered[-1]["starts_at"])
+        == dt.datetime.combine(monday, T(12), tzinfo=BERLIN)
+    )
