@@ -60,6 +60,13 @@ def test_client_searches_a_date_picks_a_free_slot_and_the_provider_sees_it(
     expect(slots.locator("input[name=start_time]")).to_have_count(7)
     expect(slots.get_by_text("15:30", exact=True)).to_have_count(0)
     screenshot("slots")
+    # A new date brings its own free times (htmx); the searched one is back with its seven.
+    when = page.get_by_test_id("pick-date-form").get_by_label("Date")
+    when.fill((day + dt.timedelta(days=1)).isoformat())
+    expect(slots).to_contain_text((day + dt.timedelta(days=1)).strftime("%A"))
+    expect(slots.locator("input[name=start_time]")).to_have_count(17)  # 12:00 to 20:00
+    when.fill(day.isoformat())
+    expect(slots.locator("input[name=start_time]")).to_have_count(7)
     slots.get_by_label("14:30", exact=True).check()
     page.get_by_label("Venue").fill("Villa Rosa, Potsdam")
     page.get_by_role("button", name="Send request").click()
