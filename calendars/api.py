@@ -10,6 +10,7 @@ from calendars.selectors import calendar_feed_url, service_slots
 from calendars.services import calendar_feed_ensure, calendar_feed_rotate
 from calendars.views import booking_ics_response
 from catalog.selectors import service_get_public
+from gigsta.schemas import InputSchema
 
 router = Router(tags=["calendars"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -43,7 +44,7 @@ def calendar_rotate_api(request: HttpRequest):
     return {"feed_url": calendar_feed_url(calendar_feed_rotate(user=request.auth))}
 
 
-class SlotsIn(Schema):
+class SlotsIn(InputSchema):
     date: dt.date = Field(description="A day of the venue's time zone (YYYY-MM-DD), today or later.")
     duration_minutes: int | None = Field(
         None, description="The gig's length; the service's usual length when left out (hourly services take others)."
