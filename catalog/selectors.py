@@ -7,7 +7,21 @@ from dataclasses import dataclass, field
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, F, IntegerField, OrderBy, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
@@ -372,38 +386,52 @@ def provider_get_public(*, public_id) -> User:
 
 def busy_days_for_provider(*, provider: User, start: dt.date, days: int) -> set[dt.date]:
     """The days from `start` on that search would not show the provider free (busy_on, asked of
-    each day): blocked, filled with gigs, off, or without working hours. Four queries."""
+    each day): blocked, filled with gigs, off, or without working hours. Two queries: the days'
+    marks (busy days and date overrides in one list) and the provider's rules and weekdays."""
     end = start + dt.timedelta(days=days)
-    rows = BusyDay.objects.filter(provider=provider, date__gte=start, date__lt=end).values_list("date", "kind")
-    rules = list(AvailabilityRules.objects.filter(provider=provider).values_list("max_gigs_per_day", flat=True))
-    most = rules[0] if rules else 1  # no rules: a booked day is busy; a maximum of None: no limit
-    blocked, gigs = set(), Counter()
-    for date, kind in rows:
-        if kind == BusyDay.Kind.BLOCKED:
-            blocked.add(date)
-        else:
-            gigs[date] += 1
-    full = {date for date, n in gigs.items() if most is not None and n >= most}
-    return (
-        blocked
-        | full
-        | days_without_hours(provider_id=provider.pk, days=[start + dt.timedelta(days=i) for i in range(days)])
+    off_or_open = Case(When(starts__isnull=True, then=Value("off")), default=Value("open"), output_field=CharField())
+    marks = (
+        BusyDay.objects.filter(provider=provider, date__gte=start, date__lt=end)
+        .order_by()
+        .values_list("date", "kind")
+        .union(
+            DateOverride.objects.filter(provider=provider, date__gte=start, date__lt=end)
+            .order_by()
+            .annotate(mark=off_or_open)
+            .values_list("date", "mark"),
+            all=True,
+        )
     )
-
-
-def days_without_hours(*, provider_id: int, days: list[dt.date]) -> set[dt.date]:
-    """Of `days`, those the provider's hours leave no time on: a weekday without hours (once any are
-    set) or a date off. Two queries."""
-    weekdays = set(WeeklyHours.objects.filter(provider_id=provider_id).values_list("weekday", flat=True))
-    overrides: dict[dt.date, bool] = {}  # date -> has hours
-    rows = DateOverride.objects.filter(provider_id=provider_id, date__gte=days[0], date__lte=days[-1])
-    for date, starts in rows.values_list("date", "starts"):
-        overrides[date] = overrides.get(date, False) or starts is not None
-    return {
+    mine = OuterRef("pk")
+    rules = AvailabilityRules.objects.filter(provider_id=mine)
+    week = (
+        User.objects.filter(pk=provider.pk)
+        .annotate(
+            has_rules=Exists(rules),
+            most=Subquery(rules.values("max_gigs_per_day")[:1]),
+            **{f"day{d}": Exists(WeeklyHours.objects.filter(provider_id=mine, weekday=d)) for d in range(7)},
+        )
+        .values("has_rules", "most", *(f"day{d}" for d in range(7)))
+        .get()
+    )
+    most = week["most"] if week["has_rules"] else 1  # no rules: a booked day is busy; a maximum of None: no limit
+    weekdays = {d for d in range(7) if week[f"day{d}"]}
+    blocked, gigs, overrides = set(), Counter(), {}
+    for date, mark in marks:
+        if mark == BusyDay.Kind.BLOCKED:
+            blocked.add(date)
+        elif mark == BusyDay.Kind.BOOKING:
+            gigs[date] += 1
+        else:  # a date with its own hours ("open") or none ("off")
+            overrides[date] = overrides.get(date, False) or mark == "open"
+    full = {date for date, n in gigs.items() if most is not None and n >= most}
+    all_days = [start + dt.timedelta(days=i) for i in range(days)]
+    no_hours = {
         day
-        for day in days
+        for day in all_days
         if (not overrides[day] if day in overrides else bool(weekdays) and day.weekday() not in weekdays)
     }
+    return blocked | full | no_hours
 
 
 def blocked_days_for_provider(*, provider: User) -> QuerySet[BusyDay]:
