@@ -175,7 +175,7 @@ def problem_in(
         return None
     if starts_at < now + rules.min_notice:
         if rules.min_notice:
-            return f"The provider needs at least {_minutes(rules.min_notice)} notice: pick a later time."
+            return f"The provider needs notice of at least {_minutes(rules.min_notice)}: pick a later time."
         return "Pick a time in the future."
     if not within(open_intervals(rules, starts_at, ends_at), starts_at, ends_at):
         local_days = {starts_at.astimezone(rules.zone).date()}

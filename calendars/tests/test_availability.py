@@ -136,7 +136,7 @@ def test_minimum_notice_hides_the_starts_too_soon(provider, service):
     labels = _labels(free_starts(service, MONDAY + dt.timedelta(days=2), 120, now=now), BERLIN)
     assert labels[0] == "10:00"
     problem = slot_problem(service, _at(MONDAY, 20), _at(MONDAY, 22), now=now)
-    assert problem == "The provider needs at least 48 hours notice: pick a later time."
+    assert problem == "The provider needs notice of at least 48 hours: pick a later time."
 
 
 def test_past_starts_are_never_offered(service):
