@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bookings.attachments import ACCEPT, MAX_FILES
 from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, MAX_REPLY_LENGTH, MAX_REVIEW_LENGTH, MAX_VENUE_LENGTH
+from calendars.selectors import Slots
 from catalog.models import (
     MAX_DEPOSIT_PERCENT,
     MAX_DURATION_MINUTES,
@@ -39,37 +40,81 @@ class BookingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "The occasion, number of guests, anything special"}),
     )
 
-    def __init__(self, *args, service: Service, **kwargs):
+    def __init__(self, *args, service: Service, slots: "Slots | None" = None, picker: bool = False, **kwargs):
+        """`picker`: the provider has working hours, so the start is picked from the free `slots` of
+        the date chosen first (calendars.selectors.service_slots); otherwise any time is typed in."""
         super().__init__(*args, **kwargs)
         self.service = service
         self.zone = ZoneInfo(service.timezone)
+        self.slots = slots
+        self.picker = picker
         self.fields["start_time"].help_text = f"Local time in {service.city} ({service.timezone})."
-        duration = self.fields["duration_minutes"]
-        duration.initial = service.duration_minutes
-        if service.pricing == Pricing.HOURLY:
-            duration.widget.attrs["min"] = service.min_duration_minutes
-            duration.help_text = f"At least {service.min_duration_minutes} minutes; the price follows the length."
-        # The price below the field follows the length as it is typed (htmx); without JavaScript
-        # it is worked out when the request is sent.
-        duration.widget.attrs.update(
-            {
-                "hx-get": reverse("bookings:price", args=[service.public_id]),
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": "#booking-price",
-                "hx-swap": "outerHTML",
-                "hx-sync": "this:replace",
-            }
-        )
-        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+        _when_fields_setup(self, service)
+        if picker:  # the date and length come from the first step (PickDateForm)
+            self.fields["date"].widget = forms.HiddenInput()
+            self.fields["duration_minutes"].widget = forms.HiddenInput()
+            self.fields["start_time"] = forms.ChoiceField(
+                label=f"Free start times, {service.city} time ({service.timezone})",
+                choices=[(slot.label, slot.label) for slot in (slots.slots if slots else [])],
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": "That time is not free (any more): pick one of the times shown."},
+            )
 
     def clean(self):
         data = super().clean()
-        if data.get("date") and data.get("start_time"):
-            starts_at = dt.datetime.combine(data["date"], data["start_time"], tzinfo=self.zone)
+        start = data.get("start_time")
+        if isinstance(start, str):  # a picked slot: its "HH:MM" label
+            start = dt.time.fromisoformat(start)
+        if data.get("date") and start:
+            starts_at = dt.datetime.combine(data["date"], start, tzinfo=self.zone)
+            if starts_at.astimezone(dt.UTC).astimezone(self.zone).replace(tzinfo=None) != starts_at.replace(
+                tzinfo=None
+            ):
+                self.add_error(
+                    "start_time",
+                    f"{start:%H:%M} does not exist on {data['date']:%-d %B} in {self.service.timezone}: the clocks "
+                    "go forward then. Pick another time.",
+                )
+                return data
             if starts_at <= timezone.now():
                 self.add_error("date", "Pick a date and time in the future.")
             data["starts_at"] = starts_at
         return data
+
+
+class PickDateForm(forms.Form):
+    """The booking form's first step when the provider has working hours: the date (and length,
+    for hourly services) whose free start times to show. A GET form: it only reads."""
+
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    duration_minutes = forms.IntegerField(
+        label="Duration (minutes)", min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
+    )
+
+    def __init__(self, *args, service: Service, **kwargs):
+        super().__init__(*args, **kwargs)
+        _when_fields_setup(self, service)
+
+
+def _when_fields_setup(form: forms.Form, service: Service) -> None:
+    """The date and length fields as both booking forms show them."""
+    duration = form.fields["duration_minutes"]
+    duration.initial = service.duration_minutes
+    if service.pricing == Pricing.HOURLY:
+        duration.widget.attrs["min"] = service.min_duration_minutes
+        duration.help_text = f"At least {service.min_duration_minutes} minutes; the price follows the length."
+    # The price below the field follows the length as it is typed (htmx); without JavaScript
+    # it is worked out when the request is sent.
+    duration.widget.attrs.update(
+        {
+            "hx-get": reverse("bookings:price", args=[service.public_id]),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#booking-price",
+            "hx-swap": "outerHTML",
+            "hx-sync": "this:replace",
+        }
+    )
+    form.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
 
 class OfferForm(forms.Form):

@@ -50,7 +50,7 @@ from bookings.state_machine import (
     roles_of,
 )
 from bookings.terms import booking_terms, card_payments_on
-from calendars.models import ImportedBusy
+from calendars.availability import slot_problem, venue_days
 from catalog.cache import catalog_changed
 from catalog.models import (
     MAX_DEPOSIT_PERCENT,
@@ -100,10 +100,7 @@ def _days(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> list[dt.da
     """The calendar days a gig touches where it happens, in the venue's time zone `zone` (the
     service's), not the site's: a late gig in Sydney is on a Sydney day. A gig past midnight
     touches two."""
-    venue = ZoneInfo(zone)
-    first = starts_at.astimezone(venue).date()
-    last = (ends_at - dt.timedelta(microseconds=1)).astimezone(venue).date()
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return venue_days(starts_at, ends_at, ZoneInfo(zone))
 
 
 def _lock_provider(provider_id: int) -> None:
@@ -113,26 +110,22 @@ def _lock_provider(provider_id: int) -> None:
 
 
 def _check_slot_free(
-    *, provider_id: int, starts_at: dt.datetime, ends_at: dt.datetime, zone: str, exclude_pk=None
+    *,
+    service: Service,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    exclude: Booking | None = None,
+    waive_own_rules: bool | None = None,
 ) -> None:
-    """Refuse a slot that overlaps a holding booking, a day the provider blocked (the venue's
-    days, in its time zone `zone`) or a time their own calendar says they are busy
-    (calendars.ImportedBusy). Call inside the transaction that holds the provider lock."""
-    overlapping = Booking.objects.filter(
-        provider_id=provider_id, state__in=HOLDING_STATES, starts_at__lt=ends_at, ends_at__gt=starts_at
-    )
-    if exclude_pk is not None:
-        overlapping = overlapping.exclude(pk=exclude_pk)
-    if overlapping.exists():
-        raise SlotTaken("The provider is already booked at that time.")
-    blocked = BusyDay.objects.filter(
-        provider_id=provider_id, kind=BusyDay.Kind.BLOCKED, date__in=_days(starts_at, ends_at, zone)
-    )
-    if blocked.exists():
-        raise SlotTaken("The provider is not available that day.")
-    imported = ImportedBusy.objects.filter(provider_id=provider_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
-    if imported.exists():
-        raise SlotTaken("The provider is busy at that time (their own calendar).")
+    """Refuse a slot the provider cannot take (calendars.availability decides: holds and buffers,
+    blocked venue days, their own calendar, working hours, notice, gigs a day). Accepting
+    (`exclude`: the booking being accepted) waives the provider's own hours and notice, as does
+    `waive_own_rules` (the provider proposing a new time). Call inside the transaction that holds
+    the provider lock."""
+    waive = exclude is not None if waive_own_rules is None else waive_own_rules
+    problem = slot_problem(service, starts_at, ends_at, now=timezone.now(), exclude_booking=exclude, accepting=waive)
+    if problem:
+        raise SlotTaken(problem)
 
 
 def booking_request(
@@ -171,10 +164,13 @@ def booking_request(
     if errors:
         raise ValidationError(errors)
 
+    # In UTC: adding to a time in a zone with clock changes adds wall-clock time, and a gig across
+    # a change would last an hour more or less than it should.
+    starts_at = starts_at.astimezone(dt.UTC)
     ends_at = starts_at + dt.timedelta(minutes=duration)
     with transaction.atomic():
         _lock_provider(service.provider_id)
-        _check_slot_free(provider_id=service.provider_id, starts_at=starts_at, ends_at=ends_at, zone=service.timezone)
+        _check_slot_free(service=service, starts_at=starts_at, ends_at=ends_at)
         booking = Booking.objects.create(
             service=service,
             client=client,
@@ -244,13 +240,7 @@ def booking_transition(
         # An accepted offer may be longer than the request, an accepted new time is elsewhere:
         # each is checked where it now is.
         if claims_slot:
-            _check_slot_free(
-                provider_id=locked.provider_id,
-                starts_at=locked.starts_at,
-                ends_at=locked.ends_at,
-                zone=locked.service.timezone,
-                exclude_pk=locked.pk,
-            )
+            _check_slot_free(service=locked.service, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude=locked)
         return _state_write(locked, spec, actor, note=note, source=source, changed=changed, said=said)
 
 
@@ -336,9 +326,12 @@ def reschedule_propose(
         locked = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
         spec = get_transition(locked, actor, ActionName.RESCHEDULE, ctx)
         ends_at = _reschedule_check(locked, ctx, starts_at=starts_at, note=note)
-        zone = locked.service.timezone
         _check_slot_free(
-            provider_id=locked.provider_id, starts_at=starts_at, ends_at=ends_at, zone=zone, exclude_pk=locked.pk
+            service=locked.service,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            exclude=locked,
+            waive_own_rules=actor.pk == locked.provider_id,
         )
         locked.reschedule = RescheduleProposal.objects.create(
             booking=locked,
@@ -348,6 +341,7 @@ def reschedule_propose(
             was_starts_at=locked.starts_at,
             note=note.strip(),
         )
+        zone = locked.service.timezone
         new, old = gig_time_words(starts_at, zone, ctx.now), gig_time_words(locked.starts_at, zone, ctx.now)
         said = f"{spec.note}: {new} (instead of {old})"
         return _state_write(locked, spec, actor, note=note, source=source, changed=["reschedule"], said=said)

@@ -22,7 +22,16 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from bookings.attachments import attachment_response
-from bookings.forms import ActionNoteForm, BookingForm, MessageForm, OfferForm, ReplyForm, RescheduleForm, ReviewForm
+from bookings.forms import (
+    ActionNoteForm,
+    BookingForm,
+    MessageForm,
+    OfferForm,
+    PickDateForm,
+    ReplyForm,
+    RescheduleForm,
+    ReviewForm,
+)
 from bookings.models import MAX_NOTE_LENGTH, Booking, BookingEvent, Review
 from bookings.selectors import (
     BookingCard,
@@ -46,6 +55,7 @@ from bookings.services import (
 )
 from bookings.state_machine import ACTIONS_BY_NAME, State
 from bookings.terms import booking_terms, policy_lines
+from calendars.selectors import Slots, provider_has_hours, service_slots
 from catalog.forms import date_from_link
 from catalog.models import Service
 from catalog.pricing import Quote, quote
@@ -74,15 +84,29 @@ def _bookable(request: HttpRequest, service_id: UUID) -> Service:
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
+    """The booking form. When the provider has working hours, the client first picks a date (a GET,
+    as from search's `?date=`) and then one of its free start times; otherwise any time is typed."""
     service = _bookable(request, service_id)
+    picker = provider_has_hours(provider_id=service.provider_id)
+    asked = request.POST if request.method == "POST" else request.GET
     # A date carried from search and the service page (`?date=`) fills the form in; a bad one is ignored.
-    initial = {"date": day} if (day := date_from_link(request.GET.get("date"))) else {}
-    form = BookingForm(data=request.POST if request.method == "POST" else None, service=service, initial=initial)
+    day = date_from_link(asked.get("date"))
+    duration = _minutes(asked.get("duration_minutes")) or service.duration_minutes
+    slots = _slots(service, day, duration) if picker else None
+    initial = {"date": day, "duration_minutes": duration} if day else {}
+    initial.update({k: asked[k] for k in ("venue", "message") if request.method == "GET" and asked.get(k)})
+    form = BookingForm(
+        data=request.POST if request.method == "POST" else None,
+        service=service,
+        initial=initial,
+        slots=slots,
+        picker=picker,
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("starts_at", "duration_minutes", "venue", "message")}
         booking = form_submit(
             form, booking_request, client=request.user, service=service, **data,
-            rename={"starts_at": "date"}, hint="Try another date or time.",
+            rename={"starts_at": "start_time" if picker else "date"}, hint="Try another date or time.",
         )  # fmt: skip
         if booking is not None:
             who, price = service.provider.display_name, money(booking.price_minor, booking.currency)
@@ -92,12 +116,33 @@ def booking_new(request: HttpRequest, service_id: UUID) -> HttpResponse:
     terms = Booking(service=service, **booking_terms(service, service.duration_minutes))
     context = {
         "form": form,
+        "pick_form": PickDateForm(initial=initial, service=service) if picker else None,
+        "slots": slots,
+        "day": day,
         "service": service,
         "terms": terms,
         "policy": policy_lines(terms),
-        "quote": _quote(service, form["duration_minutes"].value()),
+        "quote": _quote(service, duration if picker else form["duration_minutes"].value()),
     }
     return render(request, "bookings/booking_form.html", context)
+
+
+def _minutes(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _slots(service: Service, day, duration: int) -> Slots | None:
+    """The free starts of `day` for the picker; None without a date, or for a length the service
+    does not take (the form says why when it is sent)."""
+    if day is None:
+        return None
+    try:
+        return service_slots(service=service, date=day, duration_minutes=duration, now=timezone.now())
+    except ValidationError:
+        return None
 
 
 @login_required

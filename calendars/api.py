@@ -3,13 +3,14 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import ErrorOut
 from calendars.models import MAX_URL_LENGTH
-from calendars.selectors import ImportStatus, busy_import_status, calendar_feed_url
+from calendars.selectors import ImportStatus, busy_import_status, calendar_feed_url, service_slots
 from calendars.services import busy_import_delete, busy_import_save, calendar_feed_ensure, calendar_feed_rotate
 from calendars.views import booking_ics_response
+from catalog.selectors import service_get_public
 from gigsta.errors import NotFound
 from gigsta.schemas import InputSchema
 
@@ -116,3 +117,43 @@ def calendar_import_delete_api(request: HttpRequest):
     if not busy_import_delete(provider=request.auth):
         raise NotFound("You have no calendar import.")
     return Status(204, None)
+
+
+class SlotsIn(InputSchema):
+    date: dt.date = Field(description="A day of the venue's time zone (YYYY-MM-DD), today or later.")
+    duration_minutes: int | None = Field(
+        None, description="The gig's length; the service's usual length when left out (hourly services take others)."
+    )
+
+
+class SlotOut(Schema):
+    starts_at: dt.datetime = Field(description="ISO 8601 with the venue's offset that day.")
+    ends_at: dt.datetime
+    label: str = Field(description="The start on the venue's clock, HH:MM.")
+
+
+class SlotsOut(Schema):
+    date: dt.date
+    timezone: str = Field(description="The venue's time zone (the service's): every time here is on its clock.")
+    duration_minutes: int
+    has_hours: bool = Field(
+        description="False when the provider has set no working hours: then any time not taken may be requested, "
+        "and the slots are every half hour of the day."
+    )
+    slots: list[SlotOut]
+
+
+@router.get(
+    "/services/{service_id}/slots",
+    auth=None,
+    response={200: SlotsOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="service_slots_api",
+)
+def service_slots_api(request: HttpRequest, service_id: UUID, query: Query[SlotsIn]):
+    """The start times on a date at which the service can be requested, every half hour of the venue's
+    clock: inside the provider's working hours and date overrides, clear of their gigs and the buffers
+    around them, past their minimum notice, on a day they have not blocked nor filled. A time the clock
+    skips on a daylight-saving change is never offered; a time it shows twice is offered once (the first).
+    The same rules decide `POST /api/bookings` (409 `slot_taken` with the reason otherwise)."""
+    service = service_get_public(public_id=service_id)
+    return service_slots(service=service, date=query.date, duration_minutes=query.duration_minutes, now=timezone.now())

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -77,3 +78,95 @@ class ImportedBusy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} busy {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M} UTC"
+
+
+MAX_BUFFER_MINUTES = 24 * 60
+MAX_NOTICE_HOURS = 90 * 24
+MAX_GIGS_PER_DAY = 50
+
+
+class WeeklyHours(models.Model):
+    """One range of a provider's working hours on a weekday, in the zone of their rules
+    (AvailabilityRules.timezone). A day may have several ranges; they never overlap (checked by
+    calendars.services.weekly_hours_set). `ends` 00:00 means midnight at the end of the day.
+    A provider without any row takes requests at any time."""
+
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.PositiveSmallIntegerField(help_text="0 Monday … 6 Sunday")
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        indexes = [models.Index(fields=["provider", "weekday"], name="weeklyhours_provider_day")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weeklyhours_weekday_range"),
+            models.UniqueConstraint(fields=["provider", "weekday", "starts"], name="weeklyhours_one_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} day {self.weekday} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class DateOverride(models.Model):
+    """A date whose hours differ from the weekday's: closed (no `starts`/`ends`: a day off), or
+    open in its own ranges (one row per range) instead of the weekly ones."""
+
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="date_overrides")
+    date = models.DateField()
+    starts = models.TimeField(null=True, blank=True)
+    ends = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["date", "starts"]
+        indexes = [models.Index(fields=["provider", "date"], name="dateoverride_provider_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts__isnull=True, ends__isnull=True)
+                | models.Q(starts__isnull=False, ends__isnull=False),
+                name="dateoverride_closed_or_range",
+            ),
+            models.UniqueConstraint(fields=["provider", "date", "starts"], name="dateoverride_one_start"),
+            models.UniqueConstraint(
+                fields=["provider", "date"], condition=models.Q(starts__isnull=True), name="dateoverride_one_closed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.date} {'closed' if self.closed else f'{self.starts}-{self.ends}'}"
+
+    @property
+    def closed(self) -> bool:
+        return self.starts is None
+
+
+class AvailabilityRules(models.Model):
+    """A provider's rules around gigs: buffers kept free before and after each (travel, set-up,
+    packing), how long before a gig a request must come, how many gigs a day, and the time zone
+    their weekly hours are written in."""
+
+    provider = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability")
+    buffer_before_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)])
+    buffer_after_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)])
+    min_notice_hours = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_NOTICE_HOURS)])
+    max_gigs_per_day = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_GIGS_PER_DAY)]
+    )
+    timezone = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(buffer_before_minutes__lte=MAX_BUFFER_MINUTES)
+                & models.Q(buffer_after_minutes__lte=MAX_BUFFER_MINUTES)
+                & models.Q(min_notice_hours__lte=MAX_NOTICE_HOURS),
+                name="availabilityrules_ranges",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_gigs_per_day__isnull=True) | models.Q(max_gigs_per_day__gte=1),
+                name="availabilityrules_max_gigs",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Availability rules of {self.provider_id}"

@@ -1,5 +1,5 @@
-"""Reads for calendars: whose feed a token opens, which bookings a calendar shows, and the busy
-times imported from a provider's own calendar."""
+"""Reads for calendars: whose feed a token opens, which bookings a calendar shows, the busy
+times imported from a provider's own calendar, and the free start times of a service on a day."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -7,17 +7,20 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import Booking, BookingEvent
+from bookings.models import MAX_YEARS_AHEAD, Booking, BookingEvent
 from bookings.selectors import booking_get_for_user
 from bookings.state_machine import HOLDING_STATES, State
-from calendars.models import BusyImport, CalendarFeed, ImportedBusy
+from calendars.availability import free_starts
+from calendars.models import AvailabilityRules, BusyImport, CalendarFeed, DateOverride, ImportedBusy, WeeklyHours
 from catalog.models import Service
+from catalog.pricing import quote
 
 # How far back a feed reaches: old gigs stay in the calendars that have them already.
 FEED_PAST = dt.timedelta(days=180)
@@ -118,3 +121,87 @@ def busy_import_status(*, provider: User, now: dt.datetime) -> ImportStatus:
         rows = busy_import.intervals.filter(ends_at__gt=now).order_by("starts_at", "ends_at")[:UPCOMING_SHOWN]
         upcoming = [BusyTime(r.starts_at.astimezone(tz), r.ends_at.astimezone(tz), r.all_day) for r in rows]
     return ImportStatus(busy_import, zone, upcoming)
+
+
+SLOTS_MAX_DAYS_AHEAD = 365 * MAX_YEARS_AHEAD
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: dt.datetime  # in the venue's zone, with its offset
+    ends_at: dt.datetime
+    label: str  # "HH:MM" on the venue's clock
+
+
+@dataclass(frozen=True)
+class Slots:
+    """The free start times of a service on one venue date, for the slots API and the picker."""
+
+    date: dt.date
+    timezone: str
+    duration_minutes: int
+    has_hours: bool  # False: the provider set no working hours, any time may be asked for
+    slots: list[Slot]
+
+
+def service_slots(*, service: Service, date: dt.date, duration_minutes: int | None, now: dt.datetime) -> Slots:
+    """The free starts of `service` on `date` (a day of its venue's time zone) for a gig of
+    `duration_minutes` (the service's usual length when None). Raises ValidationError for a past
+    date, one too far ahead, or a length the service does not take."""
+    duration = service.duration_minutes if duration_minutes is None else duration_minutes
+    venue = ZoneInfo(service.timezone)
+    today = now.astimezone(venue).date()
+    errors = {}
+    if date < today:
+        errors["date"] = [f"Pick today ({today:%Y-%m-%d} in {service.timezone}) or a later date."]
+    elif date > today + dt.timedelta(days=SLOTS_MAX_DAYS_AHEAD):
+        errors["date"] = [f"Pick a date within the next {MAX_YEARS_AHEAD} years."]
+    if problem := quote(service, duration).problem:
+        errors["duration_minutes"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    length = dt.timedelta(minutes=duration)
+    starts = free_starts(service, date, duration, now=now)
+    slots = [
+        Slot(local, (s + length).astimezone(venue), f"{local:%H:%M}") for s in starts if (local := s.astimezone(venue))
+    ]
+    has_hours = provider_has_hours(provider_id=service.provider_id)
+    return Slots(date=date, timezone=service.timezone, duration_minutes=duration, has_hours=has_hours, slots=slots)
+
+
+@dataclass(frozen=True)
+class HoursPage:
+    """What the working-hours editor shows a provider."""
+
+    weekly: dict[int, list[tuple[dt.time, dt.time]]]
+    overrides: list[tuple[dt.date, list[tuple[dt.time, dt.time]]]]  # upcoming dates, [] a day off
+    rules: AvailabilityRules | None
+    zone: str  # the zone the hours are read in: the rules', else the provider's services', else the site's
+
+    @property
+    def has_hours(self) -> bool:
+        return bool(self.weekly)
+
+
+def hours_default_zone(provider: User) -> str:
+    zone = Service.objects.filter(provider=provider).order_by("created_at").values_list("timezone", flat=True).first()
+    return zone or settings.TIME_ZONE
+
+
+def hours_page(*, provider: User) -> HoursPage:
+    weekly: dict[int, list] = {}
+    for row in WeeklyHours.objects.filter(provider=provider):
+        weekly.setdefault(row.weekday, []).append((row.starts, row.ends))
+    overrides: dict[dt.date, list] = {}
+    for row in DateOverride.objects.filter(provider=provider, date__gte=timezone.localdate()):
+        ranges = overrides.setdefault(row.date, [])
+        if not row.closed:
+            ranges.append((row.starts, row.ends))
+    rules = AvailabilityRules.objects.filter(provider=provider).first()
+    zone = rules.timezone if rules else hours_default_zone(provider)
+    return HoursPage(weekly=weekly, overrides=sorted(overrides.items()), rules=rules, zone=zone)
+
+
+def provider_has_hours(*, provider_id: int) -> bool:
+    """Whether the provider set weekly hours: then clients pick a free start, else they type any time."""
+    return WeeklyHours.objects.filter(provider_id=provider_id).exists()

@@ -2,16 +2,32 @@
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, F, IntegerField, OrderBy, OuterRef, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
+from calendars.models import AvailabilityRules, DateOverride, WeeklyHours
 from catalog.models import MAX_PRICE_MINOR, BusyDay, Category, Listing, ProviderPhoto, Service, ServicePhoto
 from catalog.search_sql import first_ids, nearest_cutoff, nearest_first, page_in_window, within_box, words_match
 from catalog.services import words_of
@@ -150,9 +166,47 @@ def _bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, floa
     return min_lat, max_lat, min_lng, max_lng
 
 
-def busy_on(date: dt.date) -> Exists:
-    """True for rows whose provider cannot take a booking that day (blocked or booked)."""
-    return Exists(BusyDay.objects.filter(provider_id=OuterRef("provider_id"), date=date))
+# Days no gig fits, whatever the hours: blocked by the provider, or filled by their own calendar.
+WHOLE_DAY_BUSY = (BusyDay.Kind.BLOCKED, BusyDay.Kind.IMPORTED)
+
+
+def busy_on(date: dt.date, *, now: dt.datetime | None = None) -> Q:
+    """True for rows whose provider cannot take a booking that day, by the rules
+    calendars.availability applies to times, asked of the whole day:
+    - a day they blocked (catalog.BusyDay, kind blocked) or their own calendar fills (kind imported);
+    - a day their gigs fill (BusyDay rows of kind booking): as many as their maximum of gigs a day,
+      or one when they have set no rules (a booked day is busy, as it always was);
+    - a date off, or a weekday without working hours once they have set some;
+    - a day too soon for their minimum notice.
+    Index-friendly subqueries on (provider, date) and (provider, weekday), in the search's one query."""
+    provider = OuterRef("provider_id")
+    now = now or timezone.now()
+    day_ends = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
+    hours_left = math.floor((day_ends - now).total_seconds() / 3600)
+    booked = BusyDay.objects.filter(provider_id=provider, date=date, kind=BusyDay.Kind.BOOKING)
+    gigs_that_day = (
+        BusyDay.objects.filter(provider_id=OuterRef("provider_id"), date=date, kind=BusyDay.Kind.BOOKING)
+        .values("provider_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    room_for_more = AvailabilityRules.objects.filter(provider_id=provider).filter(
+        Q(max_gigs_per_day__isnull=True) | Q(max_gigs_per_day__gt=Subquery(gigs_that_day))
+    )
+    hours_that_day = Exists(WeeklyHours.objects.filter(provider_id=provider, weekday=date.weekday())) | Exists(
+        DateOverride.objects.filter(provider_id=provider, date=date, starts__isnull=False)
+    )
+    return (
+        Exists(BusyDay.objects.filter(provider_id=provider, date=date, kind__in=WHOLE_DAY_BUSY))
+        | (Exists(booked) & ~Exists(room_for_more))
+        | Exists(DateOverride.objects.filter(provider_id=provider, date=date, starts__isnull=True))
+        | (Exists(WeeklyHours.objects.filter(provider_id=provider)) & ~hours_that_day)
+        | Exists(
+            AvailabilityRules.objects.filter(
+                provider_id=provider, min_notice_hours__gt=0, min_notice_hours__gte=hours_left
+            )
+        )
+    )
 
 
 def service_search(filters: SearchFilters) -> SearchPage:
@@ -335,8 +389,53 @@ def provider_get_public(*, public_id) -> User:
 
 
 def busy_days_for_provider(*, provider: User, start: dt.date, days: int) -> set[dt.date]:
+    """The days from `start` on that search would not show the provider free (busy_on, asked of
+    each day): blocked, filled with gigs, off, or without working hours. Two queries: the days'
+    marks (busy days and date overrides in one list) and the provider's rules and weekdays."""
     end = start + dt.timedelta(days=days)
-    return set(BusyDay.objects.filter(provider=provider, date__gte=start, date__lt=end).values_list("date", flat=True))
+    off_or_open = Case(When(starts__isnull=True, then=Value("off")), default=Value("open"), output_field=CharField())
+    marks = (
+        BusyDay.objects.filter(provider=provider, date__gte=start, date__lt=end)
+        .order_by()
+        .values_list("date", "kind")
+        .union(
+            DateOverride.objects.filter(provider=provider, date__gte=start, date__lt=end)
+            .order_by()
+            .annotate(mark=off_or_open)
+            .values_list("date", "mark"),
+            all=True,
+        )
+    )
+    mine = OuterRef("pk")
+    rules = AvailabilityRules.objects.filter(provider_id=mine)
+    week = (
+        User.objects.filter(pk=provider.pk)
+        .annotate(
+            has_rules=Exists(rules),
+            most=Subquery(rules.values("max_gigs_per_day")[:1]),
+            **{f"day{d}": Exists(WeeklyHours.objects.filter(provider_id=mine, weekday=d)) for d in range(7)},
+        )
+        .values("has_rules", "most", *(f"day{d}" for d in range(7)))
+        .get()
+    )
+    most = week["most"] if week["has_rules"] else 1  # no rules: a booked day is busy; a maximum of None: no limit
+    weekdays = {d for d in range(7) if week[f"day{d}"]}
+    blocked, gigs, overrides = set(), Counter(), {}
+    for date, mark in marks:
+        if mark in WHOLE_DAY_BUSY:
+            blocked.add(date)
+        elif mark == BusyDay.Kind.BOOKING:
+            gigs[date] += 1
+        else:  # a date with its own hours ("open") or none ("off")
+            overrides[date] = overrides.get(date, False) or mark == "open"
+    full = {date for date, n in gigs.items() if most is not None and n >= most}
+    all_days = [start + dt.timedelta(days=i) for i in range(days)]
+    no_hours = {
+        day
+        for day in all_days
+        if (not overrides[day] if day in overrides else bool(weekdays) and day.weekday() not in weekdays)
+    }
+    return blocked | full | no_hours
 
 
 def blocked_days_for_provider(*, provider: User) -> QuerySet[BusyDay]:

@@ -151,13 +151,20 @@ def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
     availability = [{"date": d, "busy": d in busy} for d in days]
     services = list(provider.services.filter(is_active=True).select_related("category"))
     photos = list(provider.photos.all())
+    # A free day links to booking it: the one service's form, or with several this page's list of
+    # services, whose links carry the date on.
+    if len(services) == 1:
+        book_url = reverse("bookings:new", args=[services[0].public_id])
+    else:
+        book_url = reverse("catalog:provider", args=[provider.public_id])
     context = {
         "provider": provider,
         "profile": profile,
         "services": services,
         "photos": photos,
         "availability": availability,
-        "calendar_html": availability_calendar(availability),
+        "calendar_html": availability_calendar(availability, book_url=book_url if services else ""),
+        "date_slot": DATE_SLOT,
     }
     shown = (
         provider.pk,
@@ -177,6 +184,8 @@ def provider_detail(request: HttpRequest, provider_id: UUID) -> HttpResponse:
         ),
     )
     main_html = main_html.replace(SAVE_SLOT, save_button(request, provider=provider), 1)
+    # The date picked on the calendar travels on through the service links (outside the cached HTML).
+    main_html = main_html.replace(DATE_SLOT, date_query(date_from_link(request.GET.get("date"))))
     main_html = _with_reviews(request, main_html, provider, title="Reviews")
     return render(request, "catalog/provider_detail.html", {**context, "main_html": main_html})
 
@@ -194,15 +203,16 @@ def _with_reviews(request: HttpRequest, main_html: str, provider, *, title: str,
     return mark_safe(main_html.replace(REVIEWS_SLOT, html, 1))  # noqa: S308 (HTML we rendered ourselves)
 
 
-def availability_calendar(availability: list[dict]) -> str:
+def availability_calendar(availability: list[dict], *, book_url: str = "") -> str:
     """The availability calendar's HTML, cached under everything it shows (the days, which are
-    busy, the language): most providers are free all six weeks and share one rendering, and a
-    newly blocked or booked day changes the key, so nothing needs invalidating."""
-    days = "".join(f"{d['date']:%Y%m%d}{'b' if d['busy'] else 'f'}" for d in availability)
+    busy, where a free day links to, the language): a newly blocked or booked day changes the
+    key, so nothing needs invalidating."""
+    days = "".join(f"{d['date']:%Y%m%d}{'b' if d['busy'] else 'f'}" for d in availability) + book_url
     key = "calendar:" + get_language() + ":" + hashlib.sha256(days.encode()).hexdigest()[:32]
     html = caches["local"].get(key)
     if html is None:
-        html = render_to_string("catalog/provider_detail.html#calendar", {"availability": availability})
+        context = {"availability": availability, "book_url": book_url}
+        html = render_to_string("catalog/provider_detail.html#calendar", context)
         caches["local"].set(key, html, timeout=CALENDAR_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 (HTML we rendered ourselves)
 

@@ -146,7 +146,8 @@ def test_provider_page_shows_services_and_availability(client, listings):
 def test_provider_calendar_shows_a_newly_busy_day_at_once(client, listings, django_assert_num_queries):
     url = reverse("catalog:provider", args=[listings.public_id])
     day = timezone.localdate() + dt.timedelta(days=5)
-    with django_assert_num_queries(5):  # provider, busy days, photos, services, the reviews' count (none)
+    # provider, busy days and dates off, rules and weekdays, photos, services, the reviews' count (none)
+    with django_assert_num_queries(6):
         before = client.get(url).content.decode()
     assert f'data-busy="false" data-date="{day:%Y-%m-%d}"' in before
     busy_day_block(provider=listings, start=day)
