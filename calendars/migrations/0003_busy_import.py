@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calendars', '0001_feed'),
+        ('calendars', '0002_availability'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
