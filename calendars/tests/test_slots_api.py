@@ -41,7 +41,7 @@ def test_the_free_starts_of_a_day_with_offset_and_label(
         to_state="accepted",
         starts_at=dt.datetime.combine(monday, T(12), tzinfo=BERLIN),
     )
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # the rules' reads, the service, holds, blocked days, own calendar
         response = _slots(client, service.public_id, date=monday.isoformat())
     assert response.status_code == 200
     body = response.json()

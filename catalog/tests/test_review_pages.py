@@ -88,15 +88,16 @@ def test_the_pages_cost_the_same_queries_with_2_or_6_reviews(
     for i, who in enumerate([client_user, dora]):
         reviewed(band, who, rating=4, comment=f"Review {i}", days=30 + i)
     client.get(provider_url), client.get(service_url)  # rendered once, then from the process's cache
-    # provider, busy days, photos, services; the reviews' count and their page (authors, services, categories)
-    with django_assert_num_queries(6):
+    # provider, busy days and dates off, rules and weekdays, photos, services; the reviews' count and
+    # their page (authors, services, categories)
+    with django_assert_num_queries(7):
         client.get(provider_url)
     with django_assert_num_queries(4):  # the service with its provider, the first photo; the reviews' count and page
         client.get(service_url)
     for i in range(4):
         reviewed(band, dora, rating=5, comment=f"More {i}", days=40 + i)
     client.get(provider_url), client.get(service_url)  # the rating changed: rendered again once
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert "More 3" in client.get(provider_url).content.decode()
     with django_assert_num_queries(4):
         assert "More 3" in client.get(service_url).content.decode()
