@@ -65,6 +65,8 @@ class ActionOut(Schema):
     takes_terms: bool = Field(
         description="true: the action carries terms of its own (an offer: POST /api/bookings/{id}/offer)"
     )
+    takes_amount: bool = Field(False, description="true: send `amount_minor` with the action (resolve_partial)")
+    needs_note: bool = Field(False, description="true: the action is refused without a `note` (staff resolutions)")
 
 
 class OfferOut(Schema):
@@ -163,7 +165,13 @@ class BookingIn(InputSchema):
 
 
 class ActionIn(InputSchema):
-    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+    note: str = Field("", max_length=MAX_NOTE_LENGTH, description="Required by actions with `needs_note`.")
+    amount_minor: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_PRICE_MINOR,
+        description="Only for actions with `takes_amount` (resolve_partial: the refund to the client).",
+    )
 
 
 class OfferIn(InputSchema):
@@ -234,9 +242,14 @@ def booking_actions_api(request: HttpRequest, booking_id: UUID):
 def booking_action_api(request: HttpRequest, booking_id: UUID, action_name: str, payload: ActionIn | None = None):
     """Take one action. 409 when it is not possible now; 404 for an unknown action or booking."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
-    note = payload.note if payload else ""
+    note, amount = (payload.note, payload.amount_minor) if payload else ("", None)
     transition = booking_transition(
-        booking=booking, action=action_name, actor=request.auth, note=note, source=BookingEvent.Source.API
+        booking=booking,
+        action=action_name,
+        actor=request.auth,
+        note=note,
+        source=BookingEvent.Source.API,
+        amount_minor=amount,
     )
     return _card(request, transition.booking)
 

@@ -129,6 +129,9 @@ class BookingEvent(models.Model):
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16)
     note = models.TextField(max_length=MAX_NOTE_LENGTH, blank=True)
+    # The amount an action carried (state_machine.Action.takes_amount): what staff refunded of a
+    # disputed booking with resolve_partial, in the booking's currency's minor units.
+    amount_minor = models.PositiveIntegerField(null=True, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

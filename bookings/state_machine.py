@@ -55,6 +55,7 @@ class ActionName(StrEnum):
     DISPUTE = "dispute"
     RESOLVE_RELEASE = "resolve_release"
     RESOLVE_REFUND = "resolve_refund"
+    RESOLVE_PARTIAL = "resolve_partial"
     EXPIRE = "expire"
     AUTO_COMPLETE = "auto_complete"
     REQUEST = "request"
@@ -243,13 +244,41 @@ class Action:
     # The action carries terms of its own (an offer's price, length, expiry): it is taken through
     # its own form and endpoint (bookings.services.offer_send, POST /api/bookings/{id}/offer).
     takes_terms: bool = False
+    # The action carries an amount (`amount_minor`: a partial refund staff decide) and is refused
+    # without one.
+    takes_amount: bool = False
+    # The action is refused without a note saying why (staff resolving a dispute): the note is the
+    # audit trail's and the parties' record of the decision.
+    needs_note: bool = False
 
 
 def _action(
-    name, sources, target, roles, label, note, critical=False, guard=None, starts_checkout=False, takes_terms=False
+    name,
+    sources,
+    target,
+    roles,
+    label,
+    note,
+    critical=False,
+    guard=None,
+    starts_checkout=False,
+    takes_terms=False,
+    takes_amount=False,
+    needs_note=False,
 ) -> Action:
     return Action(
-        name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout, takes_terms
+        name,
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        label,
+        note,
+        critical,
+        guard,
+        starts_checkout,
+        takes_terms,
+        takes_amount,
+        needs_note,
     )
 
 
@@ -395,6 +424,7 @@ ACTIONS: tuple[Action, ...] = (
         [R.STAFF],
         "Resolve: release payment",
         "Dispute resolved, payment released",
+        needs_note=True,
     ),
     _action(
         N.RESOLVE_REFUND,
@@ -404,6 +434,20 @@ ACTIONS: tuple[Action, ...] = (
         "Resolve: refund client",
         "Dispute resolved, client refunded",
         critical=True,
+        needs_note=True,
+    ),
+    # Part back to the client, the rest the provider's: the booking is completed, so a card
+    # booking's payout (reduced by the refund) is released by the payout timers as any other.
+    _action(
+        N.RESOLVE_PARTIAL,
+        [S.DISPUTED],
+        S.COMPLETED,
+        [R.STAFF],
+        "Resolve: refund part",
+        "Dispute resolved, part refunded",
+        critical=True,
+        takes_amount=True,
+        needs_note=True,
     ),
     _action(
         N.EXPIRE,

@@ -89,14 +89,14 @@ def test_matrix(state, action, role):
 
 
 def test_the_matrix_is_complete():
-    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 1100
+    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 1155
 
 
 def test_expected_lifecycle_names_are_stable():
     assert [a.name for a in ACTIONS] == [
         "accept", "decline", "offer", "accept_offer", "decline_offer", "withdraw", "mark_deposit_paid", "mark_paid",
         "pay", "confirm_deposit", "confirm_payment", "remind_balance", "cancel_unpaid", "cancel", "complete", "dispute",
-        "resolve_release", "resolve_refund", "expire", "auto_complete",
+        "resolve_release", "resolve_refund", "resolve_partial", "expire", "auto_complete",
     ]  # fmt: skip
 
 
@@ -201,13 +201,20 @@ def test_an_unpaid_balance_expires_some_days_after_the_gig():
 def test_a_provider_who_is_also_staff_gets_both_sets():
     booking = FakeBooking(State.DISPUTED)
     both = FakeUser(PROVIDER, is_staff=True)
-    assert {a.name for a in available_actions(booking, both, CTX)} == {"resolve_release", "resolve_refund"}
+    assert {a.name for a in available_actions(booking, both, CTX)} == {
+        "resolve_release", "resolve_refund", "resolve_partial"
+    }  # fmt: skip
 
 
 def test_critical_actions_are_the_destructive_ones():
     assert {a.name for a in ACTIONS if a.is_critical} == {
-        "decline", "withdraw", "cancel_unpaid", "cancel", "dispute", "resolve_refund"
+        "decline", "withdraw", "cancel_unpaid", "cancel", "dispute", "resolve_refund", "resolve_partial"
     }  # fmt: skip
+
+
+def test_staff_resolutions_need_a_note_and_only_part_back_takes_an_amount():
+    assert {a.name for a in ACTIONS if a.needs_note} == {"resolve_release", "resolve_refund", "resolve_partial"}
+    assert {a.name for a in ACTIONS if a.takes_amount} == {"resolve_partial"}
 
 
 def test_diagram_has_every_transition():
