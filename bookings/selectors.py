@@ -18,9 +18,19 @@ from django.utils.module_loading import import_string
 from accounts.models import User
 from bookings.attachments import ACCEPT, MAX_FILES
 from bookings.deadlines import deadline_words
-from bookings.models import MAX_MESSAGE_LENGTH, MAX_NOTE_LENGTH, Booking, Message, MessageAttachment, Offer, Review
+from bookings.models import (
+    MAX_MESSAGE_LENGTH,
+    MAX_NOTE_LENGTH,
+    Booking,
+    BookingEvent,
+    Message,
+    MessageAttachment,
+    Offer,
+    Review,
+)
 from bookings.services import booking_context, review_refusal
 from bookings.state_machine import (
+    ACTIONS,
     FINAL_STATES,
     Action,
     Deadline,
@@ -99,7 +109,7 @@ class MoneyLike(Protocol):
     due_now: list
 
 
-def _money_of(booking: Booking, now: dt.datetime) -> MoneyLike:
+def money_of(booking: Booking, now: dt.datetime) -> MoneyLike:
     """The booking's money comes from the payments ledger, which builds on bookings: the project
     names the reader (settings.BOOKING_MONEY) so that bookings never imports payments."""
     return import_string(settings.BOOKING_MONEY)(booking, now)
@@ -157,7 +167,7 @@ class BookingCard:
 
     @cached_property
     def money(self) -> MoneyLike:
-        return _money_of(self.booking, self.now)
+        return money_of(self.booking, self.now)
 
     @property
     def is_final(self) -> bool:
@@ -175,8 +185,14 @@ class BookingCard:
 
     @property
     def buttons(self) -> list[Action]:
-        """The actions taken with one button; an offer has a form of its own."""
-        return [a for a in self.actions if not a.takes_terms]
+        """The actions taken with one button; an offer has a form of its own, and staff resolve a
+        dispute in the admin, from a confirmation page with a note (`resolves_in_admin`)."""
+        return [a for a in self.actions if not a.takes_terms and not a.needs_note]
+
+    @property
+    def resolves_in_admin(self) -> bool:
+        """The reader is staff and the booking waits for them: the card links to the admin page."""
+        return any(a.needs_note for a in self.actions)
 
     @property
     def polls(self) -> bool:
@@ -218,6 +234,16 @@ class BookingCard:
             return None
         other = self.booking.provider if self.role == "client" else self.booking.client
         return Contact(display_name=other.display_name, email=other.email, phone=other.phone)
+
+    @cached_property
+    def resolution(self) -> BookingEvent | None:
+        """How staff resolved the booking's dispute (resolve_release, resolve_refund or
+        resolve_partial, with the amount refunded), for the status line; None if never disputed.
+        Read only by the states a resolution leads to."""
+        if self.booking.state not in (State.COMPLETED, State.REFUNDED):
+            return None
+        resolutions = [a.name for a in ACTIONS if a.needs_note and State.DISPUTED in a.sources]
+        return self.booking.events.filter(action__in=resolutions).order_by("-created_at", "-pk").first()
 
     @cached_property
     def reviews(self) -> list[Review]:

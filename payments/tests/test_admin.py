@@ -53,8 +53,8 @@ def test_staff_refund_goes_to_stripe_through_resolve_refund(
     client.force_login(staff_user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("admin:bookings_booking_changelist"),
-            {"action": "resolve_refund", "_selected_action": [paid_by_card.pk]},
+            reverse("admin:bookings_booking_resolve", args=[paid_by_card.pk, "resolve_refund"]),
+            {"note": "The band never came."},
         )
     tasks_run()
     paid_by_card.refresh_from_db()
