@@ -176,7 +176,10 @@ class BookingAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(dispute_opened_at=_dispute_opened_at())
+        # Annotated before ordering: the queue is ordered by the annotation (get_ordering).
+        qs = self.model._default_manager.get_queryset().annotate(dispute_opened_at=_dispute_opened_at())
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
 
     def get_ordering(self, request):
         if request.GET.get(DisputeFilter.parameter_name) == "open":

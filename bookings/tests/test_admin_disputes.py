@@ -1,0 +1,196 @@
+"""Staff's dispute queue and the confirmation pages that resolve a dispute, on bookings paid by
+bank transfer or cash (card bookings: payments/tests/test_admin.py)."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import make_user
+from bookings.models import BookingEvent
+from bookings.services import booking_transition
+from bookings.tests.factories import at, make_booking
+from catalog.tests.factories import make_service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _money(settings):
+    settings.STRIPE_SECRET_KEY = settings.STRIPE_WEBHOOK_SECRET = ""  # bank transfer or cash
+    settings.PLATFORM_FEE_PERCENT = 10
+
+
+@pytest.fixture
+def paid(client_user, provider):
+    return make_service(provider, title="Wedding band", price_minor=120_000)
+
+
+def _disputed(client_user, service, *, days_ago: int, note: str):
+    """A manual booking paid in full whose gig ended `days_ago` days ago, disputed right after."""
+    booking = make_booking(client=client_user, service=service, to_state="confirmed", starts_at=at(1))
+    ended = timezone.now() - dt.timedelta(days=days_ago)
+    booking_transition(booking=booking, action="dispute", actor=client_user, note=note, now=booking.starts_at)
+    BookingEvent.objects.filter(booking=booking, action="dispute").update(created_at=ended)
+    return booking
+
+
+def test_the_queue_lists_open_disputes_oldest_first_with_their_age(client, staff_user, client_user, paid, provider):
+    newer = _disputed(client_user, paid, days_ago=1, note="Newer")
+    older = _disputed(
+        client_user, make_service(provider, title="Photographer", price_minor=50_000), days_ago=5, note="Older"
+    )
+    make_booking(client=client_user, service=paid, to_state="confirmed", starts_at=at(40))  # not disputed
+    client.force_login(staff_user)
+    url = reverse("admin:bookings_booking_changelist") + "?dispute=open"
+
+    page = client.get(url).content.decode()
+
+    assert "Open disputes" in page
+    assert page.count('class="field-dispute_age"') == 2
+    assert page.index("Photographer") < page.index("Wedding band")  # oldest first
+    assert "5 days open" in page and "1 day open" in page
+    assert "€1,200" in page and "€500" in page  # prices as money
+    assert (
+        f"/admin/bookings/booking/{older.pk}/change/" in page and f"/admin/bookings/booking/{newer.pk}/change/" in page
+    )
+
+
+def test_the_queue_page_takes_a_fixed_number_of_queries(
+    client, staff_user, client_user, paid, django_assert_max_num_queries
+):
+    for days in (1, 2, 3):
+        _disputed(client_user, paid if days == 1 else make_service(paid.provider, price_minor=10_000), days_ago=days,
+                  note="x")  # fmt: skip
+    client.force_login(staff_user)
+    url = reverse("admin:bookings_booking_changelist") + "?dispute=open"
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200
+
+
+def test_the_change_page_shows_the_dispute_the_money_and_the_resolutions(client, staff_user, client_user, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="The singer was ill; a stand-in came.")
+    client.force_login(staff_user)
+
+    page = client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+
+    assert 'data-testid="dispute-panel"' in page
+    assert "Dispute opened: The singer was ill; a stand-in came." in page
+    assert "2 days open" in page
+    assert "€1,200 by bank transfer or cash, straight to Pete Provider: GigSta holds none of it." in page
+    assert "GigSta&#x27;s fee €120 (10 %)" in page or "GigSta's fee €120 (10 %)" in page
+    assert "10 % of what the provider keeps" in page  # the booking's fee, not basis points
+    for action in ("resolve_release", "resolve_refund", "resolve_partial"):
+        assert reverse("admin:bookings_booking_resolve", args=[booking.pk, action]) in page
+    assert 'name="_save"' not in page and 'name="_continue"' not in page  # read-only: nothing to save
+
+
+def test_the_confirmation_page_says_what_staff_can_and_cannot_enforce(client, staff_user, client_user, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    client.force_login(staff_user)
+
+    page = client.get(reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_partial"])).content.decode()
+
+    assert "Paid by bank transfer or cash, straight to Pete Provider: GigSta never held it." in page
+    assert "Pete Provider is told to refund it to Carla Client by bank transfer or cash." in page
+    assert "GigSta cannot enforce it" in page
+    assert 'name="amount"' in page and 'name="note"' in page and "csrfmiddlewaretoken" in page
+    release = client.get(reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_release"]))
+    assert "No money moves through GigSta" in release.content.decode()
+    assert 'name="amount"' not in release.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"amount": "300", "note": ""}, "This field is required."),
+        ({"amount": "", "note": "Late."}, "This field is required."),
+        ({"amount": "0", "note": "Late."}, "Ensure this value is greater than or equal to 0.01."),
+        ({"amount": "-5", "note": "Late."}, "Ensure this value is greater than or equal to 0.01."),
+        ({"amount": "abc", "note": "Late."}, "Enter a number."),
+        ({"amount": "1200.01", "note": "Late."}, "Refund at most €1,200"),
+        ({"amount": "1.001", "note": "Late."}, "Ensure that there are no more than 2 decimal places."),
+    ],
+)
+def test_bad_input_comes_back_on_the_form_and_changes_nothing(client, staff_user, client_user, paid, data, error):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    events = booking.events.count()
+    client.force_login(staff_user)
+
+    response = client.post(reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_partial"]), data)
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.state == "disputed" and booking.events.count() == events
+
+
+def test_confirming_part_back_resolves_through_the_lifecycle(client, staff_user, client_user, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    client.force_login(staff_user)
+    url = reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_partial"])
+
+    response = client.post(url, {"amount": "300.50", "note": "Two hours late: a quarter back."})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:bookings_booking_change", args=[booking.pk])
+    booking.refresh_from_db()
+    assert booking.state == "completed"
+    event = booking.events.last()
+    assert (event.action, event.source, event.actor, event.amount_minor) == (
+        "resolve_partial", "admin", staff_user, 30_050,
+    )  # fmt: skip
+    assert event.note == "Dispute resolved, part refunded: €300.50 back to the client: Two hours late: a quarter back."
+    # A second confirmation (another tab) is refused and says why.
+    again = client.post(url, {"amount": "300.50", "note": "Again"})
+    assert again.status_code == 200
+    assert "not possible while the booking is completed" in again.content.decode()
+    assert booking.events.filter(action="resolve_partial").count() == 1
+
+
+def test_non_staff_are_sent_to_the_admin_login_and_nothing_changes(client, client_user, provider, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    url = reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_refund"])
+    for user in (None, client_user, provider):
+        if user:
+            client.force_login(user)
+        for response in (client.get(url), client.post(url, {"note": "Mine now"})):
+            assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    booking.refresh_from_db()
+    assert booking.state == "disputed"
+
+
+def test_staff_without_the_change_permission_are_refused(client, client_user, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    viewer = make_user("viewer@example.com", "Vera Viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_booking"))
+    client.force_login(viewer)
+    url = reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_refund"])
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"note": "Refund"}).status_code == 403
+    page = client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+    assert 'data-testid="dispute-panel"' in page and url not in page  # sees the dispute, not the buttons
+    booking.refresh_from_db()
+    assert booking.state == "disputed"
+
+
+def test_a_post_without_the_csrf_token_is_refused(staff_user, client_user, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff_user)
+    url = reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_refund"])
+
+    assert browser.post(url, {"note": "Refund"}).status_code == 403
+    booking.refresh_from_db()
+    assert booking.state == "disputed"
+
+
+def test_an_unknown_resolution_is_not_found(client, staff_user, client_user, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    client.force_login(staff_user)
+    assert client.get(reverse("admin:bookings_booking_resolve", args=[booking.pk, "cancel"])).status_code == 404
+    assert client.get(reverse("admin:bookings_booking_resolve", args=[99999, "resolve_refund"])).status_code == 404
