@@ -25,6 +25,9 @@ from catalog.templatetags.catalog_tags import money
 from gigsta.errors import DomainError
 from gigsta.forms import refusal_words
 
+# Shown as money instead (BookingAdmin.price, .fee): the price with its currency, the fee as a
+# percentage, never minor units and basis points.
+AS_MONEY = ["price_minor", "currency", "fee_bps"]
 # The staff actions that resolve a dispute, in the order the change page offers them.
 RESOLUTIONS = (ActionName.RESOLVE_RELEASE, ActionName.RESOLVE_REFUND, ActionName.RESOLVE_PARTIAL)
 
@@ -160,8 +163,9 @@ class BookingAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     search_fields = ["public_id", "service__title", "client__email", "provider__email"]
     list_select_related = ["service", "client", "provider"]
+    exclude = AS_MONEY
     readonly_fields = [
-        *(f.name for f in Booking._meta.fields if f.name not in ("price_minor", "currency", "fee_bps")),
+        *(f.name for f in Booking._meta.fields if f.name not in ("id", *AS_MONEY)),
         "price",
         "fee",
     ]

@@ -86,6 +86,8 @@ def test_the_change_page_shows_the_dispute_the_money_and_the_resolutions(client,
     for action in ("resolve_release", "resolve_refund", "resolve_partial"):
         assert reverse("admin:bookings_booking_resolve", args=[booking.pk, action]) in page
     assert 'name="_save"' not in page and 'name="_continue"' not in page  # read-only: nothing to save
+    for field in ("price_minor", "currency", "fee_bps", "state"):
+        assert f'name="{field}"' not in page  # shown as text (money as money), never as an input
 
 
 def test_the_confirmation_page_says_what_staff_can_and_cannot_enforce(client, staff_user, client_user, paid):
