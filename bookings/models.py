@@ -59,6 +59,9 @@ class Booking(models.Model):
     # The provider's offer on the table while offered, and the one the booking was accepted at
     # after accept_offer; null otherwise. Every offer ever sent is an Offer row (booking.offers).
     offer = models.ForeignKey("Offer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # When GigSta staff resolved the booking's dispute: a booking is disputed once, and the
+    # decision stands (state_machine._within_dispute_window).
+    dispute_resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

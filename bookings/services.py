@@ -276,6 +276,9 @@ def _state_write(
     action's note."""
     from_state = locked.state
     locked.state = spec.target
+    if from_state == State.DISPUTED:  # every way out of a dispute is staff's resolution of it
+        locked.dispute_resolved_at = timezone.now()
+        changed = [*changed, "dispute_resolved_at"]
     locked.save(update_fields=["state", "updated_at", *changed])
     said = said or spec.note
     event = BookingEvent.objects.create(

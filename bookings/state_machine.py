@@ -92,6 +92,7 @@ class BookingLike(Protocol):
     balance_due_days: int  # the balance is due this many days before the gig
     balance_cancel_days: int  # still unpaid this many days before: the provider may cancel
     offer_expires_at: dt.datetime | None  # while offered: until when the client may accept the offer
+    dispute_resolved_at: dt.datetime | None  # staff resolved its dispute: no second one
 
 
 def balance_due_at(booking: BookingLike) -> dt.datetime:
@@ -148,6 +149,8 @@ def _offer_open(booking: BookingLike, ctx: Context) -> str | None:
 
 
 def _within_dispute_window(booking: BookingLike, ctx: Context) -> str | None:
+    if booking.dispute_resolved_at is not None:
+        return "GigSta staff have resolved this booking's dispute: the decision stands."
     if ctx.now < booking.starts_at:
         return "A dispute can be opened once the gig has started."
     if ctx.now > booking.ends_at + DISPUTE_WINDOW:

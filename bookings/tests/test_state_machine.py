@@ -38,6 +38,7 @@ class FakeBooking:
     balance_due_days: int = 14
     balance_cancel_days: int = 7
     offer_expires_at: dt.datetime | None = NOW - dt.timedelta(days=5)  # while offered: expired long ago
+    dispute_resolved_at: dt.datetime | None = None
 
 
 FUTURE_GIG = {"starts_at": NOW + dt.timedelta(days=30), "ends_at": NOW + dt.timedelta(days=30, hours=3)}
@@ -308,3 +309,11 @@ def test_the_offer_deadline_is_its_expiry_not_the_request_window():
     assert deadline_of(booking, CTX) == Deadline(booking.offer_expires_at, "expire")
     with pytest.raises(TransitionNotAllowed):
         get_transition(booking, None, "expire", CTX)
+
+
+def test_a_booking_is_disputed_once_the_resolution_stands():
+    resolved = FakeBooking(State.COMPLETED, dispute_resolved_at=NOW - dt.timedelta(days=1))
+    assert "dispute" in {a.name for a in available_actions(FakeBooking(State.COMPLETED), FakeUser(CLIENT), CTX)}
+    assert "dispute" not in {a.name for a in available_actions(resolved, FakeUser(CLIENT), CTX)}
+    with pytest.raises(TransitionNotAllowed, match="the decision stands"):
+        get_transition(resolved, FakeUser(CLIENT), "dispute", CTX)

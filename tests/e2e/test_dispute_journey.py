@@ -148,6 +148,7 @@ def test_a_dispute_resolved_with_a_partial_refund(live_server, person, card_paym
         "Pete Provider is paid the rest."
     )
     expect(page.get_by_test_id("refunded")).to_have_text("€250")
+    expect(page.get_by_test_id("action-dispute")).to_have_count(0)  # disputed once: the decision stands
     expect(page.get_by_test_id("event").filter(has_text="a quarter back")).to_have_count(1)
     screenshot("refunded")
     provider_page.goto(booking_url)

@@ -142,8 +142,11 @@ def test_only_part_back_takes_an_amount(disputed, staff_user):
     assert exc.value.message_dict["amount_minor"] == ["“Resolve: refund client” takes no amount."]
 
 
-def test_a_second_resolution_is_refused_and_refunds_nothing_more(disputed, act, staff_user, fake_stripe):
+def test_a_second_resolution_is_refused_and_refunds_nothing_more(disputed, act, staff_user, client_user, fake_stripe):
     booking = _resolve(act, disputed, staff_user, 50_000)
+    assert booking.dispute_resolved_at is not None
+    with pytest.raises(TransitionNotAllowed, match="the decision stands"):  # and no second dispute
+        booking_transition(booking=booking, action="dispute", actor=client_user, note="More", now=booking.ends_at)
     for action, amount in (("resolve_partial", 50_000), ("resolve_refund", None), ("resolve_release", None)):
         with pytest.raises(TransitionNotAllowed):
             booking_transition(booking=booking, action=action, actor=staff_user, note="Again", amount_minor=amount)
