@@ -196,3 +196,17 @@ def test_an_unknown_resolution_is_not_found(client, staff_user, client_user, pai
     client.force_login(staff_user)
     assert client.get(reverse("admin:bookings_booking_resolve", args=[booking.pk, "cancel"])).status_code == 404
     assert client.get(reverse("admin:bookings_booking_resolve", args=[99999, "resolve_refund"])).status_code == 404
+
+
+def test_staff_on_the_booking_page_are_sent_to_the_admin_instead_of_buttons(client, staff_user, client_user, paid):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    client.force_login(staff_user)
+
+    page = client.get(reverse("bookings:detail", args=[booking.public_id])).content.decode()
+
+    assert reverse("admin:bookings_booking_change", args=[booking.pk]) + "#dispute" in page
+    assert 'data-testid="action-resolve_' not in page  # no one-click resolution without a note
+    refused = client.post(reverse("bookings:action", args=[booking.public_id, "resolve_refund"]), follow=True)
+    assert "Say why" in refused.content.decode()
+    booking.refresh_from_db()
+    assert booking.state == "disputed"
