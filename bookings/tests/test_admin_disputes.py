@@ -11,11 +11,15 @@ from django.utils import timezone
 
 from accounts.tests.factories import make_user
 from bookings.models import BookingEvent
-from bookings.services import booking_transition
+from bookings.services import booking_transition, message_create
 from bookings.tests.factories import at, make_booking
+from bookings.tests.files import pdf
 from catalog.tests.factories import make_service
 
 pytestmark = pytest.mark.django_db
+# The booking's admin page (the dispute panel, events, thread, payments) and a confirmation page.
+QUERIES_CHANGE = 19
+QUERIES_RESOLVE = 4
 
 
 @pytest.fixture(autouse=True)
@@ -210,3 +214,20 @@ def test_staff_on_the_booking_page_are_sent_to_the_admin_instead_of_buttons(clie
     assert "Say why" in refused.content.decode()
     booking.refresh_from_db()
     assert booking.state == "disputed"
+
+
+def test_the_dispute_pages_take_a_fixed_number_of_queries(
+    client, staff_user, client_user, paid, django_assert_num_queries
+):
+    booking = _disputed(client_user, paid, days_ago=2, note="Late.")
+    client.force_login(staff_user)
+    change = reverse("admin:bookings_booking_change", args=[booking.pk])
+    resolve = reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_partial"])
+    with django_assert_num_queries(QUERIES_CHANGE):
+        assert client.get(change).status_code == 200
+    with django_assert_num_queries(QUERIES_RESOLVE):
+        assert client.get(resolve).status_code == 200
+    for n in range(3):  # a longer thread, with files, costs no more queries
+        message_create(booking=booking, author=client_user, body=f"Evidence {n}", files=[pdf(f"e{n}.pdf")])
+    with django_assert_num_queries(QUERIES_CHANGE):
+        assert client.get(change).status_code == 200
