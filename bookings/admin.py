@@ -47,6 +47,9 @@ class BookingEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")  # one query however long the history
+
 
 class OfferInline(admin.TabularInline):
     """Every offer the provider sent, oldest first; the one on the table is Booking.offer."""
