@@ -71,6 +71,8 @@ class ActionOut(Schema):
         description="true: the action carries terms of its own (an offer: POST /api/bookings/{id}/offer; "
         "a new time: POST /api/bookings/{id}/reschedule or /actions/reschedule with starts_at)"
     )
+    takes_amount: bool = Field(False, description="true: send `amount_minor` with the action (resolve_partial)")
+    needs_note: bool = Field(False, description="true: the action is refused without a `note` (staff resolutions)")
 
 
 class OfferOut(Schema):
@@ -191,7 +193,13 @@ class BookingIn(InputSchema):
 
 
 class ActionIn(InputSchema):
-    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+    note: str = Field("", max_length=MAX_NOTE_LENGTH, description="Required by actions with `needs_note`.")
+    amount_minor: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_PRICE_MINOR,
+        description="Only for actions with `takes_amount` (resolve_partial: the refund to the client).",
+    )
     starts_at: dt.datetime | None = Field(
         None, description="Only for `reschedule`, where it is required: the new time, ISO 8601 with offset."
     )
@@ -274,14 +282,19 @@ def booking_action_api(request: HttpRequest, booking_id: UUID, action_name: str,
     """Take one action. 409 when it is not possible now; 404 for an unknown action or booking.
     `reschedule` takes `starts_at` too (as POST /api/bookings/{id}/reschedule does)."""
     booking = booking_get_for_user(user=request.auth, public_id=booking_id)
-    note = payload.note if payload else ""
+    note, amount = (payload.note, payload.amount_minor) if payload else ("", None)
     if action_name == ActionName.RESCHEDULE:
         starts_at = payload.starts_at if payload else None
         if starts_at is None:
             raise ValidationError({"starts_at": ["Give the new time (ISO 8601 with offset)."]})
         return _reschedule(request, booking, RescheduleIn(starts_at=starts_at, note=note))
     transition = booking_transition(
-        booking=booking, action=action_name, actor=request.auth, note=note, source=BookingEvent.Source.API
+        booking=booking,
+        action=action_name,
+        actor=request.auth,
+        note=note,
+        source=BookingEvent.Source.API,
+        amount_minor=amount,
     )
     return _card(request, transition.booking)
 

@@ -54,12 +54,20 @@ def reminder_effects() -> Effects:
 
 
 def refund_rule(
-    action: str, from_state: str, booking: BookingLike, by_client: bool, now: dt.datetime
+    action: str,
+    from_state: str,
+    booking: BookingLike,
+    by_client: bool,
+    now: dt.datetime,
+    asked_minor: int | None = None,
 ) -> RefundRule | None:
-    """How much of what was paid goes back when `action` takes the booking out of `from_state`;
-    None when the action moves no money."""
+    """How much of what was paid goes back when `action` takes the booking out of `from_state`
+    (`asked_minor`: the amount the action carried, for the rules that take one); None when the
+    action moves no money."""
     rule = effects_of(action).refund
-    return rule(booking, from_state=from_state, by_client=by_client, now=now) if rule else None
+    if rule is None:
+        return None
+    return rule(booking, from_state=from_state, by_client=by_client, now=now, asked_minor=asked_minor)
 
 
 @checks.register()

@@ -69,6 +69,9 @@ class Booking(models.Model):
     reschedule = models.ForeignKey(
         "RescheduleProposal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When GigSta staff resolved the booking's dispute: a booking is disputed once, and the
+    # decision stands (state_machine._within_dispute_window).
+    dispute_resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,6 +147,9 @@ class BookingEvent(models.Model):
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16)
     note = models.TextField(max_length=MAX_NOTE_LENGTH, blank=True)
+    # The amount an action carried (state_machine.Action.takes_amount): what staff refunded of a
+    # disputed booking with resolve_partial, in the booking's currency's minor units.
+    amount_minor = models.PositiveIntegerField(null=True, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -91,7 +91,15 @@ def _emails_queue(booking: Booking, event: BookingEvent, link: str) -> None:
         if not email_wanted(user=user, kind=Kind.BOOKING):
             continue
         deadline = _deadline(booking, waiting, user)
-        context = {"booking": booking, "event": event, "recipient": user, "link": link, "deadline": deadline}
+        context = {
+            "booking": booking,
+            "event": event,
+            "recipient": user,
+            "link": link,
+            "deadline": deadline,
+            "support_email": settings.SUPPORT_EMAIL,
+            "now": timezone.now(),
+        }
         _email(user, "change", context)
 
 
@@ -237,3 +245,33 @@ def review_hidden_email(moderation_id: int) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[review.author.email],
     )
+
+
+def dispute_staff_recipients() -> list[str]:
+    """Who hears of a new dispute: every active staff account with an email address."""
+    return list(User.objects.filter(is_staff=True, is_active=True).exclude(email="").values_list("email", flat=True))
+
+
+@outbound
+def dispute_staff_email(booking_id: int, event_id: int) -> None:
+    """Task: tell GigSta's staff a client opened a dispute, with the client's words and a link to
+    the booking's admin page, where they read the evidence and resolve it. One email to each."""
+    event = BookingEvent.objects.select_related("booking__service", "booking__client", "booking__provider").get(
+        pk=event_id, booking_id=booking_id
+    )
+    booking = event.booking
+    context = {
+        "booking": booking,
+        "event": event,
+        "link": settings.SITE_URL + reverse("admin:bookings_booking_change", args=[booking.pk]),
+        "queue": settings.SITE_URL + reverse("admin:bookings_booking_changelist") + "?dispute=open",
+    }
+    with transaction.atomic():
+        for email in dispute_staff_recipients():
+            send_mail(
+                subject="[GigSta staff] "
+                + render_to_string("bookings/email/dispute_staff_subject.txt", context).strip(),
+                message=render_to_string("bookings/email/dispute_staff.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[email],
+            )

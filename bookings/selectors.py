@@ -23,6 +23,7 @@ from bookings.models import (
     MAX_NOTE_LENGTH,
     MAX_REPLY_LENGTH,
     Booking,
+    BookingEvent,
     Message,
     MessageAttachment,
     Offer,
@@ -31,6 +32,7 @@ from bookings.models import (
 )
 from bookings.services import booking_context, review_publish_at, review_refusal
 from bookings.state_machine import (
+    ACTIONS,
     FINAL_STATES,
     Action,
     ActionName,
@@ -114,7 +116,7 @@ class MoneyLike(Protocol):
     due_now: list
 
 
-def _money_of(booking: Booking, now: dt.datetime) -> MoneyLike:
+def money_of(booking: Booking, now: dt.datetime) -> MoneyLike:
     """The booking's money comes from the payments ledger, which builds on bookings: the project
     names the reader (settings.BOOKING_MONEY) so that bookings never imports payments."""
     return import_string(settings.BOOKING_MONEY)(booking, now)
@@ -204,7 +206,7 @@ class BookingCard:
 
     @cached_property
     def money(self) -> MoneyLike:
-        return _money_of(self.booking, self.now)
+        return money_of(self.booking, self.now)
 
     @property
     def is_final(self) -> bool:
@@ -232,8 +234,15 @@ class BookingCard:
 
     @property
     def buttons(self) -> list[Action]:
-        """The actions taken with one button; an offer and a new time have forms of their own."""
-        return [a for a in self.actions if not a.takes_terms]
+        """The actions taken with one button; an offer and a new time have forms of their own, and
+        staff resolve a dispute in the admin, from a confirmation page with a note
+        (`resolves_in_admin`)."""
+        return [a for a in self.actions if not a.takes_terms and not a.needs_note]
+
+    @property
+    def resolves_in_admin(self) -> bool:
+        """The reader is staff and the booking waits for them: the card links to the admin page."""
+        return any(a.needs_note for a in self.actions)
 
     @property
     def polls(self) -> bool:
@@ -283,6 +292,16 @@ class BookingCard:
         if self.booking.state not in REVIEW_STATES:
             return []
         return list(self.booking.reviews.select_related("author", "subject").order_by("created_at", "pk"))
+
+    @cached_property
+    def resolution(self) -> BookingEvent | None:
+        """How staff resolved the booking's dispute (resolve_release, resolve_refund or
+        resolve_partial, with the amount refunded), for the status line; None if never disputed.
+        Read only by the states a resolution leads to."""
+        if self.booking.state not in (State.COMPLETED, State.REFUNDED):
+            return None
+        resolutions = [a.name for a in ACTIONS if a.needs_note and State.DISPUTED in a.sources]
+        return self.booking.events.filter(action__in=resolutions).order_by("-created_at", "-pk").first()
 
     @cached_property
     def reviews(self) -> list[Review]:

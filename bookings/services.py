@@ -201,10 +201,15 @@ def booking_transition(
     note: str = "",
     source: str = BookingEvent.Source.WEB,
     now: dt.datetime | None = None,
+    amount_minor: int | None = None,
 ) -> Transition:
     """Take one action on a booking: lock it, check the action against the locked row, save
     the new state, append the event, and run the action's effects (bookings.effects): those
     that write inside this transaction, the rest after commit.
+
+    `amount_minor`: the amount an action that takes one carries (resolve_partial: the refund),
+    kept on the event; its refund rule refuses more than remains refundable (RefundTooLarge,
+    nothing written). Actions that need a note (staff resolutions) are refused without one.
 
     A repeat of the action that just happened (a double click, a replayed request) is refused
     like any action the state does not allow: a retry that must be safe carries an idempotency
@@ -233,6 +238,7 @@ def booking_transition(
                 f"POST /api/bookings/{{id}}/{spec.name}.",
                 "not_a_transition",
             )
+        _check_note_and_amount(spec, note, amount_minor)
         changed = _offer_settle(locked, accepted=action == ActionName.ACCEPT_OFFER)
         said = ""
         if action in RESCHEDULE_ANSWERS:
@@ -241,11 +247,39 @@ def booking_transition(
         # each is checked where it now is.
         if claims_slot:
             _check_slot_free(service=locked.service, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude=locked)
-        return _state_write(locked, spec, actor, note=note, source=source, changed=changed, said=said)
+        if spec.takes_amount:
+            said = f"{spec.note}: {money(amount_minor, locked.currency)} back to the client"
+        return _state_write(
+            locked, spec, actor, note=note, source=source, changed=changed, said=said, amount_minor=amount_minor
+        )
+
+
+def _check_note_and_amount(spec: Action, note: str, amount_minor: int | None) -> None:
+    """An action that needs a note has one; one that takes an amount has a positive one, and no
+    other action carries an amount. Raises ValidationError naming the field."""
+    errors: dict[str, list[str]] = {}
+    if spec.needs_note and not note.strip():
+        errors["note"] = ["Say why: the note is kept with the decision, and both parties are told."]
+    if spec.takes_amount and amount_minor is None:
+        errors["amount_minor"] = ["Say how much to refund."]
+    elif spec.takes_amount and amount_minor <= 0:
+        errors["amount_minor"] = ["Refund more than nothing, or release the payment instead."]
+    elif not spec.takes_amount and amount_minor is not None:
+        errors["amount_minor"] = [f"“{spec.button_label}” takes no amount."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _state_write(
-    locked: Booking, spec: Action, actor: User | None, *, note: str, source: str, changed: list[str], said: str = ""
+    locked: Booking,
+    spec: Action,
+    actor: User | None,
+    *,
+    note: str,
+    source: str,
+    changed: list[str],
+    said: str = "",
+    amount_minor: int | None = None,
 ) -> Transition:
     """Save the locked booking in the action's target state (with the other fields `changed`),
     append its event, and run the action's effects. `said`: the event's words instead of the
@@ -260,6 +294,9 @@ def _state_write(
         Booking.objects.filter(pk=locked.pk).update(**{field: getattr(locked, field) for field in changed})
     else:
         changed = [*changed, *_reschedule_close(locked, timezone.now())]
+        if from_state == State.DISPUTED:  # every way out of a dispute is staff's resolution of it
+            locked.dispute_resolved_at = timezone.now()
+            changed = [*changed, "dispute_resolved_at"]
         locked.save(update_fields=["state", "updated_at", *changed])
     said = said or spec.note
     event = BookingEvent.objects.create(
@@ -269,6 +306,7 @@ def _state_write(
         from_state=from_state,
         to_state=locked.state,
         note=f"{said}: {note.strip()}" if note.strip() else said,
+        amount_minor=amount_minor,
         source=source,
     )
     _sync_busy_days(locked, from_state, moved="starts_at" in changed)

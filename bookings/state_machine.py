@@ -63,6 +63,7 @@ class ActionName(StrEnum):
     DISPUTE = "dispute"
     RESOLVE_RELEASE = "resolve_release"
     RESOLVE_REFUND = "resolve_refund"
+    RESOLVE_PARTIAL = "resolve_partial"
     EXPIRE = "expire"
     AUTO_COMPLETE = "auto_complete"
     RESCHEDULE = "reschedule"
@@ -104,6 +105,7 @@ class BookingLike(Protocol):
     balance_cancel_days: int  # still unpaid this many days before: the provider may cancel
     offer_expires_at: dt.datetime | None  # while offered: until when the client may accept the offer
     open_reschedule: "ProposalLike | None"  # a new time one party proposed, waiting for the other
+    dispute_resolved_at: dt.datetime | None  # staff resolved its dispute: no second one
 
 
 class ProposalLike(Protocol):
@@ -171,6 +173,8 @@ def _offer_open(booking: BookingLike, ctx: Context) -> str | None:
 
 
 def _within_dispute_window(booking: BookingLike, ctx: Context) -> str | None:
+    if booking.dispute_resolved_at is not None:
+        return "GigSta staff have resolved this booking's dispute: the decision stands."
     if ctx.now < booking.starts_at:
         return "A dispute can be opened once the gig has started."
     if ctx.now > booking.ends_at + DISPUTE_WINDOW:
@@ -324,6 +328,13 @@ class Action:
         """The state the action leaves a booking in that is in `state` now."""
         return state if self.keeps_state else self.target
 
+    # The action carries an amount (`amount_minor`: a partial refund staff decide) and is refused
+    # without one.
+    takes_amount: bool = False
+    # The action is refused without a note saying why (staff resolving a dispute): the note is the
+    # audit trail's and the parties' record of the decision.
+    needs_note: bool = False
+
 
 def _action(
     name,
@@ -338,10 +349,12 @@ def _action(
     takes_terms=False,
     keeps_state=False,
     party=None,
+    takes_amount=False,
+    needs_note=False,
 ) -> Action:
     return Action(
         name, frozenset(sources), target, frozenset(roles), label, note, critical, guard, starts_checkout,
-        takes_terms, keeps_state, party,
+        takes_terms, keeps_state, party, takes_amount, needs_note,
     )  # fmt: skip
 
 
@@ -487,6 +500,7 @@ ACTIONS: tuple[Action, ...] = (
         [R.STAFF],
         "Resolve: release payment",
         "Dispute resolved, payment released",
+        needs_note=True,
     ),
     _action(
         N.RESOLVE_REFUND,
@@ -496,6 +510,20 @@ ACTIONS: tuple[Action, ...] = (
         "Resolve: refund client",
         "Dispute resolved, client refunded",
         critical=True,
+        needs_note=True,
+    ),
+    # Part back to the client, the rest the provider's: the booking is completed, so a card
+    # booking's payout (reduced by the refund) is released by the payout timers as any other.
+    _action(
+        N.RESOLVE_PARTIAL,
+        [S.DISPUTED],
+        S.COMPLETED,
+        [R.STAFF],
+        "Resolve: refund part",
+        "Dispute resolved, part refunded",
+        critical=True,
+        takes_amount=True,
+        needs_note=True,
     ),
     _action(
         N.EXPIRE,

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from bookings.state_machine import BookingLike, PaymentMethod, State, deposit_allowed
 from catalog.pricing import price_for
+from catalog.templatetags.catalog_tags import money
 
 # Client cancellations: (at least this many days before the gig, percent of what was paid
 # that is refunded). Checked in order; the last window must start at 0 days.
@@ -95,6 +96,9 @@ def amounts_due(booking: BookingLike, paid_minor: int, now: dt.datetime) -> list
 class RefundRule:
     percent: int
     reason: str
+    # An exact amount instead of a share (staff resolving a dispute with part back); it must not
+    # exceed what remains refundable (payments.services.refunds.refunds_record refuses it).
+    amount_minor: int | None = None
 
 
 def _rules(booking: BookingLike) -> list[list[int]]:
@@ -114,13 +118,22 @@ def client_cancel_percent(booking: BookingLike, now: dt.datetime) -> int:
 # Refund rules: how much of what was paid goes back to the client when an action takes the
 # booking out of `from_state`. The effects table (gigsta/effects.py) names one per action
 # that moves money; `bookings.effects.refund_rule` reads it.
+# `asked_minor`: the amount the action carried (BookingEvent.amount_minor), for the rules that take one.
 class RefundFn(Protocol):
     def __call__(
-        self, booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime
+        self,
+        booking: BookingLike,
+        *,
+        from_state: str,
+        by_client: bool,
+        now: dt.datetime,
+        asked_minor: int | None = None,
     ) -> RefundRule | None: ...
 
 
-def refund_on_cancel(booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime) -> RefundRule:
+def refund_on_cancel(
+    booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime, asked_minor: int | None = None
+) -> RefundRule:
     """A client cancelling gets the policy's share back; a provider cancelling, everything."""
     if by_client:
         percent = client_cancel_percent(booking, now)
@@ -129,8 +142,23 @@ def refund_on_cancel(booking: BookingLike, *, from_state: str, by_client: bool, 
 
 
 def refund_all(reason: str) -> RefundFn:
-    def rule(booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime) -> RefundRule:
+    def rule(
+        booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime, asked_minor: int | None = None
+    ) -> RefundRule:
         return RefundRule(100, reason)
+
+    return rule
+
+
+def refund_asked(reason: str) -> RefundFn:
+    """Exactly the amount the action carried goes back (a dispute resolved with part refunded)."""
+
+    def rule(
+        booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime, asked_minor: int | None = None
+    ) -> RefundRule | None:
+        if not asked_minor:
+            return None
+        return RefundRule(0, f"{reason}: {money(asked_minor, booking.currency)} back", amount_minor=asked_minor)
 
     return rule
 
@@ -139,7 +167,9 @@ def refund_none(reason: str, *, leaving: str) -> RefundFn:
     """Nothing back (the deposit is kept) when leaving that state; from any other state nothing
     was paid, so there is no rule."""
 
-    def rule(booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime) -> RefundRule | None:
+    def rule(
+        booking: BookingLike, *, from_state: str, by_client: bool, now: dt.datetime, asked_minor: int | None = None
+    ) -> RefundRule | None:
         return RefundRule(0, reason) if from_state == leaving else None
 
     return rule

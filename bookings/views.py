@@ -436,4 +436,6 @@ def _action_take(request: HttpRequest, booking: Booking, action: str) -> tuple[s
         )
     except DomainError as exc:
         return refusal_words(exc, STALE_HINT), None
+    except ValidationError as exc:  # an action that needs what a button cannot give (a note, an amount)
+        return " ".join(exc.messages), None
     return None, event

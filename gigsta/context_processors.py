@@ -13,4 +13,5 @@ def site(request):
         "DEBUG": settings.DEBUG,
         "CARD_PAYMENTS": card_payments_on(),
         "HOLD_DAYS": DISPUTE_WINDOW.days,
+        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
     }

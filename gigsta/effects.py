@@ -18,6 +18,7 @@ here, so bookings never imports payments.
 from bookings.effects import Effects
 from bookings.notifications import (
     change_notify,
+    dispute_staff_email,
     message_email,
     message_notify,
     notify_parties,
@@ -26,7 +27,7 @@ from bookings.notifications import (
 )
 from bookings.state_machine import ActionName as N
 from bookings.state_machine import State as S
-from bookings.terms import refund_all, refund_none, refund_on_cancel
+from bookings.terms import refund_all, refund_asked, refund_none, refund_on_cancel
 from payments.services.checkout import checkouts_close
 from payments.services.manual import manual_payment_record
 from payments.services.refunds import refunds_record, refunds_send
@@ -69,12 +70,19 @@ EFFECTS: dict[str, Effects] = {
     N.CANCEL_UNPAID: _refunding(refund_none("Balance not paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),
     N.CANCEL: _refunding(refund_on_cancel),
     N.COMPLETE: _notify,
-    N.DISPUTE: _notify,
+    N.DISPUTE: _effects(tasks=(dispute_staff_email,)),  # and GigSta's staff, who resolve it
     N.RESOLVE_RELEASE: _notify,
     N.RESOLVE_REFUND: _effects(
         writes=(refunds_record,),
         tasks=(refunds_send,),
         refund=refund_all("Dispute resolved by GigSta staff: everything back"),
+    ),
+    # The amount staff decided goes back; the booking is completed, so the rest is paid out to a
+    # card booking's provider by the payout timers (payments.services.payouts), reduced by it.
+    N.RESOLVE_PARTIAL: _effects(
+        writes=(refunds_record,),
+        tasks=(refunds_send,),
+        refund=refund_asked("Dispute resolved by GigSta staff"),
     ),
     N.EXPIRE: _refunding(refund_none("Balance never paid: the deposit is kept", leaving=S.DEPOSIT_PAID)),
     N.AUTO_COMPLETE: _notify,

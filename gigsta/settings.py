@@ -280,6 +280,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "GigSta <hello@gigsta.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the parties reach GigSta's staff by email: pages and emails name it where GigSta cannot
+# act for them (a refund a provider owes after a dispute about a bank-transfer booking).
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", "support@gigsta.local")
 
 # --- Partner webhooks ---------------------------------------------------------------
 # Signing secrets are derived from this key and never stored; changing it changes every

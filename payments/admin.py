@@ -1,5 +1,5 @@
 """Payments, the ledger and webhook deliveries, read-only: staff move money only through the
-booking's lifecycle actions (Bookings → resolve_refund), which record and send refunds."""
+booking's lifecycle actions (a dispute's resolutions on the booking's admin page), which record and send refunds."""
 
 from django.contrib import admin
 from django.db.models import Q
@@ -7,7 +7,20 @@ from django.utils import timezone
 
 from bookings.admin import BookingAdmin
 from bookings.models import Booking
+from catalog.templatetags.catalog_tags import money
 from payments.models import Chargeback, Payment, PaymentEvent, PayoutAccount, WebhookEvent
+
+
+@admin.display(description="amount", ordering="amount_minor")
+def amount(obj) -> str:
+    """A payment's or a ledger line's amount as money: "€1,200.50"."""
+    currency = obj.currency if isinstance(obj, Payment) else obj.payment.currency
+    return money(obj.amount_minor, currency)
+
+
+@admin.display(description="GigSta fee", ordering="fee_minor")
+def fee(payment: Payment) -> str:
+    return money(payment.fee_minor, payment.currency)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,7 +38,7 @@ class PaymentEventInline(admin.TabularInline):
     model = PaymentEvent
     fk_name = "payment"
     extra = 0
-    fields = ["created_at", "kind", "amount_minor", "note", "actor", "provider_reference", "booking_event"]
+    fields = ["created_at", "kind", amount, "note", "actor", "provider_reference", "booking_event"]
     readonly_fields = fields
     can_delete = False
 
@@ -38,7 +51,7 @@ class PaymentEventInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "booking", "kind", "method", "amount_minor", "fee_minor", "currency", "status"]
+    list_display = ["created_at", "booking", "kind", "method", amount, fee, "status"]
     list_filter = ["status", "method", "kind", "currency"]
     search_fields = [
         "public_id",
@@ -50,6 +63,8 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["booking__service"]
     date_hierarchy = "created_at"
     inlines = [PaymentEventInline]
+    exclude = ["amount_minor", "fee_minor"]
+    readonly_fields = [amount, fee]
 
 
 class UnsettledFilter(admin.SimpleListFilter):
@@ -70,11 +85,13 @@ class UnsettledFilter(admin.SimpleListFilter):
 
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "amount_minor", "payment", "note"]
+    list_display = ["created_at", "kind", amount, "payment", "note"]
     list_filter = [UnsettledFilter, "kind"]
     search_fields = ["payment__public_id", "provider_reference", "idempotency_key"]
     list_select_related = ["payment"]
     date_hierarchy = "created_at"
+    exclude = ["amount_minor"]
+    readonly_fields = [amount]
 
 
 @admin.register(WebhookEvent)
@@ -91,7 +108,7 @@ class PaymentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["created_at", "kind", "method", "amount_minor", "fee_minor", "status"]
+    fields = ["created_at", "kind", "method", amount, fee, "status"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -122,9 +139,11 @@ class ChargebackAdmin(ReadOnlyAdmin):
     """Staff cases: chargebacks, open ones first and oldest first. An open one freezes the payout;
     answer it with evidence in the Stripe dashboard."""
 
-    list_display = ["created_at", "age", "booking", "amount_minor", "outcome", "provider_reference"]
+    list_display = ["created_at", "age", "booking", amount, "outcome", "provider_reference"]
     list_select_related = ["payment__booking__service"]
     search_fields = ["provider_reference", "payment__booking__public_id"]
+    exclude = ["amount_minor"]
+    readonly_fields = [amount]
 
     def get_queryset(self, request):
         closed = PaymentEvent.objects.filter(

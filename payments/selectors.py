@@ -238,7 +238,10 @@ class Money(_Kept):
 
     @property
     def balance(self) -> int:
-        """What remains of the price to pay."""
+        """What remains of the price to pay: only while the booking waits for it. Once it is paid,
+        money refunded since (a dispute resolved with part back) is not owed again."""
+        if self.booking.state not in (State.ACCEPTED, State.DEPOSIT_PAID):
+            return 0
         return max(self.booking.price_minor - self.kept, 0)
 
     @property

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0006_reminder"),
+        ("bookings", "0007_dispute_resolution"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -17,21 +17,30 @@ def test_booking_admin_pages_load(client, staff_user, booking):
 def test_staff_resolve_through_the_lifecycle(client, staff_user, service, client_user):
     booking = make_booking(client=client_user, service=service, to_state="disputed")
     client.force_login(staff_user)
-    url = reverse("admin:bookings_booking_changelist")
-    client.post(url, {"action": "resolve_release", "_selected_action": [booking.pk]})
+    url = reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_release"])
+    client.post(url, {"note": "The photos arrived; the client was mistaken."})
     booking.refresh_from_db()
     assert booking.state == "completed"
     event = booking.events.last()
     assert (event.action, event.source, event.actor) == ("resolve_release", "admin", staff_user)
+    assert event.note == "Dispute resolved, payment released: The photos arrived; the client was mistaken."
 
 
 def test_staff_action_on_the_wrong_state_changes_nothing(client, staff_user, booking):
     client.force_login(staff_user)
-    client.post(
-        reverse("admin:bookings_booking_changelist"), {"action": "resolve_refund", "_selected_action": [booking.pk]}
+    response = client.post(
+        reverse("admin:bookings_booking_resolve", args=[booking.pk, "resolve_refund"]), {"note": "Refund it."}
     )
+    assert response.status_code == 200
+    assert "not possible while the booking is requested" in response.content.decode()
     booking.refresh_from_db()
     assert booking.state == "requested" and booking.events.count() == 1
+
+
+def test_the_list_has_no_bulk_resolutions(client, staff_user, booking):
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:bookings_booking_changelist")).content.decode()
+    assert "resolve_refund" not in page and 'name="action"' not in page
 
 
 def test_staff_read_the_thread_on_the_booking_with_its_files_and_cannot_edit_it(

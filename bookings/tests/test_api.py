@@ -60,7 +60,10 @@ def test_provider_sees_accept_and_decline_and_takes_one(client, provider, bookin
     url = reverse("api:booking_actions_api", args=[booking.public_id])
     actions = client.get(url, headers=auth(provider)).json()
     assert [a["action_name"] for a in actions] == ["accept", "decline", "offer", "reschedule"]
-    assert set(actions[0]) == {"action_name", "button_label", "note", "is_critical", "starts_checkout", "takes_terms"}
+    assert set(actions[0]) == {
+        "action_name", "button_label", "note", "is_critical", "starts_checkout", "takes_terms", "takes_amount",
+        "needs_note",
+    }  # fmt: skip
     assert [a["takes_terms"] for a in actions] == [False, False, True, True]
     response = post(
         client,

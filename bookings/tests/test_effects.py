@@ -59,7 +59,7 @@ def test_open_checkouts_close_when_the_booking_stops_waiting_for_them():
 
 def test_a_refund_rule_is_recorded_with_the_change_and_sent_by_a_task():
     refunding = {name for name, e in effects_table().items() if e.refund}
-    assert refunding == {"cancel", "cancel_unpaid", "resolve_refund", "expire"}
+    assert refunding == {"cancel", "cancel_unpaid", "resolve_refund", "resolve_partial", "expire"}
     for name in refunding:
         assert refunds_record in effects_of(name).in_transaction
         assert refunds_send in effects_of(name).tasks

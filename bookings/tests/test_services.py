@@ -145,7 +145,9 @@ def test_held_bookings_occupy_their_days_in_search(booking, provider, client_use
 
 def test_staff_resolve_a_dispute(service, client_user, staff_user):
     booking = make_booking(client=client_user, service=service, to_state="disputed")
-    booking_transition(booking=booking, action="resolve_refund", actor=staff_user, source="admin")
+    booking_transition(
+        booking=booking, action="resolve_refund", actor=staff_user, source="admin", note="The band never came."
+    )
     booking.refresh_from_db()
     assert booking.state == "refunded"
     assert booking.events.last().source == "admin"

@@ -48,6 +48,7 @@ class FakeBooking:
     balance_cancel_days: int = 7
     offer_expires_at: dt.datetime | None = NOW - dt.timedelta(days=5)  # while offered: expired long ago
     open_reschedule: FakeProposal | None = None
+    dispute_resolved_at: dt.datetime | None = None
 
 
 FUTURE_GIG = {"starts_at": NOW + dt.timedelta(days=30), "ends_at": NOW + dt.timedelta(days=30, hours=3)}
@@ -112,15 +113,15 @@ def test_matrix(state, action, role):
 
 
 def test_the_matrix_is_complete():
-    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 1320
+    assert len(MATRIX) == len(State) * len(ACTIONS) * 5 == 1375
 
 
 def test_expected_lifecycle_names_are_stable():
     assert [a.name for a in ACTIONS] == [
         "accept", "decline", "offer", "accept_offer", "decline_offer", "withdraw", "mark_deposit_paid", "mark_paid",
         "pay", "confirm_deposit", "confirm_payment", "remind_balance", "cancel_unpaid", "cancel", "complete", "dispute",
-        "resolve_release", "resolve_refund", "expire", "auto_complete", "reschedule", "accept_reschedule",
-        "decline_reschedule", "withdraw_reschedule",
+        "resolve_release", "resolve_refund", "resolve_partial", "expire", "auto_complete", "reschedule",
+        "accept_reschedule", "decline_reschedule", "withdraw_reschedule",
     ]  # fmt: skip
 
 
@@ -225,13 +226,20 @@ def test_an_unpaid_balance_expires_some_days_after_the_gig():
 def test_a_provider_who_is_also_staff_gets_both_sets():
     booking = FakeBooking(State.DISPUTED)
     both = FakeUser(PROVIDER, is_staff=True)
-    assert {a.name for a in available_actions(booking, both, CTX)} == {"resolve_release", "resolve_refund"}
+    assert {a.name for a in available_actions(booking, both, CTX)} == {
+        "resolve_release", "resolve_refund", "resolve_partial"
+    }  # fmt: skip
 
 
 def test_critical_actions_are_the_destructive_ones():
     assert {a.name for a in ACTIONS if a.is_critical} == {
-        "decline", "withdraw", "cancel_unpaid", "cancel", "dispute", "resolve_refund"
+        "decline", "withdraw", "cancel_unpaid", "cancel", "dispute", "resolve_refund", "resolve_partial"
     }  # fmt: skip
+
+
+def test_staff_resolutions_need_a_note_and_only_part_back_takes_an_amount():
+    assert {a.name for a in ACTIONS if a.needs_note} == {"resolve_release", "resolve_refund", "resolve_partial"}
+    assert {a.name for a in ACTIONS if a.takes_amount} == {"resolve_partial"}
 
 
 def test_diagram_has_every_transition():
@@ -388,3 +396,11 @@ def test_a_proposed_time_that_has_passed_cannot_be_accepted_only_declined():
 
 def test_the_diagram_leaves_out_actions_that_keep_the_state():
     assert "reschedule" not in mermaid()
+
+
+def test_a_booking_is_disputed_once_the_resolution_stands():
+    resolved = FakeBooking(State.COMPLETED, dispute_resolved_at=NOW - dt.timedelta(days=1))
+    assert "dispute" in {a.name for a in available_actions(FakeBooking(State.COMPLETED), FakeUser(CLIENT), CTX)}
+    assert "dispute" not in {a.name for a in available_actions(resolved, FakeUser(CLIENT), CTX)}
+    with pytest.raises(TransitionNotAllowed, match="the decision stands"):
+        get_transition(resolved, FakeUser(CLIENT), "dispute", CTX)

@@ -15,6 +15,7 @@ from bookings.effects import refund_rule
 from bookings.models import Booking, BookingEvent
 from bookings.state_machine import PaymentMethod
 from bookings.terms import refund_of
+from catalog.templatetags.catalog_tags import money
 from gigsta.tasks import outbound
 from payments import stripe_gateway
 from payments.errors import RefundTooLarge
@@ -54,12 +55,24 @@ def refunds_record(booking: Booking, event: BookingEvent) -> None:
     """In the transition of an action with a refund rule (cancel, resolve_refund…): record the
     refunds the rule gives, newest payment first. Sending is after commit (`refunds_send`)."""
     rule = refund_rule(
-        event.action, event.from_state, booking, by_client=event.actor_id == booking.client_id, now=event.created_at
+        event.action,
+        event.from_state,
+        booking,
+        by_client=event.actor_id == booking.client_id,
+        now=event.created_at,
+        asked_minor=event.amount_minor,
     )
     if rule is None:
         return
     totals = totals_of(ledger_of(booking))
-    remaining = refund_of(sum(t.refundable for t in totals.values()), rule.percent)
+    refundable = sum(t.refundable for t in totals.values())
+    if rule.amount_minor is not None and rule.amount_minor > refundable:
+        # Raised inside the booking's transaction: the change and its event roll back with it.
+        raise RefundTooLarge(
+            f"Refund at most {money(refundable, booking.currency)}: that is what remains of what the client paid.",
+            "refund_too_large",
+        )
+    remaining = rule.amount_minor if rule.amount_minor is not None else refund_of(refundable, rule.percent)
     for payment in Payment.objects.filter(pk__in=totals.keys()).order_by("-created_at", "-pk"):
         share = min(remaining, totals[payment.pk].refundable)
         if share > 0:

@@ -53,8 +53,8 @@ def test_staff_refund_goes_to_stripe_through_resolve_refund(
     client.force_login(staff_user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("admin:bookings_booking_changelist"),
-            {"action": "resolve_refund", "_selected_action": [paid_by_card.pk]},
+            reverse("admin:bookings_booking_resolve", args=[paid_by_card.pk, "resolve_refund"]),
+            {"note": "The band never came."},
         )
     tasks_run()
     paid_by_card.refresh_from_db()
@@ -65,3 +65,35 @@ def test_staff_refund_goes_to_stripe_through_resolve_refund(
     assert refund["amount"] == 50000 and refund["id"] == refunded.provider_reference
     change = client.get(reverse("admin:bookings_booking_change", args=[paid_by_card.pk]))
     assert b"Full price" in change.content  # the booking's payments inline
+
+
+def test_staff_refund_part_of_a_card_booking_from_its_confirmation_page(
+    client, staff_user, client_user, paid_by_card, fake_stripe, django_capture_on_commit_callbacks, settings
+):
+    settings.PLATFORM_FEE_PERCENT = 10
+    booking_transition(
+        booking=paid_by_card, action="dispute", actor=client_user, note="No encore.", now=paid_by_card.ends_at
+    )
+    client.force_login(staff_user)
+    change = client.get(reverse("admin:bookings_booking_change", args=[paid_by_card.pk])).content.decode()
+    assert "€500 by card: GigSta holds it." in change
+    url = reverse("admin:bookings_booking_resolve", args=[paid_by_card.pk, "resolve_partial"])
+    confirm = client.get(url).content.decode()
+    assert "Paid by card: GigSta holds the money." in confirm
+    assert "It goes back to Carla Client's card" in confirm
+    assert "Pete Provider is paid the rest less GigSta's 10 % fee" in confirm
+    assert "cannot enforce" not in confirm
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"amount": "125", "note": "The encore was in the contract."})
+    tasks_run()
+
+    assert response.status_code == 302
+    paid_by_card.refresh_from_db()
+    assert paid_by_card.state == "completed"
+    [refund] = fake_stripe.refunds.values()
+    assert refund["amount"] == 12_500
+    payments = client.get(reverse("admin:payments_payment_changelist")).content.decode()
+    assert "€500" in payments and "€50" in payments  # amount and fee as money
+    ledger = client.get(reverse("admin:payments_paymentevent_changelist")).content.decode()
+    assert "€125" in ledger

@@ -68,7 +68,7 @@ def test_a_manual_booking_says_the_money_goes_to_the_provider_directly(
 
 def test_a_manual_refund_after_a_dispute_says_who_owes_it(client, client_user, provider, staff_user, deposit_service):
     booking = make_booking(client=client_user, service=deposit_service, to_state="disputed")
-    booking_transition(booking=booking, action="resolve_refund", actor=staff_user)
+    booking_transition(booking=booking, action="resolve_refund", actor=staff_user, note="The band never came.")
     client.force_login(client_user)
     text = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
     assert "Pete Provider owes a full refund, by bank transfer or cash" in text

@@ -256,7 +256,7 @@ def test_client_cancel_of_a_deposit_long_before_the_gig_refunds_the_deposit(clie
 
 def test_staff_resolving_a_dispute_with_a_refund_refunds_in_full(client_user, provider, staff_user, service):
     booking = make_booking(client=client_user, service=service, to_state="disputed", starts_at=at(1))
-    booking = act(booking, "resolve_refund", staff_user)
+    booking = act(booking, "resolve_refund", staff_user, note="The band never came.")
 
     assert booking.state == "refunded"
     rows = refunds_due(booking)

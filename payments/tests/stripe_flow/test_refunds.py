@@ -116,7 +116,7 @@ def test_staff_resolving_a_dispute_refunds_in_full(fake_stripe, book, pay, act, 
     act(booking, "dispute", client_user, now=during_gig)
     assert fake_stripe.refunds == {} and ledger(booking, Kind.REFUND_DUE) == []
 
-    booking = act(booking, "resolve_refund", staff_user, now=during_gig + dt.timedelta(days=1))
+    booking = act(booking, "resolve_refund", staff_user, now=during_gig + dt.timedelta(days=1), note="No show.")
 
     assert booking.state == State.REFUNDED
     [due] = ledger(booking, Kind.REFUND_DUE)
