@@ -297,8 +297,8 @@ class BookingCard:
     def resolution(self) -> BookingEvent | None:
         """How staff resolved the booking's dispute (resolve_release, resolve_refund or
         resolve_partial, with the amount refunded), for the status line; None if never disputed.
-        Read only by the states a resolution leads to."""
-        if self.booking.state not in (State.COMPLETED, State.REFUNDED):
+        Read only by the states a resolution leads to, and only once a dispute was resolved."""
+        if self.booking.state not in (State.COMPLETED, State.REFUNDED) or self.booking.dispute_resolved_at is None:
             return None
         resolutions = [a.name for a in ACTIONS if a.needs_note and State.DISPUTED in a.sources]
         return self.booking.events.filter(action__in=resolutions).order_by("-created_at", "-pk").first()
