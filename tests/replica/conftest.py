@@ -20,6 +20,14 @@ from deploy.pg_replication import Cluster, primary_and_replica, replica_wait
 from gigsta import db_router
 from tests.replica import settings as replica_settings
 
+# Throughput of the two-node test (test_two_nodes.py), printed after the results.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in FIGURES:
+        terminalreporter.write_line(f"Two web nodes: {line}")
+
 
 @pytest.fixture(scope="session")
 def clusters(django_db_blocker) -> Iterator[tuple[Cluster, Cluster]]:
