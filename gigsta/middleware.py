@@ -5,7 +5,7 @@ import uuid
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 
 from gigsta.db_router import RequestState, replica_mark_unavailable, request_state, write_detector
@@ -93,13 +93,15 @@ class ReplicaPinMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         state = getattr(request, "replica_state", None)
-        if state is None or not isinstance(exception, DatabaseError) or request.method not in {"GET", "HEAD"}:
+        # Whatever the exception's type (the API wraps a failed read in its own): what counts is
+        # that a replica this request read from can no longer answer.
+        if state is None or request.method not in {"GET", "HEAD"}:
             return None
         broken = [alias for alias in state.replica_checked if not _usable(alias)]
         if not broken or getattr(request, "replica_retried", False):
             return None
         for alias in broken:
-            replica_mark_unavailable(alias, type(exception).__name__)
+            replica_mark_unavailable(alias, "connection lost")
         request.replica_retried = True
         state.pinned = True  # answer again, from the primary
         return self.get_response(request)

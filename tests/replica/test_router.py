@@ -8,6 +8,7 @@ import json
 import secrets
 import time
 
+import pytest
 from django.apps import apps
 from django.db import connections, transaction
 from django.test import Client
@@ -146,3 +147,31 @@ def test_a_lagging_replica_is_skipped_and_ready_reports_its_lag(replica, caught_
     replica.psql("SELECT pg_wal_replay_resume()")
     caught_up()
     assert client.get(reverse("ready")).json()["replicas"]["replica_1"]["status"] == "ok"
+
+
+@pytest.mark.parametrize("page", ["api:category_list_api", "home"])
+def test_a_get_whose_replica_connection_breaks_halfway_is_answered_from_the_primary(page, replica, caught_up):
+    """The replica passed its check at the request's start, then its server ends the connection
+    (a restart, a failover): the GET is answered again from the primary, not with a 500."""
+    slug = category_create()
+    caught_up()
+    cut = []
+
+    def cut_before_the_first_read(execute, sql, params, many, context):
+        if not cut and "catalog_category" in sql:
+            cut.append(sql)
+            replica.psql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
+        return execute(sql, params, many, context)
+
+    client = Client()
+    with connections["replica_1"].execute_wrapper(cut_before_the_first_read):
+        response = client.get(reverse(page))
+    assert cut, "the request never read from the replica"
+    assert response.status_code == 200
+    if page.startswith("api:"):
+        assert slug in {row["slug"] for row in response.json()}
+    ready = client.get(reverse("ready")).json()
+    assert ready["replicas"]["replica_1"]["status"] == "ok", "the replica is used again at the next check"
