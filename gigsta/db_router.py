@@ -4,8 +4,9 @@ Installed only when DATABASE_REPLICA_URLS names replicas (settings.py adds the r
 gigsta.middleware.ReplicaPinMiddleware); without them nothing here runs.
 
 A read goes to a replica only when all of these hold, otherwise to the primary ("default"):
-- it happens inside a web request (ReplicaPinMiddleware sets `request_state`); the task worker,
-  the timers and management commands read what they are about to write, so they stay on the primary;
+- it happens inside a GET, HEAD or OPTIONS web request (ReplicaPinMiddleware sets `request_state`);
+  a POST, the task worker, the timers and management commands read what they are about to
+  write, so they stay on the primary;
 - it is not inside `transaction.atomic` (a transaction reads and locks rows on the primary);
 - neither this request nor, for REPLICA_PIN_SECONDS, an earlier request of the same browser wrote
   (read-your-writes: the pin cookie);

@@ -54,6 +54,7 @@ class ContentSecurityPolicyMiddleware:
 class ReplicaPinMiddleware:
     """Read-your-writes with read replicas (gigsta/db_router.py; installed only with replicas).
 
+    A POST, PUT, PATCH or DELETE reads from the primary (it checks what it is about to change).
     A request that wrote to the primary (or any successful POST, PUT, PATCH or DELETE) sends a
     signed cookie; for REPLICA_PIN_SECONDS that browser's reads stay on the primary, so it sees
     its own change at once, whatever the replicas' lag. A GET that failed because a replica went
@@ -70,7 +71,8 @@ class ReplicaPinMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         pin = settings.REPLICA_PIN_SECONDS
         pinned = request.get_signed_cookie(self.COOKIE, default=None, salt=self.SALT, max_age=pin) is not None
-        state = RequestState(pinned=pinned)
+        # A POST, PUT, PATCH or DELETE reads what it is about to change: from the primary.
+        state = RequestState(pinned=pinned or request.method in self.UNSAFE)
         request.replica_state = state
         token = request_state.set(state)
         try:
