@@ -8,11 +8,12 @@ PORT ?= 8000
 # Links in emails point at the server `make run` starts (HOST and PORT), unless SITE_URL is set.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format check-e2e e2e migrate seed clean help bench stack
+.PHONY: run test lint format check-e2e e2e migrate seed clean help bench stack replica
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install dev tools, lint, run every test (browser tests when Chromium is present)"
+	@echo "make stack  nginx, gunicorn, PostgreSQL and a read replica on this machine, checked end to end"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +79,12 @@ bench: $(VENV)/.installed
 # the caller's DATABASE_URL or REDIS_URL either.
 stack: $(VENV)/.installed-dev
 	DATABASE_URL= REDIS_URL= $(BIN)/pytest tests/stack -v
+	$(MAKE) replica
+
+# A PostgreSQL primary and its streaming replica of their own (initdb, pg_basebackup) on free
+# loopback ports: the read-replica router, read-your-writes and the fall-back to the primary.
+replica: $(VENV)/.installed-dev
+	DATABASE_URL= REDIS_URL= $(BIN)/pytest tests/replica --ds=tests.replica.settings -v
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-results

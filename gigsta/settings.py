@@ -190,6 +190,30 @@ else:
             },
         }
     }
+# Read replicas (PostgreSQL streaming replicas of DATABASE_URL), comma-separated URLs. Web requests
+# read from them, everything else uses the primary; see gigsta/db_router.py and docs/deploy.md.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+# A replica further behind the primary than this is skipped (its reads go to the primary).
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+# After a browser writes, its reads stay on the primary this long (read-your-writes).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
+# Each process measures its replicas' lag at most this often; a replica that does not answer
+# within REPLICA_CONNECT_TIMEOUT seconds is skipped until the next measure.
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 3)
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+if DATABASE_REPLICA_URLS and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas copy a PostgreSQL primary.")
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+    _replica["OPTIONS"] = {**_replica.get("OPTIONS", {}), "connect_timeout": REPLICA_CONNECT_TIMEOUT}
+    # Tests create no database on a replica: it reads the test database through the primary's settings.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+DATABASE_ROUTERS = ["gigsta.db_router.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+if DATABASE_REPLICA_URLS:  # read-your-writes: after a write, that browser reads from the primary
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("gigsta.middleware.RequestIdMiddleware") + 1, "gigsta.middleware.ReplicaPinMiddleware"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -------------------------------------------------------

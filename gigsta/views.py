@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 
 from catalog.selectors import categories_all
+from gigsta.db_router import replicas_health
 
 # An account this young is greeted as new ("Welcome to GigSta"), not as returning.
 NEW_ACCOUNT_FOR = dt.timedelta(days=1)
@@ -33,7 +34,8 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
-    """The database answers and every migration is applied: safe to send traffic here."""
+    """The database answers and every migration is applied: safe to send traffic here.
+    With read replicas, each one's lag (or why it is skipped) is reported too."""
     connection = connections[DEFAULT_DB_ALIAS]
     try:
         with connection.cursor() as cursor:
@@ -46,7 +48,12 @@ def ready(request: HttpRequest) -> JsonResponse:
         )
     if pending:
         return JsonResponse({"status": "unavailable", "database": "ok", "pending_migrations": len(pending)}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "pending_migrations": 0})
+    report = {"status": "ok", "database": "ok", "pending_migrations": 0}
+    if settings.DATABASE_REPLICA_URLS:
+        # A lagging or stopped replica is skipped (the primary serves its reads): reported, still ready.
+        report["replicas"] = {alias: health.as_dict() for alias, health in replicas_health(fresh=True).items()}
+        report["replica_max_lag_seconds"] = settings.REPLICA_MAX_LAG_SECONDS
+    return JsonResponse(report)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

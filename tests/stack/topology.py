@@ -132,19 +132,20 @@ class Stack:
             "--bind", f"{HOST}:{APP_PORT}", "--timeout", "30", "--graceful-timeout", "10",
         ]  # fmt: skip
 
-    def nginx_command(self) -> list:
+    def nginx_command(self, *, port: int = PROXY_PORT, upstreams: tuple[int, ...] = (APP_PORT,)) -> list:
         """nginx in the foreground on the rendered config, after `nginx -t` passed on it."""
-        main = self.render_nginx()
+        main = self.render_nginx(port=port, upstreams=upstreams)
         common = [self.nginx, "-p", f"{self.nginx_dir}/", "-e", self.nginx_dir / "error.log", "-c", main]
         run([*common, "-t", "-q"], env=clean_env())
         return [*common, "-g", "daemon off;"]
 
-    def render_nginx(self) -> Path:
-        """The compose file, with its compose-only values replaced by this machine's."""
+    def render_nginx(self, *, port: int = PROXY_PORT, upstreams: tuple[int, ...] = (APP_PORT,)) -> Path:
+        """The compose file, with its compose-only values replaced by this machine's: nginx on
+        `port`, in front of gunicorn on each of `upstreams`."""
         text = NGINX_CONF.read_text()
         replacements = {
-            "listen 80;": f"listen {HOST}:{PROXY_PORT};",
-            "server web:8000;": f"server {HOST}:{APP_PORT};",
+            "listen 80;": f"listen {HOST}:{port};",
+            "server web:8000;": "\n    ".join(f"server {HOST}:{upstream};" for upstream in upstreams),
             "/srv/gigsta/static/": f"{self.static_root}/",
             "/srv/gigsta/media/": f"{self.media}/",
             "/var/log/nginx/access.log": str(self.access_log),
