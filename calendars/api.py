@@ -132,21 +132,10 @@ class SlotOut(Schema):
     label: str = Field(description="The start on the venue's clock, HH:MM.")
 
 
-class SlotsOut(Schema):
-    date: dt.date
-    timezone: str = Field(description="The venue's time zone (the service's): every time here is on its clock.")
-    duration_minutes: int
-    has_hours: bool = Field(
-        description="False when the provider has set no working hours: then any time not taken may be requested, "
-        "and the slots are every half hour of the day."
-    )
-    slots: list[SlotOut]
-
-
 @router.get(
     "/services/{service_id}/slots",
     auth=None,
-    response={200: SlotsOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: list[SlotOut], 404: ErrorOut, 422: ErrorOut},
     operation_id="service_slots_api",
 )
 def service_slots_api(request: HttpRequest, service_id: UUID, query: Query[SlotsIn]):
@@ -154,6 +143,9 @@ def service_slots_api(request: HttpRequest, service_id: UUID, query: Query[Slots
     clock: inside the provider's working hours and date overrides, clear of their gigs and the buffers
     around them, past their minimum notice, on a day they have not blocked nor filled. A time the clock
     skips on a daylight-saving change is never offered; a time it shows twice is offered once (the first).
-    The same rules decide `POST /api/bookings` (409 `slot_taken` with the reason otherwise)."""
+    The same rules decide `POST /api/bookings` (409 `slot_taken` with the reason otherwise). Each time
+    carries the venue's offset that day; a provider without working hours has every half hour not
+    taken. As API.md 1.1 promises, the answer is the list itself."""
     service = service_get_public(public_id=service_id)
-    return service_slots(service=service, date=query.date, duration_minutes=query.duration_minutes, now=timezone.now())
+    found = service_slots(service=service, date=query.date, duration_minutes=query.duration_minutes, now=timezone.now())
+    return found.slots

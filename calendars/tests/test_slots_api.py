@@ -44,11 +44,10 @@ def test_the_free_starts_of_a_day_with_offset_and_label(
     with django_assert_max_num_queries(8):  # the rules' reads, the service, holds, blocked days, own calendar
         response = _slots(client, service.public_id, date=monday.isoformat())
     assert response.status_code == 200
-    body = response.json()
-    assert body["date"] == monday.isoformat() and body["timezone"] == "Europe/Berlin"
-    assert body["duration_minutes"] == 120 and body["has_hours"] is True
-    assert [s["label"] for s in body["slots"]] == ["09:00", "09:30", "10:00"]
-    first = body["slots"][0]
+    slots = response.json()  # the list itself, as API.md 1.1 promises: [{starts_at, ends_at, label}]
+    assert [s["label"] for s in slots] == ["09:00", "09:30", "10:00"]
+    assert set(slots[0]) == {"starts_at", "ends_at", "label"}
+    first = slots[0]
     offset = dt.datetime.combine(monday, T(9), tzinfo=BERLIN).strftime("%z")
     assert first["starts_at"] == f"{monday.isoformat()}T09:00:00{offset[:3]}:{offset[3:]}"
     assert dt.datetime.fromisoformat(first["ends_at"]) - dt.datetime.fromisoformat(first["starts_at"]) == dt.timedelta(
@@ -58,13 +57,13 @@ def test_the_free_starts_of_a_day_with_offset_and_label(
 
 def test_a_length_changes_which_starts_fit(client, provider, service):
     weekly_hours_save(provider=provider, week={0: [(T(9), T(14))]})
-    body = _slots(client, service.public_id, date=_next(0).isoformat(), duration_minutes=240).json()
-    assert [s["label"] for s in body["slots"]] == ["09:00", "09:30", "10:00"]
+    slots = _slots(client, service.public_id, date=_next(0).isoformat(), duration_minutes=240).json()
+    assert [s["label"] for s in slots] == ["09:00", "09:30", "10:00"]
 
 
 def test_without_hours_every_half_hour_is_offered(client, service):
-    body = _slots(client, service.public_id, date=_next(2).isoformat()).json()
-    assert body["has_hours"] is False and len(body["slots"]) == 48
+    slots = _slots(client, service.public_id, date=_next(2).isoformat()).json()
+    assert len(slots) == 48 and [s["label"] for s in slots[:2]] == ["00:00", "00:30"]
 
 
 def test_an_unknown_service_is_404(client, db):
@@ -105,7 +104,7 @@ def test_the_booking_api_refuses_a_time_the_slots_do_not_offer_with_the_reason(c
 
     weekly_hours_save(provider=provider, week={0: [(T(9), T(14))]})
     monday = _next(0)
-    offered = _slots(client, service.public_id, date=monday.isoformat()).json()["slots"]
+    offered = _slots(client, service.public_id, date=monday.isoformat()).json()
     body = {"service_id": str(service.public_id), "venue": "Villa Rosa"}
     url = reverse("api:booking_create_api")
     late = dt.datetime.combine(monday, T(13), tzinfo=BERLIN).isoformat()
