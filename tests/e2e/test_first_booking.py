@@ -6,11 +6,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tests.factories import make_user
+from accounts.tests.factories import PASSWORD, make_user
 from bookings.models import Booking
 from catalog.tests.factories import make_service
 from tests.e2e.axe import axe_load, axe_report, axe_violations
-from tests.e2e.helpers import SCREENSHOTS, in_days, open_page
+from tests.e2e.helpers import SCREENSHOTS, in_days, log_in, open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -129,3 +129,23 @@ def test_the_accessibility_check_finds_what_it_should(browser):
     finally:
         context.close()
     assert {"image-alt", "label"} <= found
+
+
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+def test_a_providers_pages_fit_a_phone_with_the_menu_inside_the_window(browser, live_server, viewport):
+    provider = make_user("nova@example.com", "DJ Nova Extraordinaire of the Night", role="provider")
+    make_service(provider, title="Soul band for weddings, receptions and long summer garden parties")
+    context, page, errors = open_page(browser, viewport)
+    wider: dict[str, int] = {}
+    try:
+        log_in(page, live_server.url, provider.email, PASSWORD)
+        for path in ("/dashboard/", "/bookings/", "/accounts/profile/", "/dashboard/hours/", "/payments/earnings/"):
+            page.goto(live_server.url + path)
+            wider[path] = overflow(page)
+            box = page.locator("summary.nav-menu__toggle").bounding_box()
+            assert box and box["x"] + box["width"] <= viewport["width"], (path, box)
+        page.screenshot(path=str(SCREENSHOTS / "provider-dashboard-375.png"), full_page=True)
+    finally:
+        context.close()
+    assert not any(wider.values()), wider
+    assert not errors
