@@ -46,6 +46,8 @@ def booking_terms(service, duration_minutes: int) -> dict:
         "deposit_percent": service.deposit_percent,
         "balance_due_days": service.balance_due_days,
         "balance_cancel_days": min(settings.BALANCE_CANCEL_DAYS, service.balance_due_days),
+        # Only a card booking with a deposit has a deposit GigSta could pay out early.
+        "deposit_paid_early": bool(service.deposit_paid_early and service.deposit_percent),
         "cancellation_policy": policy_snapshot(),
     }
 

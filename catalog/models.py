@@ -15,6 +15,14 @@ MAX_DEPOSIT_PERCENT = 90
 # would be charged a hundred times over.
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK")
 MAX_BALANCE_DUE_DAYS = 90
+# What the provider's "pay my deposit out before the gig" setting does, said once for the form,
+# the admin and the API.
+DEPOSIT_PAID_EARLY_HELP = (
+    "When a client pays the deposit by card, GigSta pays it to you, less its fee, within a day; the rest is "
+    "held until 14 days after the gig. If the booking is cancelled and the client is due a refund of the "
+    "deposit, it is taken back from your account first. Only with a deposit above 0 % and card payouts "
+    "on; bookings paid to you directly are not affected."
+)
 # The highest hourly rate: a whole day at it still costs no more than MAX_PRICE_MINOR.
 MAX_HOURLY_RATE_MINOR = MAX_PRICE_MINOR * 60 // MAX_DURATION_MINUTES
 # The widths a service photo is stored in (catalog.photos), each at most this wide.
@@ -86,6 +94,14 @@ class Service(models.Model):
     )
     balance_due_days = models.PositiveSmallIntegerField(
         default=14, db_default=14, validators=[MinValueValidator(1), MaxValueValidator(MAX_BALANCE_DUE_DAYS)]
+    )
+    # With a deposit and card payouts: the deposit is paid out to the provider as soon as it is
+    # captured, instead of after the gig (payments.services.payouts.deposits_release). Bookings copy it.
+    deposit_paid_early = models.BooleanField(
+        "Pay my deposit out before the gig",
+        default=False,
+        db_default=False,
+        help_text=DEPOSIT_PAID_EARLY_HELP,
     )
     # Lower-cased words of title, description, category and provider name, for portable search.
     search_text = models.TextField(blank=True, editable=False)
