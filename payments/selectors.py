@@ -122,10 +122,10 @@ def money_hold(
     rest = held or booking.state == State.DEPOSIT_PAID
     if paid_out and rest and booking.deposit_paid_early and booking.state != State.DISPUTED:
         return Hold("deposit_paid_out", booking.payout_release_at, held, paid_out, _last_paid_out(entries))
+    if booking.state == State.DISPUTED:  # what is still here (a deposit paid out early is not)
+        return Hold("held_dispute", None, held, max(paid_out, 0))
     if paid_out:
         return Hold("paid_out", _last_paid_out(entries), paid_out)
-    if booking.state == State.DISPUTED:
-        return Hold("held_dispute", None, held)
     return Hold("held", booking.payout_release_at, held)
 
 

@@ -154,6 +154,27 @@ def test_a_partial_refund_after_the_early_payout_takes_back_only_what_the_provid
     assert timers(booking.payout_release_at) == 0  # the cancelled booking's payout went already
 
 
+def test_a_dispute_refunded_by_staff_takes_the_early_deposit_back_first(
+    early, pay, act, client, client_user, provider, staff_user, fake_stripe
+):
+    booking = pay(early, "deposit").booking
+    timers()
+    booking = pay(booking, "balance").booking
+    after = booking.starts_at + dt.timedelta(hours=4)
+    booking = act(booking, "complete", provider, now=after)
+    booking = act(booking, "dispute", client_user, now=after, note="They played for twenty minutes.")
+    assert booking_money(booking).hold.kind == "held_dispute"
+    assert booking_money(booking).hold.amount_minor == PRICE - platform_fee(PRICE, 1000) - 40_500  # the rest only
+    assert "your deposit went to Pete Provider before the gig, as their terms say; GigSta holds the rest" in page_for(
+        client, client_user, booking
+    )
+    booking = act(booking, "resolve_refund", staff_user, note="Refunded in full.")
+    (transfer,) = fake_stripe.transfers.values()
+    assert transfer["reversals"]["data"][0]["amount"] == 40_500
+    assert fake_stripe.balance() == ledger_balance() == 0
+    assert timers(booking.payout_release_at) == 0
+
+
 def test_a_refund_decided_while_the_transfer_waited_sends_nothing(
     early, pay, act, client_user, fake_stripe, post_webhook
 ):
