@@ -353,3 +353,20 @@ def test_the_booking_form_says_what_happens_to_the_deposit(provider, client, cli
     text = text_of(client.get(reverse("bookings:new", args=[usual.public_id])))
     assert "GigSta holds your card payment until 14 days after the gig, then pays Pete Provider." in text
     assert "within a day" not in text
+
+
+def test_the_pay_page_says_which_choice_pays_the_deposit_out_early(early, client, client_user):
+    client.force_login(client_user)
+    text = text_of(client.get(reverse("payments:pay", args=[early.public_id])))
+    until = f"{early.payout_release_at:%-d %b %Y}"
+    assert (
+        "GigSta pays the deposit on to Pete Provider within a day, as their terms say; "
+        f"it holds the rest until {until}."
+    ) in text
+    assert f"Paid in full, GigSta holds all of it until {until}." in text
+
+
+def test_the_payouts_page_tells_providers_about_early_deposits(provider, client, fake_stripe):
+    client.force_login(provider)
+    text = text_of(client.get(reverse("payments:payouts")))
+    assert "A service set to pay its deposit out before the gig gets a deposit paid on its own within a day." in text
