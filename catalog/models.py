@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -155,6 +156,13 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # Checked here so the form, the API and the admin all refuse it in the same words.
+        if self.deposit_paid_early and not self.deposit_percent:
+            raise ValidationError(
+                {"deposit_paid_early": "Set a deposit first: without one there is nothing to pay out early."}
+            )
 
 
 class Listing(models.Model):

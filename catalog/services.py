@@ -87,9 +87,7 @@ def _apply(service: Service, data: ServiceData) -> None:
     service.is_active = data.is_active
     service.deposit_percent = data.deposit_percent
     service.balance_due_days = data.balance_due_days
-    service.deposit_paid_early = data.deposit_paid_early
-    if data.deposit_paid_early and not data.deposit_percent:
-        errors["deposit_paid_early"] = ["Set a deposit first: without one there is nothing to pay out early."]
+    service.deposit_paid_early = data.deposit_paid_early  # needs a deposit: Service.clean
 
     city = city_resolve(data.city)
     if data.latitude is not None and data.longitude is not None:

@@ -212,3 +212,17 @@ def test_paying_the_deposit_out_early_needs_a_deposit(client, provider):
         "deposit_paid_early": ["Set a deposit first: without one there is nothing to pay out early."]
     }
     assert not Service.objects.exists()
+
+
+def test_staff_cannot_set_an_early_deposit_without_a_deposit_in_the_admin_either(client, provider, staff_user):
+    service = make_service(provider)
+    client.force_login(staff_user)
+    url = reverse("admin:catalog_service_change", args=[service.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "cover"}
+    data.update(category=service.category_id, provider=provider.pk, deposit_paid_early="on", deposit_percent="0")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Set a deposit first" in response.content.decode()
+    service.refresh_from_db()
+    assert not service.deposit_paid_early
