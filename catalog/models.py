@@ -97,7 +97,7 @@ class Service(models.Model):
         default=14, db_default=14, validators=[MinValueValidator(1), MaxValueValidator(MAX_BALANCE_DUE_DAYS)]
     )
     # With a deposit and card payouts: the deposit is paid out to the provider as soon as it is
-    # captured, instead of after the gig (payments.services.payouts.deposits_release). Bookings copy it.
+    # captured, instead of after the gig (payments.services.payouts.deposit_release). Bookings copy it.
     deposit_paid_early = models.BooleanField(
         "Pay my deposit out before the gig",
         default=False,

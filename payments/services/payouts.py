@@ -11,7 +11,7 @@ part back with a transfer reversal (`payout_claw_back`).
 
 A service may pay its deposit out before the gig (Booking.deposit_paid_early, copied from the
 service when requested): then the deposit payment's `payout_due` is written as soon as it is
-captured (`deposits_release`, also from the timers) and the payout after the dispute window pays
+captured (`deposit_release`, also from the timers) and the payout after the dispute window pays
 only the rest. Each payment is paid out once; the shares of `payout_shares` add up to the fee on
 the whole, so the deposit's and the rest's payouts together are what one payout would have been.
 """
