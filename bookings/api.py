@@ -123,6 +123,10 @@ class BookingOut(Schema):
         validation_alias="booking.payment_method", description="manual (bank transfer or cash) or stripe (card)"
     )
     deposit_percent: int = Field(validation_alias="booking.deposit_percent")
+    deposit_paid_early: bool = Field(
+        validation_alias="booking.deposit_paid_early",
+        description="Card bookings: a deposit paid on its own goes to the provider once captured, not after the gig.",
+    )
     offer: OfferOut | None = Field(
         description="While `offered`: the provider's offer waiting for the client's answer; else null. "
         "`accept_offer` makes its price, length and deposit the booking's."

@@ -56,6 +56,8 @@ class Booking(models.Model):
     deposit_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
     balance_due_days = models.PositiveSmallIntegerField(default=0, db_default=0)
     balance_cancel_days = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # Card bookings: the deposit is paid out to the provider once captured, not after the gig.
+    deposit_paid_early = models.BooleanField(default=False, db_default=False)
     cancellation_policy = models.JSONField(
         default=list,
         db_default=models.Value([], output_field=models.JSONField()),

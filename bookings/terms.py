@@ -38,14 +38,17 @@ def card_payments_on(provider=None) -> bool:
 def booking_terms(service, duration_minutes: int) -> dict:
     """The terms a new booking of `service` for `duration_minutes` copies: the price for that
     length (catalog.pricing), how it is paid, fee, deposit, policy."""
+    method = PaymentMethod.STRIPE if card_payments_on(service.provider) else PaymentMethod.MANUAL
     return {
         "price_minor": price_for(service, duration_minutes),
         "currency": service.currency,
-        "payment_method": PaymentMethod.STRIPE if card_payments_on(service.provider) else PaymentMethod.MANUAL,
+        "payment_method": method,
         "fee_bps": current_fee_bps(),
         "deposit_percent": service.deposit_percent,
         "balance_due_days": service.balance_due_days,
         "balance_cancel_days": min(settings.BALANCE_CANCEL_DAYS, service.balance_due_days),
+        # Only a card booking with a deposit has a deposit GigSta could pay out early.
+        "deposit_paid_early": bool(service.deposit_paid_early and service.deposit_percent and method == "stripe"),
         "cancellation_policy": policy_snapshot(),
     }
 

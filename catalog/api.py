@@ -105,6 +105,7 @@ class ServiceOut(Schema):
     is_active: bool
     deposit_percent: int = Field(description="Share of the price paid when accepted; 0: all at once.")
     balance_due_days: int = Field(description="With a deposit: the balance is due this many days before the gig.")
+    deposit_paid_early: bool = Field(description="Card bookings: the deposit is paid out once captured.")
     pricing: Pricing = Field(
         description="fixed: `price_minor` whatever the length booked; hourly: `hourly_rate_minor` per hour booked."
     )
@@ -165,6 +166,7 @@ class ServiceIn(InputSchema):
     is_active: bool = True
     deposit_percent: int = Field(0, ge=0, le=MAX_DEPOSIT_PERCENT)
     balance_due_days: int = Field(14, ge=1, le=MAX_BALANCE_DUE_DAYS)
+    deposit_paid_early: bool = False
     pricing: Pricing = Pricing.FIXED
     hourly_rate_minor: int | None = Field(None, ge=100, le=MAX_HOURLY_RATE_MINOR)
     min_duration_minutes: int | None = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
@@ -186,6 +188,7 @@ class ServicePatchIn(InputSchema):
     is_active: bool = Field(None)
     deposit_percent: int = Field(None, ge=0, le=MAX_DEPOSIT_PERCENT)
     balance_due_days: int = Field(None, ge=1, le=MAX_BALANCE_DUE_DAYS)
+    deposit_paid_early: bool = Field(None)
     pricing: Pricing = Field(None)
     hourly_rate_minor: int = Field(None, ge=100, le=MAX_HOURLY_RATE_MINOR)
     min_duration_minutes: int = Field(None, ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)
@@ -260,6 +263,7 @@ def _current_data(service: Service) -> dict:
         "is_active": service.is_active,
         "deposit_percent": service.deposit_percent,
         "balance_due_days": service.balance_due_days,
+        "deposit_paid_early": service.deposit_paid_early,
         "pricing": service.pricing,
         "hourly_rate_minor": service.hourly_rate_minor,
         "min_duration_minutes": service.min_duration_minutes,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from catalog.fields import PlaceField
 from catalog.models import (
     CURRENCIES,
+    DEPOSIT_PAID_EARLY_HELP,
     MAX_BALANCE_DUE_DAYS,
     MAX_DEPOSIT_PERCENT,
     MAX_DURATION_MINUTES,
@@ -205,6 +206,9 @@ class ServiceForm(forms.Form):
         required=False,
         help_text="With a deposit: when the rest of the price is due.",
     )
+    deposit_paid_early = forms.BooleanField(
+        label="Pay my deposit out before the gig", required=False, help_text=DEPOSIT_PAID_EARLY_HELP
+    )
     is_active = forms.BooleanField(label="Show in search", required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
@@ -242,6 +246,7 @@ class ServiceForm(forms.Form):
             is_active=data["is_active"],
             deposit_percent=data["deposit_percent"] or 0,
             balance_due_days=data["balance_due_days"] or 14,
+            deposit_paid_early=data["deposit_paid_early"],
         )
 
     @classmethod
@@ -260,6 +265,7 @@ class ServiceForm(forms.Form):
             "is_active": service.is_active,
             "deposit_percent": service.deposit_percent,
             "balance_due_days": service.balance_due_days,
+            "deposit_paid_early": service.deposit_paid_early,
         }
 
 

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +16,14 @@ MAX_DEPOSIT_PERCENT = 90
 # would be charged a hundred times over.
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK")
 MAX_BALANCE_DUE_DAYS = 90
+# What the provider's "pay my deposit out before the gig" setting does, said once for the form,
+# the admin and the API.
+DEPOSIT_PAID_EARLY_HELP = (
+    "When a client pays the deposit by card, GigSta pays it to you, less its fee, within a day; the rest is "
+    "held until 14 days after the gig. If the booking is cancelled and the client is due a refund of the "
+    "deposit, it is taken back from your account first. Only with a deposit above 0 % and card payouts "
+    "on; bookings paid to you directly are not affected."
+)
 # The highest hourly rate: a whole day at it still costs no more than MAX_PRICE_MINOR.
 MAX_HOURLY_RATE_MINOR = MAX_PRICE_MINOR * 60 // MAX_DURATION_MINUTES
 # The widths a service photo is stored in (catalog.photos), each at most this wide.
@@ -87,6 +96,14 @@ class Service(models.Model):
     balance_due_days = models.PositiveSmallIntegerField(
         default=14, db_default=14, validators=[MinValueValidator(1), MaxValueValidator(MAX_BALANCE_DUE_DAYS)]
     )
+    # With a deposit and card payouts: the deposit is paid out to the provider as soon as it is
+    # captured, instead of after the gig (payments.services.payouts.deposit_release). Bookings copy it.
+    deposit_paid_early = models.BooleanField(
+        "Pay my deposit out before the gig",
+        default=False,
+        db_default=False,
+        help_text=DEPOSIT_PAID_EARLY_HELP,
+    )
     # Lower-cased words of title, description, category and provider name, for portable search.
     search_text = models.TextField(blank=True, editable=False)
     # The photo search cards and the service page lead with: one of this service's photos, or
@@ -139,6 +156,13 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # Checked here so the form, the API and the admin all refuse it in the same words.
+        if self.deposit_paid_early and not self.deposit_percent:
+            raise ValidationError(
+                {"deposit_paid_early": "Set a deposit first: without one there is nothing to pay out early."}
+            )
 
 
 class Listing(models.Model):

@@ -59,6 +59,7 @@ class ServiceData:
     is_active: bool = True
     deposit_percent: int = 0
     balance_due_days: int = 14
+    deposit_paid_early: bool = False
     pricing: str = Pricing.FIXED
     hourly_rate_minor: int | None = None  # hourly services: the price of one hour
     min_duration_minutes: int | None = None  # hourly services: the shortest booking taken
@@ -86,6 +87,7 @@ def _apply(service: Service, data: ServiceData) -> None:
     service.is_active = data.is_active
     service.deposit_percent = data.deposit_percent
     service.balance_due_days = data.balance_due_days
+    service.deposit_paid_early = data.deposit_paid_early  # needs a deposit: Service.clean
 
     city = city_resolve(data.city)
     if data.latitude is not None and data.longitude is not None:

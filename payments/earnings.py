@@ -20,7 +20,7 @@ from bookings.state_machine import PaymentMethod, State
 from bookings.terms import platform_fee
 from catalog.templatetags.catalog_tags import money
 from payments.models import PaymentEvent, PayoutAccount
-from payments.selectors import Hold, money_hold
+from payments.selectors import HELD_KINDS, Hold, money_hold
 
 Kind = PaymentEvent.Kind
 UTC = dt.UTC
@@ -36,8 +36,9 @@ MONEY_KINDS = (
     Kind.CHARGEBACK_WON,
     Kind.CHARGEBACK_LOST,
 )
-# Holds whose amount is card money GigSta still has for the provider.
-HELD_KINDS = ("held", "held_dispute", "paying", "waiting_account", "frozen")
+# Holds with a payout still to come: "deposit_releasing" goes within the minute, as "paying"; after
+# a deposit paid out early, "deposit_paid_out" holds the rest until its date.
+UPCOMING_KINDS = ("held", "held_dispute", "paying", "waiting_account", "deposit_releasing", "deposit_paid_out")
 # A manual booking owes GigSta its fee once it has ended this way (the card payouts' PAYOUT_STATES).
 SETTLED_STATES = (State.COMPLETED, State.CANCELLED, State.EXPIRED)
 MONTHS_SHOWN = 12
@@ -65,7 +66,7 @@ class Movement:
         return self.booking.currency
 
 
-def _status(entry: PaymentEvent, hold: Hold | None) -> str:
+def _status(entry: PaymentEvent, hold: Hold | None, paid_out: set[int]) -> str:
     settled = hasattr(entry, "settled_by")
     if entry.payment.method == PaymentMethod.MANUAL:
         if entry.kind == Kind.CAPTURED:
@@ -74,6 +75,8 @@ def _status(entry: PaymentEvent, hold: Hold | None) -> str:
             return "refunded" if settled else "for you to send"
         return "sent by you"
     if entry.kind == Kind.CAPTURED:
+        if hold and hold.kind == "deposit_paid_out":  # a deposit paid out early; the rest is held
+            return "paid out" if entry.payment_id in paid_out else "held by GigSta"
         words = {"paid_out": "paid out", "paying": "payout being sent", "waiting_account": "payout waiting"}
         return words.get(hold.kind if hold else "", "held by GigSta")
     if entry.kind == Kind.REFUND_DUE:
@@ -117,6 +120,8 @@ SIGNS = {
 def movements_of(entries: Iterable[PaymentEvent], holds: dict[int, Hold | None]) -> list[Movement]:
     """The ledger lines in order, each with its fee: the change of `fee_bps` of the booking's kept
     money (paid less refunds decided) that the line makes."""
+    entries = list(entries)
+    paid_out = {e.payment_id for e in entries if e.kind == Kind.PAID_OUT and e.amount_minor}
     kept: dict[int, int] = {}
     fee: dict[int, int] = {}
     out = []
@@ -139,7 +144,7 @@ def movements_of(entries: Iterable[PaymentEvent], holds: dict[int, Hold | None])
                 fee=fee_change,
                 net=gross - fee_change,
                 earning=earning,
-                status=_status(e, holds.get(booking.pk)),
+                status=_status(e, holds.get(booking.pk), paid_out),
             )
         )
     return out
@@ -162,8 +167,9 @@ class BookingLine:
 
     @property
     def release_at(self) -> dt.datetime | None:
-        """The day the timers pay it out: the same `payout_release_at` they use."""
-        return self.hold.until if self.hold and self.hold.kind == "held" else None
+        """The day the timers pay it (or, after a deposit paid out early, the rest) out: the same
+        `payout_release_at` they use."""
+        return self.hold.until if self.hold and self.hold.kind in ("held", "deposit_paid_out") else None
 
 
 @dataclass
@@ -350,7 +356,9 @@ def earnings_of(provider: User, *, now: dt.datetime) -> Earnings:
         (
             line
             for line in lines.values()
-            if line.hold and line.hold.kind in ("held", "held_dispute", "paying", "waiting_account")
+            if line.hold
+            and line.hold.kind in UPCOMING_KINDS
+            and (line.hold.amount_minor or line.hold.kind != "deposit_paid_out")
         ),
         key=lambda line: (line.release_at or now, line.booking.pk),
     )

@@ -12,13 +12,17 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.effects import refund_rule
 from bookings.models import Booking
-from bookings.state_machine import ACTIONS_BY_NAME, FINAL_STATES, ActionName, PaymentMethod, State
+from bookings.state_machine import ACTIONS_BY_NAME, FINAL_STATES, ActionName, PaymentMethod, State, deposit_allowed
 from bookings.terms import Due, amounts_due, card_payments_on, platform_fee, policy_lines, refund_of
 from payments.models import Payment, PaymentEvent, PayoutAccount
 
 Kind = PaymentEvent.Kind
 # The history shows what the client paid and got back; the payout is said in the money panel
 # (`Money.hold`), to each party in their words.
+# A deposit the booking's terms pay out before the gig goes out while the booking holds: paid,
+# confirmed or done (payments.services.payouts.deposit_release). Not while it is disputed, nor once
+# cancelled (its refund rule decides, and the payout waits for the window).
+DEPOSIT_EARLY_STATES = (State.DEPOSIT_PAID, State.CONFIRMED, State.COMPLETED)
 TIMELINE_KINDS = (Kind.CAPTURED, Kind.FAILED, Kind.REFUND_DUE, Kind.REFUNDED)
 
 
@@ -75,36 +79,76 @@ class Hold:
     (templates/payments/money-holder.html). `kind`: "direct" (manual: paid to the provider,
     never through GigSta); for cards "will_hold" (not paid yet), "held" (until `until`),
     "waiting_account" (due, but the provider's Stripe account takes no payouts), "paying"
-    (the transfer is being sent), "paid_out" (on `until`), "frozen" (a chargeback is open)."""
+    (the transfer is being sent), "paid_out" (on `until`), "frozen" (a chargeback is open).
+    Bookings whose terms pay the deposit out before the gig: "will_hold_deposit_early" (nothing
+    paid yet), "deposit_releasing" (the deposit is paid, its payout not decided yet: within a
+    minute, by the timers), "deposit_paid_out" (`paid_out_minor` went on `paid_out_at`; the rest,
+    `amount_minor`, is held until `until`)."""
 
     kind: str
     until: dt.datetime | None = None
     amount_minor: int = 0
+    paid_out_minor: int = 0
+    paid_out_at: dt.datetime | None = None
 
 
-def money_hold(booking: Booking, entries: list[PaymentEvent], payouts_on: Callable[[], bool]) -> Hold | None:
+def money_hold(
+    booking: Booking, entries: list[PaymentEvent], payouts_on: Callable[[], bool], now: dt.datetime | None = None
+) -> Hold | None:
     """The one rule for what a booking's money sentence says, from its ledger. `payouts_on` is
     asked only when a payout is due (it costs a query)."""
     totals = totals_of(e for e in entries if e.payment.method == PaymentMethod.STRIPE)
     kept = sum(t.refundable for t in totals.values())
     if booking.payment_method == PaymentMethod.MANUAL:
         return None if booking.state in FINAL_STATES and not totals_of(entries) else Hold("direct")
-    if booking.state in FINAL_STATES and not kept and not _sum(entries, Kind.PAID_OUT):
+    paid_out = _sum(entries, Kind.PAID_OUT) - _sum(entries, Kind.PAYOUT_REVERSED)
+    if booking.state in FINAL_STATES and not kept and not paid_out:
         return None
     if not totals:
-        return Hold("will_hold", booking.payout_release_at)
+        early = deposit_early_possible(booking, now or timezone.now())
+        return Hold("will_hold_deposit_early" if early else "will_hold", booking.payout_release_at)
     if chargeback_open(entries):
         return Hold("frozen")
-    paid_out = _sum(entries, Kind.PAID_OUT) - _sum(entries, Kind.PAYOUT_REVERSED)
     unsent = [e for e in entries if e.kind == Kind.PAYOUT_DUE and not hasattr(e, "settled_by")]
     if unsent:
         return Hold("paying" if payouts_on() else "waiting_account", None, sum(e.amount_minor for e in unsent))
+    held = max(kept - platform_fee(kept, booking.fee_bps) - paid_out, 0)
+    deposit = _deposit_undecided(booking, entries, totals)
+    if deposit:  # the deposit goes out first (the fee on it first, as payout_shares splits it)
+        return Hold(
+            "deposit_releasing", booking.payout_release_at, held - deposit + platform_fee(deposit, booking.fee_bps)
+        )
+    # Paid out early, and the rest is held, or is still to be paid.
+    rest = held or booking.state == State.DEPOSIT_PAID
+    if paid_out and rest and booking.deposit_paid_early and booking.state != State.DISPUTED:
+        return Hold("deposit_paid_out", booking.payout_release_at, held, paid_out, _last_paid_out(entries))
+    if booking.state == State.DISPUTED:  # what is still here (a deposit paid out early is not)
+        return Hold("held_dispute", None, held, max(paid_out, 0))
     if paid_out:
-        last = max(e.created_at for e in entries if e.kind == Kind.PAID_OUT)
-        return Hold("paid_out", last, paid_out)
-    if booking.state == State.DISPUTED:
-        return Hold("held_dispute", None, kept - platform_fee(kept, booking.fee_bps))
-    return Hold("held", booking.payout_release_at, kept - platform_fee(kept, booking.fee_bps))
+        return Hold("paid_out", _last_paid_out(entries), paid_out)
+    return Hold("held", booking.payout_release_at, held)
+
+
+def deposit_early_possible(booking: Booking, now: dt.datetime) -> bool:
+    """Whether a card booking not paid yet may still be paid with a deposit GigSta pays out early:
+    its terms say so and the deposit is offered (not once the balance is due)."""
+    if not booking.deposit_paid_early or not booking.deposit_percent or booking.state in FINAL_STATES:
+        return False
+    return booking.state != State.ACCEPTED or deposit_allowed(booking, now)
+
+
+def _deposit_undecided(booking: Booking, entries: list[PaymentEvent], totals: dict[int, PaymentTotals]) -> int:
+    """What is kept of a deposit taken whose early payout the timers have not decided yet (they
+    run each minute); 0 when there is none."""
+    if not booking.deposit_paid_early or booking.state not in DEPOSIT_EARLY_STATES:
+        return 0
+    deposits = {e.payment_id for e in entries if e.kind == Kind.CAPTURED and e.payment.kind == Payment.Kind.DEPOSIT}
+    decided = {e.payment_id for e in entries if e.kind == Kind.PAYOUT_DUE}
+    return sum(totals[pk].refundable for pk in deposits - decided)
+
+
+def _last_paid_out(entries: list[PaymentEvent]) -> dt.datetime:
+    return max(e.created_at for e in entries if e.kind == Kind.PAID_OUT)
 
 
 def _sum(entries, kind: str) -> int:
@@ -116,6 +160,18 @@ def chargeback_open(entries: list[PaymentEvent]) -> bool:
     opened = {e.provider_reference for e in entries if e.kind == Kind.CHARGEBACK}
     closed = {e.provider_reference for e in entries if e.kind in (Kind.CHARGEBACK_WON, Kind.CHARGEBACK_LOST)}
     return bool(opened - closed)
+
+
+# Holds whose amount is card money GigSta still has for the provider.
+HELD_KINDS = (
+    "held",
+    "held_dispute",
+    "paying",
+    "waiting_account",
+    "frozen",
+    "deposit_releasing",
+    "deposit_paid_out",
+)
 
 
 @dataclass(frozen=True)
@@ -136,12 +192,12 @@ class Payouts:
 
     @property
     def held_minor(self) -> int:
-        kinds = ("held", "held_dispute", "paying", "waiting_account", "frozen")
-        return sum(line.hold.amount_minor for line in self.lines if line.hold.kind in kinds)
+        return sum(line.hold.amount_minor for line in self.lines if line.hold.kind in HELD_KINDS)
 
     @property
     def next_at(self) -> dt.datetime | None:
-        return min((line.hold.until for line in self.lines if line.hold.kind == "held"), default=None)
+        waiting = ("held", "deposit_paid_out")
+        return min((line.hold.until for line in self.lines if line.hold.kind in waiting), default=None)
 
 
 def payouts_of(provider: User) -> Payouts:
@@ -159,7 +215,7 @@ def payouts_of(provider: User) -> Payouts:
     for booking_entries in by_booking.values():
         booking = booking_entries[0].payment.booking
         hold = money_hold(booking, booking_entries, lambda: bool(account and account.payouts_on))
-        if hold is not None and hold.kind != "will_hold":
+        if hold is not None and hold.kind not in ("will_hold", "will_hold_deposit_early"):
             lines.append(PayoutLine(booking, hold))
     return Payouts(sorted(lines, key=lambda line: line.booking.starts_at, reverse=True))
 

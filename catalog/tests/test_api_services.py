@@ -257,3 +257,23 @@ def test_a_currency_without_cents_is_refused(client, provider):
         {"field": "currency", "message": "Prices can be in EUR, GBP, USD, CHF, SEK, DKK, NOK, PLN, CZK."}
     ]
     assert not Service.objects.exists()
+
+
+def test_the_early_deposit_setting_through_the_api(client, provider):
+    service = make_service(provider, deposit_percent=20)
+    url = reverse("api:service_update_api", args=[service.public_id])
+    patch = {"deposit_paid_early": True}
+    response = client.patch(url, json.dumps(patch), content_type="application/json", headers=auth(provider))
+    assert response.status_code == 200 and response.json()["deposit_paid_early"] is True
+    # Another change keeps it; taking the deposit away with it on is refused, nothing written.
+    response = client.patch(
+        url, json.dumps({"price_minor": 160000}), content_type="application/json", headers=auth(provider)
+    )
+    assert response.json()["deposit_paid_early"] is True
+    response = client.patch(
+        url, json.dumps({"deposit_percent": 0}), content_type="application/json", headers=auth(provider)
+    )
+    assert response.status_code == 422
+    assert "Set a deposit first" in response.json()["detail"]
+    service.refresh_from_db()
+    assert (service.deposit_percent, service.deposit_paid_early) == (20, True)

@@ -186,3 +186,43 @@ def test_deposit_terms_and_the_fee_on_the_service_form(client, provider, setting
     assert "25 % deposit" in client.get(reverse("catalog:dashboard")).content.decode()
     response = client.post(reverse("catalog:service-new"), {**FORM, "deposit_percent": "95"})
     assert response.context["form"].errors == {"deposit_percent": ["Ensure this value is less than or equal to 90."]}
+
+
+def test_the_early_deposit_setting_on_the_service_form(client, provider):
+    client.force_login(provider)
+    page = client.get(reverse("catalog:service-new")).content.decode()
+    assert "Pay my deposit out before the gig" in page
+    assert "GigSta pays it to you, less its fee, within a day" in page
+    client.post(reverse("catalog:service-new"), {**FORM, "deposit_percent": "25", "deposit_paid_early": "on"})
+    service = Service.objects.get()
+    assert service.deposit_paid_early
+    form = client.get(reverse("catalog:service-edit", args=[service.public_id])).context["form"]
+    assert form.initial["deposit_paid_early"] is True
+    edit = {**FORM, "deposit_percent": "25"}  # the box unticked
+    client.post(reverse("catalog:service-edit", args=[service.public_id]), edit)
+    service.refresh_from_db()
+    assert not service.deposit_paid_early
+
+
+def test_paying_the_deposit_out_early_needs_a_deposit(client, provider):
+    client.force_login(provider)
+    response = client.post(reverse("catalog:service-new"), {**FORM, "deposit_percent": "0", "deposit_paid_early": "on"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "deposit_paid_early": ["Set a deposit first: without one there is nothing to pay out early."]
+    }
+    assert not Service.objects.exists()
+
+
+def test_staff_cannot_set_an_early_deposit_without_a_deposit_in_the_admin_either(client, provider, staff_user):
+    service = make_service(provider)
+    client.force_login(staff_user)
+    url = reverse("admin:catalog_service_change", args=[service.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "cover"}
+    data.update(category=service.category_id, provider=provider.pk, deposit_paid_early="on", deposit_percent="0")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Set a deposit first" in response.content.decode()
+    service.refresh_from_db()
+    assert not service.deposit_paid_early

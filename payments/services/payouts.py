@@ -8,6 +8,12 @@ Nothing is paid twice: the ledger's unique keys name each payout and each revers
 Stripe call carries an idempotency key per booking and purpose. A chargeback freezes the payout
 (payments.services.disputes); a refund of money already paid out first takes the provider's
 part back with a transfer reversal (`payout_claw_back`).
+
+A service may pay its deposit out before the gig (Booking.deposit_paid_early, copied from the
+service when requested): then the deposit payment's `payout_due` is written as soon as it is
+captured (`deposit_release`, also from the timers) and the payout after the dispute window pays
+only the rest. Each payment is paid out once; the shares of `payout_shares` add up to the fee on
+the whole, so the deposit's and the rest's payouts together are what one payout would have been.
 """
 
 import datetime as dt
@@ -21,7 +27,7 @@ from bookings.state_machine import DISPUTE_WINDOW, PaymentMethod, State, payout_
 from gigsta.tasks import outbound
 from payments import stripe_gateway
 from payments.models import Payment, PaymentEvent, PayoutAccount
-from payments.selectors import chargeback_open, totals_of
+from payments.selectors import DEPOSIT_EARLY_STATES, chargeback_open, totals_of
 from payments.services.ledger import Kind, fee_of, ledger_append, ledger_of, lock_booking
 
 log = logging.getLogger(__name__)
@@ -46,24 +52,57 @@ def payout_shares(booking: Booking) -> list[tuple[Payment, int]]:
     return shares
 
 
+def _undecided_payments():
+    """Card payments taken whose payout is not decided yet (a deposit paid out early is)."""
+    taken = PaymentEvent.objects.filter(payment=OuterRef("pk"), kind=Kind.CAPTURED)
+    decided = PaymentEvent.objects.filter(payment=OuterRef("pk"), kind=Kind.PAYOUT_DUE)
+    return Payment.objects.filter(method=PaymentMethod.STRIPE).filter(Exists(taken)).exclude(Exists(decided))
+
+
 def payouts_due_candidates(now: dt.datetime):
     """Card bookings whose payout may be due: past the dispute window, in a state that pays out,
-    without a payout decided yet. A candidate only: `payout_release` re-checks under the lock."""
-    decided = PaymentEvent.objects.filter(payment__booking=OuterRef("pk"), kind=Kind.PAYOUT_DUE)
-    taken = PaymentEvent.objects.filter(payment__booking=OuterRef("pk"), kind=Kind.CAPTURED)
+    with a payment whose payout is not decided yet. A candidate only: `payout_release` re-checks
+    under the lock."""
     return (
         Booking.objects.filter(
             state__in=PAYOUT_STATES, payment_method=PaymentMethod.STRIPE, ends_at__lte=now - DISPUTE_WINDOW
         )
-        .filter(Exists(taken))
-        .exclude(Exists(decided))
+        .filter(Exists(_undecided_payments().filter(booking=OuterRef("pk"))))
+        .order_by("pk")
+    )
+
+
+def deposits_due_candidates():
+    """Card bookings whose terms pay the deposit out early, holding, with a deposit taken whose
+    payout is not decided yet. A candidate only: `deposit_release` re-checks under the lock."""
+    deposits = _undecided_payments().filter(booking=OuterRef("pk"), kind=Payment.Kind.DEPOSIT)
+    return (
+        Booking.objects.filter(
+            deposit_paid_early=True, state__in=DEPOSIT_EARLY_STATES, payment_method=PaymentMethod.STRIPE
+        )
+        .filter(Exists(deposits))
         .order_by("pk")
     )
 
 
 def payouts_release(*, now: dt.datetime) -> int:
     """Timers: decide the payouts that are due now and queue their transfers. Returns how many."""
-    return sum(len(payout_release(booking=b, now=now)) for b in payouts_due_candidates(now))
+    early = sum(len(deposit_release(booking=b)) for b in deposits_due_candidates())
+    return early + sum(len(payout_release(booking=b, now=now)) for b in payouts_due_candidates(now))
+
+
+def deposit_release(*, booking: Booking) -> list[PaymentEvent]:
+    """Write the `payout_due` line of a deposit the booking's terms pay out before the gig and
+    queue its transfer, under the booking's lock. Nothing while a chargeback is open, once the
+    booking left the holding states, or when the deposit's payout is decided already."""
+    with transaction.atomic():
+        booking = lock_booking(booking.pk)
+        if not booking.deposit_paid_early or booking.payment_method != PaymentMethod.STRIPE:
+            return []
+        if booking.state not in DEPOSIT_EARLY_STATES or chargeback_open(ledger_of(booking)):
+            return []
+        shares = [(p, share) for p, share in payout_shares(booking) if p.kind == Payment.Kind.DEPOSIT]
+        return _payouts_write(shares, note="Payout of the deposit before the gig, as the service's terms say")
 
 
 def payout_release(*, booking: Booking, now: dt.datetime) -> list[PaymentEvent]:
@@ -75,19 +114,25 @@ def payout_release(*, booking: Booking, now: dt.datetime) -> list[PaymentEvent]:
             return []
         if now < payout_release_at(booking) or chargeback_open(ledger_of(booking)):
             return []
-        written = []
-        for payment, share in payout_shares(booking):
-            if share <= 0 or PaymentEvent.objects.filter(payment=payment, kind=Kind.PAYOUT_DUE).exists():
-                continue
-            due = ledger_append(
-                payment,
-                Kind.PAYOUT_DUE,
-                amount_minor=share,
-                note=f"Payout of the {payment.get_kind_display().lower()} after the dispute window",
-            )
-            payout_send.enqueue(due.pk)
-            written.append(due)
-        return written
+        return _payouts_write(payout_shares(booking), note="Payout of the {kind} after the dispute window")
+
+
+def _payouts_write(shares: list[tuple[Payment, int]], *, note: str) -> list[PaymentEvent]:
+    """The `payout_due` lines of the payments not paid out yet, each queued for its transfer.
+    Call holding the booking's lock."""
+    written = []
+    for payment, share in shares:
+        if share <= 0 or PaymentEvent.objects.filter(payment=payment, kind=Kind.PAYOUT_DUE).exists():
+            continue
+        due = ledger_append(
+            payment,
+            Kind.PAYOUT_DUE,
+            amount_minor=share,
+            note=note.format(kind=payment.get_kind_display().lower()),
+        )
+        payout_send.enqueue(due.pk)
+        written.append(due)
+    return written
 
 
 @outbound
@@ -107,27 +152,40 @@ def payout_send(due_id: int) -> str:
     if chargeback_open(ledger_of(booking)):
         return "frozen: a chargeback is open"
     payment = due.payment
+    # A refund decided since the payout was (a deposit paid out early, then the booking cancelled
+    # while the transfer waited): send only what the provider still keeps of the payment.
+    amount = min(due.amount_minor, dict(payout_shares(booking)).get(payment, 0))
+    if amount <= 0:
+        return _paid_out_record(due, amount_minor=0, note="Nothing sent: refunded before the transfer")
     transfer_id = stripe_gateway.transfer_create(
         idempotency_key=f"payout-{booking.public_id}-{payment.kind}",
-        amount_minor=due.amount_minor,
+        amount_minor=amount,
         currency=payment.currency,
         destination=account.stripe_account_id,
         group=str(booking.public_id),
         metadata={"booking_id": str(booking.public_id), "payment_id": str(payment.public_id)},
     )
+    result = _paid_out_record(
+        due, amount_minor=amount, provider_reference=transfer_id, note="Transferred to the provider's Stripe account"
+    )
+    return result or f"paid out {transfer_id}"
+
+
+def _paid_out_record(due: PaymentEvent, *, amount_minor: int, note: str, provider_reference: str = "") -> str:
+    """Settle a due payout with what was sent. "" when recorded now."""
     try:
         with transaction.atomic():
             ledger_append(
-                payment,
+                due.payment,
                 Kind.PAID_OUT,
-                amount_minor=due.amount_minor,
-                provider_reference=transfer_id,
+                amount_minor=amount_minor,
+                provider_reference=provider_reference,
                 settles=due,
-                note="Transferred to the provider's Stripe account",
+                note=note,
             )
     except IntegrityError:
         return "already paid out"  # a second worker recorded the same transfer
-    return f"paid out {transfer_id}"
+    return "" if amount_minor else "nothing left to pay out"
 
 
 def payouts_resume(*, provider_id: int) -> int:

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from bookings.services import booking_transition
 from bookings.tests.factories import make_booking
+from catalog.tests.factories import make_service
 from gigsta.tests.helpers import tasks_run
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,21 @@ def test_the_manual_payment_email_says_gigsta_does_not_hold_it(client_user, depo
     assert received, [m.subject for m in mail.outbox]
     assert "Paid to Pete Provider directly; GigSta does not hold this money." in received[-1].body
     assert "GigSta holds" not in received[-1].body
+
+
+def test_a_manual_booking_of_a_service_paying_its_deposit_early_promises_nothing_of_the_kind(
+    client, client_user, provider, manual_terms
+):
+    service = make_service(provider, price_minor=100_000, deposit_percent=30, deposit_paid_early=True)
+    client.force_login(client_user)
+    form = text_of(client.get(reverse("bookings:new", args=[service.public_id])))
+    assert "by bank transfer or cash" in form
+    assert "within a day" not in form and promises_in(form) == []
+    booking = make_booking(client=client_user, service=service, to_state="deposit_paid")
+    assert not booking.deposit_paid_early  # paid to the provider directly: GigSta pays nothing out
+    text = text_of(client.get(reverse("bookings:detail", args=[booking.public_id])))
+    assert "You pay Pete Provider directly; GigSta does not hold this money." in text
+    assert "within a day" not in text
+    tasks_run()
+    received = [m for m in mail.outbox if "Received:" in m.body]
+    assert received and "GigSta pays this deposit" not in received[-1].body
