@@ -2,6 +2,7 @@
 a provider adding and arranging photos."""
 
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -74,7 +75,12 @@ def test_the_gallery_works_without_javascript(browser, live_server, band, viewpo
         page.get_by_test_id("previous").click()
         expect(page.get_by_test_id("position")).to_have_text("Photo 2 of 3")
         photo = page.get_by_test_id("photo")
-        page.wait_for_function("document.querySelector('[data-testid=photo]').complete")
+        # With JavaScript off the page runs no animation frames, so wait_for_function's polling
+        # would never run again: ask from here until the photo has loaded.
+        deadline = time.monotonic() + 15
+        while not page.evaluate("document.querySelector('[data-testid=photo]').complete"):
+            assert time.monotonic() < deadline, "the photo did not load"
+            time.sleep(0.1)
         assert photo.bounding_box()["width"] <= viewport_size["width"]
         assert no_horizontal_overflow(page)
         page.get_by_test_id("back").click()

@@ -63,10 +63,13 @@ def test_client_searches_a_date_picks_a_free_slot_and_the_provider_sees_it(
     # A new date brings its own free times (htmx); the searched one is back with its seven.
     when = page.get_by_test_id("pick-date-form").get_by_label("Date")
     when.fill((day + dt.timedelta(days=1)).isoformat())
+    expect(page).to_have_url(re.compile(rf"date={(day + dt.timedelta(days=1)).isoformat()}"), timeout=15_000)
     expect(slots).to_contain_text((day + dt.timedelta(days=1)).strftime("%A"))
     expect(slots.locator("input[name=start_time]")).to_have_count(17)  # 12:00 to 20:00
     when.fill(day.isoformat())
-    expect(slots.locator("input[name=start_time]")).to_have_count(7)
+    # each answer is pushed to the address bar: wait for this one's (a loaded machine is slow)
+    expect(page).to_have_url(re.compile(rf"date={day.isoformat()}"), timeout=15_000)
+    expect(slots.locator("input[name=start_time]")).to_have_count(7, timeout=15_000)
     slots.get_by_label("14:30", exact=True).check()
     page.get_by_label("Venue").fill("Villa Rosa, Potsdam")
     page.get_by_role("button", name="Send request").click()
