@@ -260,10 +260,13 @@ class Review(models.Model):
     comment = models.TextField(max_length=MAX_REVIEW_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="Null while blind.")
-    reply = models.TextField(max_length=MAX_REPLY_LENGTH, blank=True, help_text="The subject's public answer.")
+    # db_default: rows written by the release before this column existed read as "no reply".
+    reply = models.TextField(
+        max_length=MAX_REPLY_LENGTH, blank=True, default="", db_default="", help_text="The subject's public answer."
+    )
     replied_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True, help_text="Hidden by staff: off every public page.")
-    hidden_reason = models.TextField(max_length=MAX_MODERATION_REASON_LENGTH, blank=True)
+    hidden_reason = models.TextField(max_length=MAX_MODERATION_REASON_LENGTH, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='review',
             name='hidden_reason',
-            field=models.TextField(blank=True, max_length=500),
+            field=models.TextField(blank=True, db_default='', default='', max_length=500),
         ),
         migrations.AddField(
             model_name='review',
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='review',
             name='reply',
-            field=models.TextField(blank=True, help_text="The subject's public answer.", max_length=1000),
+            field=models.TextField(blank=True, db_default='', default='', help_text="The subject's public answer.", max_length=1000),
         ),
         migrations.AddIndex(
             model_name='review',
