@@ -66,6 +66,12 @@ def test_client_searches_a_date_picks_a_free_slot_and_the_provider_sees_it(
     expect(page).to_have_url(re.compile(rf"date={(day + dt.timedelta(days=1)).isoformat()}"), timeout=15_000)
     expect(slots).to_contain_text((day + dt.timedelta(days=1)).strftime("%A"))
     expect(slots.locator("input[name=start_time]")).to_have_count(17)  # 12:00 to 20:00
+    # htmx binds the new form's listener as the swap settles: a person is never faster than that,
+    # a test may be, so wait for it before changing the date again.
+    page.wait_for_function(
+        "() => { const f = document.querySelector('[data-testid=pick-date-form]');"
+        " return f && f['htmx-internal-data'] && !document.querySelector('.htmx-settling, .htmx-swapping'); }"
+    )
     when.fill(day.isoformat())
     # each answer is pushed to the address bar: wait for this one's (a loaded machine is slow)
     expect(page).to_have_url(re.compile(rf"date={day.isoformat()}"), timeout=15_000)
